@@ -1,0 +1,169 @@
+# servin — build.
+#
+#   make          build/bin/servin, servin-shim, servin-desktop, libservin.a, default image
+#   make deps     install the Debian packages the build and the tests need
+#   make test     deps + build + unit tests (ASan+UBSan) + end-to-end tests
+#   make run      deps + build + start servin-desktop
+#   make bench    side-by-side benchmarks (bench/README.md)
+#
+# Two variants share the sources: build/obj (the shipped binaries, -O2) and
+# build/asan (unit tests and fuzzers: sanitizers on, every symbol visible).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+MAKEFLAGS += --no-builtin-rules
+
+BUILD   ?= build
+WERROR  ?= 1
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libcrypto zlib
+TUI_PKGS := ncursesw
+CLI_PKGS := readline
+
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wcast-qual -Wpointer-arith \
+	-Wundef -Wvla -Wimplicit-fallthrough -Wnull-dereference -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+# pkg-config runs once per make invocation (:= after the guard), so a fresh
+# machine must run `make deps` first; `make test` and `make run` do that in
+# a sub-make that re-reads this file once the packages exist.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TUI_PKGS) $(CLI_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TUI_LIBS   := $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
+CLI_LIBS   := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CPPFLAGS := -D_GNU_SOURCE -I. -Icore -I$(BUILD)/gen -DSV_VERSION='"$(VERSION)"' -DSV_GITREV='"$(GITREV)"'
+OPT_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fvisibility=hidden -fPIE
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -DSV_TESTING=1
+LDFLAGS  := -pie -Wl,-z,relro,-z,now
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
+CORE_SRC := $(sort $(wildcard core/*/*.c))
+CLI_SRC  := $(filter-out app/cli/main.c,$(sort $(wildcard app/cli/*.c app/api/*.c)))
+TUI_SRC  := $(filter-out app/tui/main.c,$(sort $(wildcard app/tui/*.c views/*.c widgets/*.c themes/*.c)))
+SHIM_SRC := $(sort $(wildcard app/shim/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPERS := $(sort $(wildcard tests/unit/helpers/*.c))
+HEADERS  := $(sort $(wildcard core/*/*.h app/*/*.h views/*.h widgets/*.h themes/*.h))
+
+ifeq ($(V),1)
+Q :=
+quiet = @true #
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+aobj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
+
+LIB      := $(BUILD)/libservin.a
+CLILIB   := $(BUILD)/obj/libservin-cli.a
+TUILIB   := $(BUILD)/obj/libservin-tui.a
+ALIB     := $(BUILD)/asan/libservin.a
+ACLILIB  := $(BUILD)/asan/libservin-cli.a
+ATUILIB  := $(BUILD)/asan/libservin-tui.a
+BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
+DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
+
+.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz
+
+all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(OPT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-ASAN $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(call obj,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(CLILIB): $(call obj,$(CLI_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(TUILIB): $(call obj,$(TUI_SRC)) $(if $(TUI_SRC),,$(BUILD)/obj/empty.o)
+	@rm -f $@; ar rcs $@ $^
+$(ALIB): $(call aobj,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(ACLILIB): $(call aobj,$(CLI_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(ATUILIB): $(call aobj,$(TUI_SRC)) $(if $(TUI_SRC),,$(BUILD)/asan/empty.o)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/obj/empty.o $(BUILD)/asan/empty.o:
+	@mkdir -p $(@D); echo 'typedef int sv_empty_unit;' | $(CC) -x c -c - -o $@
+
+$(BUILD)/bin/servin: $(call obj,app/cli/main.c) $(CLILIB) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LIBS) $(PKG_LIBS)
+
+$(BUILD)/bin/servin-desktop: $(call obj,app/tui/main.c) $(TUILIB) $(CLILIB) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
+
+$(BUILD)/bin/servin-shim: $(call obj,$(SHIM_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS)) $(ATUILIB) $(ACLILIB) $(ALIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# The default image: busybox-static from the host, as an OCI archive.
+$(DEFAULT_IMAGE): tests/fixtures/mkimage.sh
+	@mkdir -p $(@D)
+	$(quiet) IMAGE $@
+	$(Q)tests/fixtures/mkimage.sh busybox --out $@ --tag busybox:latest
+
+deps:
+	@mk/deps.sh
+
+# test and run re-enter make after deps, so pkg-config sees the new packages.
+test:
+	@mk/deps.sh
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check
+
+check: lint unit e2e
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+e2e: all
+	@tests/e2e/run.sh
+
+lint: check-headers
+	@! grep -rlE 'curses|readline' core/ || { echo "core/ must not use curses or readline"; exit 1; }
+
+check-headers:
+	@for h in $(HEADERS); do \
+	  echo '#include "'$$h'"' | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) -x c -fsyntax-only - || exit 1; \
+	done
+
+run:
+	@mk/deps.sh
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/bin/servin-desktop
+
+bench: all
+	@bench/run.sh $(if $(QUICK),--quick)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,25 @@
+/*
+ * Internals shared by the files of core/engine.
+ */
+#ifndef SV_CORE_ENGINE_ENGINE_INTERNAL_H
+#define SV_CORE_ENGINE_ENGINE_INTERNAL_H
+
+#include "engine/engine.h"
+#include "store/store.h"
+
+struct sv_engine {
+	char *root;
+	char *runroot;
+	char *config;
+	char *self_exe;	 /* absolute path of the surface binary, or NULL */
+	char *bindir;	 /* directory of self_exe: servin-shim lives beside it */
+	sv_store *store;
+};
+
+/* The default image is seeded once per store, on its first use: true
+ * until a seed has succeeded (image.c). */
+bool engine_needs_seed(sv_engine *e);
+/* Loads the default image archive and records that the store is seeded. */
+int engine_seed_default_image(sv_engine *e, const char *path, sv_err **err);
+
+#endif

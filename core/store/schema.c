@@ -1,0 +1,155 @@
+/*
+ * The database schema, as named migrations applied in order. A migration
+ * is never edited once it has landed: add a new one. Names (not numbers)
+ * keep migrations written on different branches from colliding; the table
+ * `migrations` records which ran.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "store-internal.h"
+
+struct migration {
+	const char *name;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ "0001-core",
+	  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	  /* Unpacked layers, by chain id; parent is the chain id below. */
+	  "CREATE TABLE layers ("
+	  "  chain_id TEXT PRIMARY KEY,"
+	  "  diff_id TEXT NOT NULL,"
+	  "  parent TEXT REFERENCES layers(chain_id),"
+	  "  size INTEGER NOT NULL,"
+	  "  created INTEGER NOT NULL);"
+	  /* Images by config digest (Docker's image id). */
+	  "CREATE TABLE images ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  manifest_digest TEXT NOT NULL,"
+	  "  manifest_type TEXT NOT NULL,"
+	  "  manifest_size INTEGER NOT NULL,"
+	  "  config_size INTEGER NOT NULL,"
+	  "  top_layer TEXT REFERENCES layers(chain_id),"
+	  "  created INTEGER NOT NULL,"
+	  "  added INTEGER NOT NULL,"
+	  "  size INTEGER NOT NULL,"
+	  "  os TEXT NOT NULL DEFAULT 'linux',"
+	  "  arch TEXT NOT NULL DEFAULT '',"
+	  "  variant TEXT NOT NULL DEFAULT '',"
+	  "  labels TEXT NOT NULL DEFAULT '{}');"
+	  /* The layers of an image in order, with the blob each came from. */
+	  "CREATE TABLE image_layers ("
+	  "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	  "  idx INTEGER NOT NULL,"
+	  "  chain_id TEXT NOT NULL REFERENCES layers(chain_id),"
+	  "  diff_id TEXT NOT NULL,"
+	  "  blob_digest TEXT NOT NULL,"
+	  "  blob_size INTEGER NOT NULL,"
+	  "  media_type TEXT NOT NULL,"
+	  "  diff_size INTEGER NOT NULL,"
+	  "  PRIMARY KEY (image_id, idx));"
+	  "CREATE INDEX image_layers_chain ON image_layers(chain_id);"
+	  "CREATE INDEX image_layers_blob ON image_layers(blob_digest);"
+	  /* Tags ("docker.io/library/busybox:latest") and digest references
+	   * ("docker.io/library/busybox@sha256:..."). */
+	  "CREATE TABLE refs ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('tag', 'digest')),"
+	  "  added INTEGER NOT NULL);"
+	  "CREATE INDEX refs_image ON refs(image_id);"
+	  "CREATE TABLE containers ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  name TEXT NOT NULL UNIQUE,"
+	  "  image_id TEXT NOT NULL REFERENCES images(id),"
+	  "  image_ref TEXT NOT NULL,"
+	  "  created INTEGER NOT NULL,"
+	  "  config TEXT NOT NULL,"
+	  "  state TEXT NOT NULL DEFAULT 'created',"
+	  "  pid INTEGER NOT NULL DEFAULT 0,"
+	  "  shim_pid INTEGER NOT NULL DEFAULT 0,"
+	  "  exit_code INTEGER NOT NULL DEFAULT 0,"
+	  "  oom_killed INTEGER NOT NULL DEFAULT 0,"
+	  "  started INTEGER NOT NULL DEFAULT 0,"
+	  "  finished INTEGER NOT NULL DEFAULT 0,"
+	  "  restart_count INTEGER NOT NULL DEFAULT 0,"
+	  "  error TEXT NOT NULL DEFAULT '',"
+	  "  labels TEXT NOT NULL DEFAULT '{}');"
+	  "CREATE INDEX containers_image ON containers(image_id);"
+	  "CREATE TABLE volumes ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  driver TEXT NOT NULL DEFAULT 'local',"
+	  "  created INTEGER NOT NULL,"
+	  "  labels TEXT NOT NULL DEFAULT '{}',"
+	  "  options TEXT NOT NULL DEFAULT '{}');"
+	  "CREATE TABLE networks ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  name TEXT NOT NULL UNIQUE,"
+	  "  driver TEXT NOT NULL DEFAULT 'bridge',"
+	  "  created INTEGER NOT NULL,"
+	  "  config TEXT NOT NULL DEFAULT '{}',"
+	  "  labels TEXT NOT NULL DEFAULT '{}');"
+	  "CREATE TABLE events ("
+	  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  "  time INTEGER NOT NULL,"
+	  "  type TEXT NOT NULL,"
+	  "  action TEXT NOT NULL,"
+	  "  actor TEXT NOT NULL,"
+	  "  attrs TEXT NOT NULL DEFAULT '{}');"
+	  "CREATE INDEX events_time ON events(time);" },
+};
+
+static int migration_done(sqlite3 *db, const char *name, bool *done, sv_err **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM migrations WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return sv_err_setx(err, EIO, "database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*done = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sv_err_setx(err, EIO, "database: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+static int run_sql(sqlite3 *db, const char *sql, const char *what, sv_err **err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	sv_err_setx(err, EIO, "%s: %s", what, msg ? msg : "error");
+	sqlite3_free(msg);
+	return -1;
+}
+
+int store_migrate(sv_store *s, sqlite3 *db, sv_err **err)
+{
+	(void)s;
+	if (run_sql(db,
+		    "CREATE TABLE IF NOT EXISTS migrations ("
+		    "  name TEXT PRIMARY KEY, applied INTEGER NOT NULL)",
+		    "create migrations table", err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+		const struct migration *m = &migrations[i];
+		bool done = false;
+		if (migration_done(db, m->name, &done, err) < 0)
+			return -1;
+		if (done)
+			continue;
+		if (run_sql(db, "BEGIN IMMEDIATE", m->name, err) < 0)
+			return -1;
+		SV_AUTOFREE char *rec = sv_xasprintf(
+			"INSERT INTO migrations (name, applied) VALUES ('%s', %lld)", m->name,
+			(long long)(sv_time_now_ns() / 1000000000));
+		if (run_sql(db, m->sql, m->name, err) < 0 || run_sql(db, rec, m->name, err) < 0 ||
+		    run_sql(db, "COMMIT", m->name, err) < 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return sv_err_prefix(err, "schema migration %s", m->name);
+		}
+	}
+	return 0;
+}

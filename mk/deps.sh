@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install every Debian package the build and the tests need. Idempotent and
+# quiet when everything is present; uses sudo when not root.
+set -eu
+
+# Build: compiler side and the libraries core/ and app/ link.
+build="make gcc pkg-config libc6-dev
+ libcurl4-openssl-dev libarchive-dev libcjson-dev libsqlite3-dev libuv1-dev
+ libseccomp-dev libcap-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
+ libncurses-dev libreadline-dev libcmocka-dev"
+
+# Tests and benchmarks: real peers, nothing downloaded from the internet.
+tests="busybox-static tar gzip zstd openssl sqlite3 python3 jq
+ skopeo umoci crun runc docker-registry iproute2 procps util-linux tmux"
+
+# dpkg-query names installed packages only; anything not listed is missing.
+# shellcheck disable=SC2086
+installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $tests 2>/dev/null |
+	awk '$1 == "ii" { print $2 }')
+missing=
+for p in $build $tests; do
+	case " $(echo $installed) " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+done
+[ -n "$missing" ] || exit 0
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "deps: installing $missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
