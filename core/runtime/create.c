@@ -85,11 +85,6 @@ static int make_state_dir(struct creation *c, sv_err **err)
 		return sv_err_set(err, errno, "mkdir %s", c->dir);
 	}
 	c->dir_made = true;
-	SV_AUTOCLOSE int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return sv_err_set(err, errno, "open %s", c->dir);
-	if (sv_write_file_atomic(dfd, "config.json", c->config.data, c->config.len, 0600, err) < 0)
-		return -1;
 	if (c->o->flags & SV_RUNTIME_START)
 		return 0;
 	c->fifo = sv_path_join(c->dir, "exec.fifo");
@@ -114,7 +109,9 @@ static unsigned clone_flags(const struct spec *s, bool fork_later)
 
 static int start_helper(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
 {
+	SV_AUTOFREE char *cache = sv_path_join(c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE, ".seccomp");
 	struct build_opts bo = {
+		.seccomp_cache = cache,
 		.mode = (c->o->flags & SV_RUNTIME_START) ? PLAN_MODE_RUN : PLAN_MODE_CREATE,
 		.fifo = c->fifo,
 		.cg = c->cg,
@@ -164,6 +161,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		.created_ns = sv_time_now_ns(),
 		.annotations = c->spec.annotations,
 		.ns_flags = ns_flags,
+		.config = c->config.data,
 	};
 	SV_AUTOSTRV char **cgs = cgroup_paths(c->cg);
 	r.cgroups = cgs;
@@ -183,7 +181,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		char *slash = strrchr(d, '/');
 		*slash = '\0';
 		SV_AUTOCLOSE int dfd = open(*d ? d : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || sv_write_file_atomic(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
+		if (dfd < 0 || state_put_file(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
 			return dfd < 0 ? sv_err_set(err, errno, "pid file %s", pf) : sv_err_prefix(err, "pid file");
 	}
 	return 0;
