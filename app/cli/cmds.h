@@ -30,6 +30,7 @@
 	CLI_CMD(cli_cmd_runtime_spec)    \
 	CLI_CMD(cli_cmd_runtime_start)   \
 	CLI_CMD(cli_cmd_runtime_state)   \
+	CLI_CMD(cli_cmd_runtime_stats)   \
 	CLI_CMD(cli_cmd_save)            \
 	CLI_CMD(cli_cmd_system_df)       \
 	CLI_CMD(cli_cmd_system_prune)    \

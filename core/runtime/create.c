@@ -169,6 +169,12 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		return sv_err_setx(err, ESRCH, "the container's process exited during setup");
 	if (state_write(c->dir, &r, err) < 0)
 		return -1;
+	if (c->spec.n_hooks[HOOK_PRESTART] || c->spec.n_hooks[HOOK_CREATE_RUNTIME]) {
+		SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_CREATED);
+		if (hooks_run(&c->spec, HOOK_PRESTART, json, err) < 0 ||
+		    hooks_run(&c->spec, HOOK_CREATE_RUNTIME, json, err) < 0)
+			return -1;
+	}
 	if (c->o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof buf, "%d", (int)p->pid);
@@ -219,6 +225,19 @@ static void creation_release(struct creation *c)
 		close(c->helper_pidfd);
 }
 
+/* poststart hooks: failures are logged, the container runs on. */
+static void poststart(struct creation *c, const struct sv_runtime_proc *p)
+{
+	if (!c->spec.n_hooks[HOOK_POSTSTART])
+		return;
+	struct state_rec r = { .id = (char *)(uintptr_t)c->o->id, .bundle = c->bundle, .rootfs = c->spec.root,
+			       .pid = p->pid, .annotations = c->spec.annotations };
+	SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_RUNNING);
+	SV_AUTOERR sv_err *e = NULL;
+	if (hooks_run(&c->spec, HOOK_POSTSTART, json, &e) < 0)
+		sv_warn("container %s: poststart: %s", c->o->id, e->msg);
+}
+
 static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
 {
 	if (read_config(c, err) < 0 || make_state_dir(c, err) < 0 ||
@@ -229,6 +248,7 @@ static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err 
 	if (c->o->flags & SV_RUNTIME_START) {
 		if (plan_msg_send(c->sock, PLAN_MSG_GO, NULL, 0, NULL, 0) < 0)
 			return sv_err_set(err, errno, "start the container");
+		poststart(c, out);
 	}
 	if (out->console_fd >= 0 && c->o->console_socket) {
 		if (spawn_send_console(c->o->console_socket, out->console_fd, err) < 0)
@@ -303,6 +323,9 @@ int sv_runtime_start(const char *state_root, const char *id, sv_err **err)
 		SV_AUTOFREE char *fifo = sv_path_join(dir, "exec.fifo");
 		rc = release_fifo(fifo, pidfd, err);
 		unlink(fifo);
+		SV_AUTOERR sv_err *e = NULL;
+		if (rc == 0 && state_hooks(&r, HOOK_POSTSTART, SV_RUNTIME_RUNNING, &e) < 0)
+			sv_warn("container %s: poststart: %s", id, e->msg);
 	}
 	state_rec_release(&r);
 	return rc;

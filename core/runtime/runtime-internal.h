@@ -183,6 +183,11 @@ uint64_t state_proc_start_time(pid_t pid);
 /* Opens a pidfd on r->pid if it still is the same process, else -1
  * (ESRCH). */
 int state_pidfd(const struct state_rec *r);
+/* The OCI state JSON of a record with the given status. Owned. */
+char *state_rec_json(const struct state_rec *r, enum sv_runtime_status status);
+/* Runs the record's config hooks of one kind (see hooks.c). */
+int state_hooks(const struct state_rec *r, enum spec_hook_kind kind, enum sv_runtime_status status,
+		sv_err **err);
 /* The live status of a recorded container. */
 enum sv_runtime_status state_status(const char *dir, const struct state_rec *r);
 
@@ -239,6 +244,11 @@ int cgroup_destroy(struct cgroup *cg, sv_err **err);
 void cgroup_free(struct cgroup *cg);
 /* The PLAN_MOUNT_CGROUP description of the hierarchies (see plan.h). */
 char **cgroup_mount_plan(const struct cgroup *cg, bool own_ns);
+
+/* ---------------------------------------------------------------- hooks.c */
+
+/* Runs the hooks of one kind with the state JSON on their stdin. */
+int hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *state_json, sv_err **err);
 
 /* ---------------------------------------------------------------- build.c */
 

@@ -300,3 +300,30 @@ int sv_runtime_list(const char *state_root, char ***ids, sv_err **err)
 	qsort(*ids, sv_strv_len(*ids), sizeof(char *), cmp_str);
 	return 0;
 }
+
+char *state_rec_json(const struct state_rec *r, enum sv_runtime_status status)
+{
+	struct sv_runtime_state st = {
+		.id = r->id, .status = status, .pid = status == SV_RUNTIME_STOPPED ? 0 : r->pid,
+		.bundle = r->bundle, .rootfs = r->rootfs, .created_ns = r->created_ns,
+		.annotations = r->annotations, .cgroup_paths = r->cgroups,
+	};
+	return sv_runtime_state_json(&st);
+}
+
+int state_hooks(const struct state_rec *r, enum spec_hook_kind kind, enum sv_runtime_status status,
+		sv_err **err)
+{
+	if (!r->config || !strstr(r->config, "\"hooks\""))
+		return 0;
+	struct spec s;
+	if (spec_parse(r->config, strlen(r->config), r->bundle, &s, err) < 0)
+		return -1;
+	int rc = 0;
+	if (s.n_hooks[kind]) {
+		SV_AUTOFREE char *json = state_rec_json(r, status);
+		rc = hooks_run(&s, kind, json, err);
+	}
+	spec_release(&s);
+	return rc;
+}
