@@ -166,6 +166,8 @@ static int setup_container(struct init_ctx *c, sv_err **err)
 		return sv_err_set(err, errno, "open %s", c->p.fifo);
 	if (mounts_setup(c, err) < 0)
 		return -1;
+	close(c->devnull);
+	c->devnull = -1;
 	if (c->p.hostname && sethostname(c->p.hostname, strlen(c->p.hostname)) < 0)
 		return sv_err_set(err, errno, "sethostname %s", c->p.hostname);
 	if (c->p.domainname && setdomainname(c->p.domainname, strlen(c->p.domainname)) < 0)
