@@ -48,6 +48,9 @@ static void reset_signals(void)
 
 static int receive_plan(struct init_ctx *c, sv_err **err)
 {
+	/* The extra fds are counted first: received fds land above them. */
+	while (fcntl(PLAN_EXTRA_FD0 + c->n_extra, F_GETFD) >= 0)
+		c->n_extra++;
 	uint32_t type = 0;
 	int fds[PLAN_MAX_FDS];
 	size_t nfds = PLAN_MAX_FDS;
@@ -61,8 +64,6 @@ static int receive_plan(struct init_ctx *c, sv_err **err)
 	const char *why = NULL;
 	if (plan_decode(c->raw.data, c->raw.len, &c->p, &why) < 0)
 		return sv_err_setx(err, EPROTO, "servin-init: bad plan: %s", why);
-	while (fcntl(PLAN_EXTRA_FD0 + c->n_extra, F_GETFD) >= 0)
-		c->n_extra++;
 	return 0;
 }
 
