@@ -130,6 +130,13 @@ $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh
 	$(quiet) IMAGE $@
 	$(Q)tests/fixtures/mkimage.sh busybox --out $@ --tag busybox:latest
 
+# Docker's default seccomp profile (moby's default.json), embedded as data.
+$(BUILD)/gen/seccomp-default.inc: core/engine/seccomp-default.json
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/core/engine/seccomp.o $(BUILD)/asan/core/engine/seccomp.o: $(BUILD)/gen/seccomp-default.inc
+
 deps:
 	@mk/deps.sh
 
