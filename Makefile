@@ -48,7 +48,8 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 CLI_SRC  := $(filter-out app/cli/main.c,$(sort $(wildcard app/cli/*.c app/api/*.c)))
 TUI_SRC  := $(filter-out app/tui/main.c,$(sort $(wildcard app/tui/*.c views/*.c widgets/*.c themes/*.c)))
-SHIM_SRC := $(sort $(wildcard app/shim/*.c))
+SHIM_SRC := $(filter-out app/shim/ctl.c,$(sort $(wildcard app/shim/*.c)))
+CTL_SRC  := $(wildcard app/shim/ctl.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(wildcard tests/unit/helpers/*.c))
 HEADERS  := $(sort $(wildcard core/*/*.h app/*/*.h views/*.h widgets/*.h themes/*.h))
@@ -70,7 +71,8 @@ TUILIB   := $(BUILD)/obj/libservin-tui.a
 ALIB     := $(BUILD)/asan/libservin.a
 ACLILIB  := $(BUILD)/asan/libservin-cli.a
 ATUILIB  := $(BUILD)/asan/libservin-tui.a
-BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim)
+BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim) \
+	$(if $(CTL_SRC),$(BUILD)/bin/servin-shim-ctl)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
 
@@ -114,10 +116,19 @@ $(BUILD)/bin/servin-desktop: $(call obj,app/tui/main.c) $(TUILIB) $(CLILIB) $(LI
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
 
+# servin-shim runs beside every container for its whole life: static, and
+# linked only with the few libservin objects it needs (no store, no cJSON).
 $(BUILD)/bin/servin-shim: $(call obj,$(SHIM_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) -static-pie -Wl,-z,relro,-z,now -Wl,--gc-sections -o $@ $^
+
+# servin-shim-ctl starts containers and records their exits: dynamic, but
+# --as-needed keeps the image archive libraries (libarchive...) out.
+$(BUILD)/bin/servin-shim-ctl: $(call obj,$(CTL_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS)) $(ATUILIB) $(ACLILIB) $(ALIB)
 	@mkdir -p $(@D)

@@ -88,12 +88,22 @@ bool ctr_name_valid(const char *n);
 
 /* Kills a live container and waits until its shim recorded the exit. */
 int ctr_force_stop(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Connects to a running container's attach socket (*out owned). */
+int ctr_sock_connect(const sv_engine *e, const char *id, int *out, sv_err **err);
+/* Spawns `servin-shim-ctl ARGS...` for container id (name for messages)
+ * with an optional pre-attached client, and returns its verdict. */
+int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int attach_fd, unsigned streams,
+		sv_err **err);
 
-/* ------------------------------------------------------------ runtime glue */
+/* ------------------------------------------------------------ ctr-shim.c */
 
+/* <runroot>/runtime: the runtime's state root. Owned. */
+char *ctr_state_root(const sv_engine *e);
 /* Kills whatever is left of a container whose shim is gone and removes
  * its runtime state (cgroups included); nothing left is fine. */
 int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
+/* Records a start that failed (why), releases the claim; AutoRemove. */
+int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
 
 /* ------------------------------------------------------------ rootfs.c */
 

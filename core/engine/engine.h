@@ -43,6 +43,9 @@ struct sv_engine_opts {
  * default busybox image is imported too). Returns owned; free with
  * sv_engine_free(). */
 SV_API int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
+/* The same without seeding, for servin-shim-ctl: links none of the image
+ * archive code (no libarchive), so the shim starts fast. */
+SV_API int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 SV_API void sv_engine_free(sv_engine *e);
 /* borrowed: valid until sv_engine_free() */
 SV_API const char *sv_engine_root(const sv_engine *e);
@@ -402,6 +405,64 @@ SV_API int sv_engine_container_archive_put(sv_engine *e, const char *name, const
 /* Docker's path stat only (ENOENT when missing). Owned. */
 SV_API struct cJSON *sv_engine_container_stat_path(sv_engine *e, const char *name, const char *path,
 						   sv_err **err);
+
+/* ---------------------------------------------------------------- shim side
+ *
+ * For servin-shim-ctl only: the steps of starting a container under a
+ * shim and recording its end. Surfaces use sv_engine_container_start().
+ */
+
+/* What the shim needs to know about a container it starts. */
+struct sv_shim_info {
+	bool tty, open_stdin, stdin_once;
+	char *log_path;		 /* NULL: log driver "none" */
+	int64_t log_max_size;	 /* 0: unbounded */
+	int log_max_file;
+	int stop_signal;
+	char *ring_path;	 /* runroot/containers/<id>/stats */
+	char **cgroup_paths;	 /* "controller:/dir" of the running container */
+	int pid;		 /* the started process */
+	int pidfd;		 /* owned */
+	int console_fd;		 /* owned: pty master with tty, else -1 */
+};
+SV_API void sv_shim_info_release(struct sv_shim_info *i);
+
+/* Claims container `id` for the calling process (its shim): fails with
+ * EALREADY when a live shim owns it. Mounts the rootfs and writes the
+ * bundle; fills the static part of *info. */
+SV_API int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err);
+/* Creates and starts the container as the caller's child with stdio
+ * (three fds, -1 for /dev/null; ignored with a tty) and records it
+ * running. On failure the container is left stopped (or removed with
+ * AutoRemove), its error recorded, the claim released. */
+SV_API int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct sv_shim_info *info,
+			      sv_err **err);
+
+struct sv_shim_exit {
+	int exit_code;
+	bool oom_killed;
+	bool restart;	  /* start it again after delay_ms */
+	int64_t delay_ms;
+	bool removed;	  /* AutoRemove took it away */
+};
+/* Records the end of the container's process (wait status), removes its
+ * runtime state, applies the restart policy (manual: stopped or signalled
+ * by a user; canceled: a stop/kill that cancels restarts; delay_ms: the
+ * previous delay, 0 for the first) and AutoRemove. */
+SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
+				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+/* Gives up a restart that was canceled while waiting: records the stop. */
+SV_API int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err);
+
+/* Reads exec instance exec_id (its container must run) into *info. */
+SV_API int sv_engine_shim_exec_claim(sv_engine *e, const char *exec_id, struct sv_shim_info *info,
+				     sv_err **err);
+/* Starts exec instance exec_id as the caller's child (stdio as above). */
+SV_API int sv_engine_shim_exec_run(sv_engine *e, const char *exec_id, const int stdio[3],
+				   struct sv_shim_info *info, sv_err **err);
+/* Records an exec instance's exit code. */
+SV_API int sv_engine_shim_exec_exited(sv_engine *e, const char *exec_id, int wait_status, int *exit_code,
+				      sv_err **err);
 
 /* ---------------------------------------------------------------- system */
 
