@@ -702,6 +702,8 @@ int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (sv_rm_rf(run, &e2) < 0)
 		sv_warn("container %.12s: %s", r->id, e2->msg);
+	SV_AUTOFREE char *lock = sv_xasprintf("%s/locks/mount-%s", e->root, r->id);
+	unlink(lock);
 	if (sv_store_begin(e->store, err) < 0)
 		return -1;
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(e->store, "DELETE FROM containers WHERE id = ?", err);

@@ -128,7 +128,11 @@ int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info
 	if (claim_row(e, &r, err) < 0)
 		goto out;
 	SV_AUTOFREE char *run = ctr_run_dir(e, id);
-	if (sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, &r, err) < 0 || ctr_bundle_write(e, &r, err) < 0) {
+	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", id);
+	/* The lock keeps a concurrent `cp` from unmounting under us. */
+	SV_AUTOCLOSE int lock = sv_store_lock(e->store, lname, true, err);
+	if (lock < 0 || sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, &r, err) < 0 ||
+	    ctr_bundle_write(e, &r, err) < 0) {
 		SV_AUTOERR sv_err *e2 = NULL;
 		(void)ctr_start_failed(e, &r, *err, &e2);
 		goto out;

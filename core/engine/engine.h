@@ -393,15 +393,23 @@ SV_API int sv_engine_container_stats_history(sv_engine *e, const char *name, str
 /* ---------------------------------------------------------------- copy */
 
 /* Writes a tar of `path` inside the container (a running container's live
- * view, else its rootfs mounted for the copy) to fd. Paths resolve inside
- * the container root: symlinks never lead out. *stat (may be NULL)
- * receives Docker's path stat {"name","size","mode","mtime","linkTarget"}. */
-SV_API int sv_engine_container_archive_get(sv_engine *e, const char *name, const char *path, int fd,
-					   struct cJSON **stat, sv_err **err);
+ * view, else its rootfs mounted for the copy) to fd, its top entry named
+ * as_name (NULL: the path's base name; ".": a directory's content only).
+ * Paths resolve inside the container root: symlinks never lead out. *stat
+ * (may be NULL) receives Docker's path stat {"name", "size", "mode" (Go's
+ * FileMode bits), "mtime", "linkTarget"}. */
+SV_API int sv_engine_container_archive_get(sv_engine *e, const char *name, const char *path,
+					   const char *as_name, int fd, struct cJSON **stat, sv_err **err);
 /* Extracts a tar stream from fd into directory `path` inside the
  * container, every entry resolved inside the root. */
 SV_API int sv_engine_container_archive_put(sv_engine *e, const char *name, const char *path, int fd,
 					   sv_err **err);
+/* A tar of a host path (for `cp` into a container), top entry as_name
+ * (NULL: the base name; "." a directory's content); owners kept or 0:0. */
+SV_API int sv_engine_tar_path(const char *path, const char *as_name, bool keep_owner, int fd, sv_err **err);
+/* Extracts a tar that came out of a container into a host directory, with
+ * the same guards as an image layer (nothing lands outside dir). */
+SV_API int sv_engine_untar_host(int fd, const char *dir, sv_err **err);
 /* Docker's path stat only (ENOENT when missing). Owned. */
 SV_API struct cJSON *sv_engine_container_stat_path(sv_engine *e, const char *name, const char *path,
 						   sv_err **err);
