@@ -62,6 +62,7 @@ struct shim {
 	struct shim_ring ring;
 	bool has_ring;
 	const char *ring_path;
+	const char *log_path;
 	int epfd, timer_fd;
 	int stop_signal;
 	int64_t kill_at;	 /* monotonic ns; 0: none */
@@ -447,7 +448,7 @@ static int parse_args(struct shim *s, int argc, char **argv)
 			if (fd >= 0)
 				client_add(s, fd, colon ? (unsigned)atoi(colon + 1) : 0, colon != NULL);
 		} else if (strcmp(a, "--log") == 0)
-			s->log.path = (char *)v;
+			s->log_path = v;
 		else if (strcmp(a, "--log-max-size") == 0)
 			s->log.max_size = atoll(v);
 		else if (strcmp(a, "--log-max-file") == 0)
@@ -552,8 +553,7 @@ int main(int argc, char **argv)
 		(void)!write(2, usage, sizeof usage - 1);
 		return 2;
 	}
-	char *log_path = s.log.path;
-	if (shim_log_open(&s.log, log_path, s.log.max_size, s.log.max_file) < 0)
+	if (shim_log_open(&s.log, s.log_path, s.log.max_size, s.log.max_file) < 0)
 		s.log.fd = -1;
 	s.has_ring = s.ring_path && shim_ring_open(&s.ring, s.ring_path, s.ring.cgroups) == 0;
 	sv_buf_init(&s.pending_in);

@@ -42,13 +42,6 @@ int shim_ring_open(struct shim_ring *r, const char *path, char **cgroups)
 	return pwrite(r->fd, &h, sizeof h, 0) == (ssize_t)sizeof h ? 0 : -1;
 }
 
-static int64_t host_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec) * sysconf(_SC_NPROCESSORS_ONLN);
-}
-
 void shim_ring_sample(struct shim_ring *r)
 {
 	struct sv_runtime_stats st;
@@ -60,7 +53,7 @@ void shim_ring_sample(struct shim_ring *r)
 	struct sv_stats_sample s = {
 		.time_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec,
 		.cpu_ns = (int64_t)st.cpu_usage_ns,
-		.system_ns = host_cpu_ns(),
+		.system_ns = sv_host_cpu_ns(),
 		.mem_usage = (int64_t)st.mem_usage,
 		.mem_cache = (int64_t)st.mem_inactive_file,
 		.mem_limit = st.mem_limit == UINT64_MAX ? -1 : (int64_t)st.mem_limit,

@@ -386,6 +386,8 @@ SV_API void sv_container_stats_free(struct sv_container_stats *v, size_t n);
  * NULL). Owned. */
 SV_API struct cJSON *sv_container_stats_json(const struct sv_container_stats *s,
 					     const struct sv_stats_sample *prev);
+/* The host's CPU time in ns (/proc/stat), the clock of system_ns. */
+SV_API int64_t sv_host_cpu_ns(void);
 /* The shim's history of samples (oldest first, up to a few minutes). */
 SV_API int sv_engine_container_stats_history(sv_engine *e, const char *name, struct sv_stats_sample **out,
 					     size_t *n, sv_err **err);

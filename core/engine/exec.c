@@ -141,7 +141,8 @@ int sv_engine_exec(sv_engine *e, const char *container, const struct sv_exec_opt
 	cJSON_Delete(cfg);
 	if (rc < 0)
 		goto out;
-	char *args[] = { (char *)"exec", (char *)"--exec-id", id, NULL };
+	char cmd[] = "exec", flag[] = "--exec-id";
+	char *args[] = { cmd, flag, id, NULL };
 	rc = ctr_run_ctl(e, r.id, r.name, args, o->detach ? -1 : o->attach_fd, o->attach_streams, err);
 	if (rc == 0 && exec_id)
 		memcpy(exec_id, id, sizeof id);

@@ -204,7 +204,8 @@ int sv_engine_container_start(sv_engine *e, const char *name, const struct sv_st
 		rc = sv_err_setx(err, EALREADY, "container %s is already running", r.name);
 		goto out;
 	}
-	char *args[] = { (char *)"start", (char *)"--id", r.id, NULL };
+	char cmd[] = "start", flag[] = "--id";
+	char *args[] = { cmd, flag, r.id, NULL };
 	rc = ctr_run_ctl(e, r.id, r.name, args, opts ? opts->attach_fd : -1, opts ? opts->attach_streams : 0,
 			 err);
 out:

@@ -25,26 +25,6 @@ extern char **environ;
 
 /* ---------------------------------------------------------------- stats */
 
-/* Host CPU time in ns: the first line of /proc/stat, as Docker reads it. */
-static int64_t host_cpu_ns(void)
-{
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_read_file("/proc/stat", 1 << 20, &b, &err) < 0 || strncmp(b.data, "cpu ", 4) != 0)
-		return 0;
-	int64_t total = 0;
-	char *p = b.data + 4, *end;
-	for (int i = 0; i < 8; i++) {
-		long long v = strtoll(p, &end, 10);
-		if (end == p)
-			break;
-		total += v;
-		p = end;
-	}
-	return total * (1000000000LL / sysconf(_SC_CLK_TCK));
-}
-
 static int64_t host_mem(void)
 {
 	struct sysinfo si;
@@ -95,7 +75,7 @@ int sv_engine_container_stats(sv_engine *e, char *const *names, struct sv_contai
 	} else if (ctr_load_all(e, &rows, &nrows, err) < 0) {
 		return -1;
 	}
-	int64_t sys_ns = host_cpu_ns();
+	int64_t sys_ns = sv_host_cpu_ns();
 	*out = sv_xcalloc(nrows + 1, sizeof **out);
 	for (size_t i = 0; i < nrows; i++) {
 		bool live = ctr_is_live(rows[i].state);
