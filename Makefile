@@ -135,18 +135,43 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS))
 	$(quiet) LD $@
 	$(Q)$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# servin-init: the runtime's in-container helper (core/runtime/init/), a
+# small static program embedded in libservin as bytes and exec'd from a
+# sealed memfd (core/runtime/spawn.c). Both library variants embed the same
+# (uninstrumented) build.
+INIT_SRC := $(sort $(wildcard core/runtime/init/*.c)) core/runtime/plan.c \
+	core/util/buf.c core/util/err.c core/util/fs.c core/util/log.c core/util/mem.c core/util/path.c \
+	core/util/str.c
+INIT_BIN := $(BUILD)/gen/servin-init
+INIT_BLOB := $(BUILD)/gen/runtime-init-blob.o
+# Docker's default seccomp profile (moby profiles/seccomp/default.json), as data.
+SECCOMP_BLOB := $(BUILD)/gen/runtime-seccomp-default.o
+
+# Embeds $< as bytes between the symbols $(1) and $(1)_end, NUL-terminated.
+embed = printf '\t.section .rodata\n\t.balign 16\n\t.globl $(1)\n\t.globl $(1)_end\n$(1):\n\t.incbin "%s"\n$(1)_end:\n\t.byte 0\n\t.section .note.GNU-stack,"",@progbits\n' $< \
+	| $(CC) -x assembler -c - -o $@
+
+$(INIT_BIN): $(call obj,$(INIT_SRC))
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) -static-pie -s -Wl,-z,relro,-z,now -Wl,--gc-sections -o $@ $^ -l:libcap.a
+
+$(INIT_BLOB): $(INIT_BIN)
+	$(quiet) EMBED $@
+	$(Q)$(call embed,sv_runtime_init_blob)
+
+$(SECCOMP_BLOB): core/runtime/seccomp-default.json
+	@mkdir -p $(@D)
+	$(quiet) EMBED $@
+	$(Q)$(call embed,sv_runtime_seccomp_default)
+
+$(LIB) $(ALIB): $(INIT_BLOB) $(SECCOMP_BLOB)
+
 # The default image: busybox-static from the host, as an OCI archive.
 $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh
 	@mkdir -p $(@D)
 	$(quiet) IMAGE $@
 	$(Q)tests/fixtures/mkimage.sh busybox --out $@ --tag busybox:latest
-
-# Docker's default seccomp profile (moby's default.json), embedded as data.
-$(BUILD)/gen/seccomp-default.inc: core/engine/seccomp-default.json
-	@mkdir -p $(@D)
-	$(quiet) GEN $@
-	$(Q)od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp && mv $@.tmp $@
-$(BUILD)/obj/core/engine/seccomp.o $(BUILD)/asan/core/engine/seccomp.o: $(BUILD)/gen/seccomp-default.inc
 
 deps:
 	@mk/deps.sh

@@ -34,6 +34,18 @@
 	CLI_CMD(cli_cmd_rm)             \
 	CLI_CMD(cli_cmd_rmi)            \
 	CLI_CMD(cli_cmd_run)            \
+	CLI_CMD(cli_cmd_runtime_create) \
+	CLI_CMD(cli_cmd_runtime_delete) \
+	CLI_CMD(cli_cmd_runtime_exec)   \
+	CLI_CMD(cli_cmd_runtime_kill)   \
+	CLI_CMD(cli_cmd_runtime_list)   \
+	CLI_CMD(cli_cmd_runtime_pause)  \
+	CLI_CMD(cli_cmd_runtime_ps)     \
+	CLI_CMD(cli_cmd_runtime_resume) \
+	CLI_CMD(cli_cmd_runtime_run)    \
+	CLI_CMD(cli_cmd_runtime_spec)   \
+	CLI_CMD(cli_cmd_runtime_start)  \
+	CLI_CMD(cli_cmd_runtime_state)  \
 	CLI_CMD(cli_cmd_save)           \
 	CLI_CMD(cli_cmd_start)          \
 	CLI_CMD(cli_cmd_stats)          \

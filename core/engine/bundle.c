@@ -5,8 +5,10 @@
  * /etc/passwd, which may have changed since create).
  *
  * What Docker's daemon puts in a spec is reproduced here: its default
- * capability set, masked and read-only paths, mounts, device allow-list,
- * environment (PATH, HOSTNAME, TERM, HOME), resources and seccomp profile;
+ * capability set, masked and read-only paths and seccomp profile (the
+ * runtime's sv_runtime_default_*() and sv_runtime_seccomp_from_docker()),
+ * mounts, device allow-list, environment (PATH, HOSTNAME, TERM, HOME),
+ * resources;
  * --privileged lifts them as Docker does. Networking and volumes add
  * namespaces and mounts through bundle_mounts()/bundle_namespaces().
  */
@@ -23,26 +25,10 @@
 #include <unistd.h>
 
 #include "containers-internal.h"
+#include "runtime/runtime.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INIT_PATH "/sbin/servin-init"
-
-static const char *const default_caps[] = {
-	"CAP_CHOWN",	"CAP_DAC_OVERRIDE", "CAP_FSETID",	    "CAP_FOWNER",     "CAP_MKNOD",
-	"CAP_NET_RAW",	"CAP_SETGID",	    "CAP_SETUID",	    "CAP_SETFCAP",    "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",	    "CAP_AUDIT_WRITE", NULL,
-};
-
-static const char *const masked_paths[] = {
-	"/proc/asound",	   "/proc/acpi",	"/proc/interrupts", "/proc/kcore",
-	"/proc/keys",	   "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug", "/proc/scsi",	"/sys/firmware",    "/sys/devices/virtual/powercap",
-	NULL,
-};
-
-static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
 
 /* Docker's device cgroup allow-list after "deny all". */
 static const struct {
@@ -121,10 +107,11 @@ char **ctr_caps(const cJSON *host)
 				sv_strv_push(&caps, all[i]);
 		return caps ? caps : sv_xcalloc(1, sizeof *caps);
 	}
+	const char *const *defaults = sv_runtime_default_caps();
 	if (!sv_strv_contains(drop, "ALL"))
-		for (size_t i = 0; default_caps[i]; i++)
-			if (!sv_strv_contains(drop, default_caps[i]))
-				sv_strv_push(&caps, default_caps[i]);
+		for (size_t i = 0; defaults[i]; i++)
+			if (!sv_strv_contains(drop, defaults[i]))
+				sv_strv_push(&caps, defaults[i]);
 	for (size_t i = 0; add && add[i]; i++)
 		if (!sv_strv_contains(caps, add[i]))
 			sv_strv_push(&caps, add[i]);
@@ -400,10 +387,11 @@ static int seccomp_for(const cJSON *host, char *const *caps, cJSON **out, sv_err
 	}
 	if (custom && strcmp(custom, "unconfined") == 0)
 		return 0;
-	if (custom && strcmp(custom, "builtin") != 0)
-		*out = ctr_seccomp_convert(custom, caps, err);
-	else
-		*out = ctr_seccomp_default(caps, err);
+	bool builtin = !custom || strcmp(custom, "builtin") == 0;
+	SV_AUTOFREE char *text = sv_runtime_seccomp_from_docker(builtin ? NULL : custom, caps, err);
+	if (!text)
+		return -1;
+	*out = sv_json_parse(text, strlen(text), 16 << 20, "seccomp profile", err);
 	return *out ? 0 : -1;
 }
 
@@ -417,8 +405,8 @@ static cJSON *linux_json(const struct ctr_row *r, char *const *caps, bool host_n
 	SV_AUTOFREE char *cg = sv_xasprintf("servin/%s", r->id);
 	cJSON_AddStringToObject(l, "cgroupsPath", cg);
 	if (!priv) {
-		cJSON_AddItemToObject(l, "maskedPaths", strv_json(masked_paths));
-		cJSON_AddItemToObject(l, "readonlyPaths", strv_json(readonly_paths));
+		cJSON_AddItemToObject(l, "maskedPaths", strv_json(sv_runtime_default_masked_paths()));
+		cJSON_AddItemToObject(l, "readonlyPaths", strv_json(sv_runtime_default_readonly_paths()));
 	}
 	cJSON *sc;
 	if (seccomp_for(host, caps, &sc, err) < 0) {

@@ -125,14 +125,6 @@ struct ctr_user {
 int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, sv_err **err);
 void ctr_user_release(struct ctr_user *u);
 
-/* ------------------------------------------------------------ seccomp.c */
-
-/* Docker's JSON profile → OCI linux.seccomp, for a container holding caps
- * ("CAP_..." names). Owned. */
-struct cJSON *ctr_seccomp_convert(const char *profile, char *const *caps, sv_err **err);
-/* The same for the embedded default profile. */
-struct cJSON *ctr_seccomp_default(char *const *caps, sv_err **err);
-
 /* ------------------------------------------------------------ bundle.c */
 
 /* The OCI spec of a start (the rootfs is mounted: users resolve inside
