@@ -199,8 +199,7 @@ static void exec_monitor(struct ctl *c, const char *id, const struct sv_shim_inf
 {
 	char **argv = NULL;
 	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim", c->self_dir));
-	sv_strv_push(&argv, "--ctl");
-	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim-ctl", c->self_dir));
+	sv_strv_push_take(&argv, sv_xasprintf("--ctl=%s/servin-shim-ctl", c->self_dir));
 	sv_strv_push_take(&argv, sv_xasprintf("--pid=%d", info->pid));
 	push_fd(&argv, "--pidfd", info->pidfd);
 	if (info->tty) {

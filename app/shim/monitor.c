@@ -394,6 +394,19 @@ static void timer_fired(struct shim *s)
 
 /* ---------------------------------------------------------------- main */
 
+static int fd_arg(const char *s);
+
+/* "--client=FD:STREAMS": a connection handed over with its streams known. */
+static void add_preset_client(struct shim *s, const char *v)
+{
+	char num[16];
+	const char *colon = strchr(v, ':');
+	snprintf(num, sizeof num, "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+	int fd = fd_arg(num);
+	if (fd >= 0)
+		client_add(s, fd, colon ? (unsigned)atoi(colon + 1) : 0, colon != NULL);
+}
+
 static int fd_arg(const char *s)
 {
 	char *end;
@@ -401,10 +414,12 @@ static int fd_arg(const char *s)
 	return *end || v < -1 || v > 1 << 20 ? -2 : (int)v;
 }
 
+/* Options are "--key=value" (or "--flag"); "--" starts servin-shim-ctl's
+ * arguments for the exit. */
 static int parse_args(struct shim *s, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
 			for (int j = i + 1; j < argc; j++)
 				sv_strv_push(&s->ctl_args, argv[j]);
@@ -418,47 +433,43 @@ static int parse_args(struct shim *s, int argc, char **argv)
 			s->stdin_once = true;
 			continue;
 		}
-		if (!v)
+		const char *eq = strchr(a, '=');
+		if (!eq)
 			return -1;
-		i++;
-		if (strcmp(a, "--ctl") == 0)
+		const char *v = eq + 1;
+		size_t k = (size_t)(eq - a);
+#define IS(name) (k == sizeof(name) - 1 && strncmp(a, name, k) == 0)
+		if (IS("--ctl"))
 			s->ctl = v;
-		else if (strcmp(a, "--pid") == 0)
+		else if (IS("--pid"))
 			s->pid = (pid_t)atoi(v);
-		else if (strcmp(a, "--pidfd") == 0)
+		else if (IS("--pidfd"))
 			s->pidfd = fd_arg(v);
-		else if (strcmp(a, "--in") == 0)
+		else if (IS("--in"))
 			s->in_fd = fd_arg(v);
-		else if (strcmp(a, "--out") == 0)
+		else if (IS("--out"))
 			s->out_fd = fd_arg(v);
-		else if (strcmp(a, "--err") == 0)
+		else if (IS("--err"))
 			s->err_fd = fd_arg(v);
-		else if (strcmp(a, "--listen") == 0)
+		else if (IS("--listen"))
 			s->listen_fd = fd_arg(v);
-		else if (strcmp(a, "--stop-signal") == 0)
+		else if (IS("--stop-signal"))
 			s->stop_signal = atoi(v);
-		else if (strcmp(a, "--client") == 0) {
-			int fd = fd_arg(v);
-			const char *colon = strchr(v, ':');
-			if (colon) {
-				char num[16];
-				snprintf(num, sizeof num, "%.*s", (int)(colon - v), v);
-				fd = fd_arg(num);
-			}
-			if (fd >= 0)
-				client_add(s, fd, colon ? (unsigned)atoi(colon + 1) : 0, colon != NULL);
-		} else if (strcmp(a, "--log") == 0)
+		else if (IS("--client"))
+			add_preset_client(s, v);
+		else if (IS("--log"))
 			s->log_path = v;
-		else if (strcmp(a, "--log-max-size") == 0)
+		else if (IS("--log-max-size"))
 			s->log.max_size = atoll(v);
-		else if (strcmp(a, "--log-max-file") == 0)
+		else if (IS("--log-max-file"))
 			s->log.max_file = atoi(v);
-		else if (strcmp(a, "--ring") == 0)
+		else if (IS("--ring"))
 			s->ring_path = v;
-		else if (strcmp(a, "--cgroup") == 0)
+		else if (IS("--cgroup"))
 			sv_strv_push(&s->ring.cgroups, v);
 		else
 			return -1;
+#undef IS
 	}
 	return 0;
 }

@@ -52,16 +52,6 @@ static char *random_name(void)
 	return sv_xasprintf("%s_%s", name_left[(r[0] << 8 | r[1]) % nl], name_right[(r[2] << 8 | r[3]) % nr]);
 }
 
-bool ctr_name_valid(const char *n)
-{
-	if (!isalnum((unsigned char)n[0]) || strlen(n) < 2 || strlen(n) > 255)
-		return false;
-	for (const char *p = n; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-			return false;
-	return true;
-}
-
 /* ---------------------------------------------------------------- helpers */
 
 static cJSON *strv_to_json(char *const *v)
@@ -661,10 +651,3 @@ int sv_engine_container_create(sv_engine *e, const char *name, const cJSON *body
 	return 0;
 }
 
-void ctr_restart_policy(const cJSON *host, const char **name, int *max_retries)
-{
-	const cJSON *rp = sv_json_obj(host, "RestartPolicy");
-	const char *n = rp ? sv_json_str(rp, "Name") : NULL;
-	*name = n && *n ? n : "no";
-	*max_retries = rp ? (int)sv_json_i64(rp, "MaximumRetryCount", 0) : 0;
-}

@@ -241,6 +241,15 @@ out:
 
 /* ---------------------------------------------------------------- exit */
 
+void ctr_restart_policy(const cJSON *host, const char **name, int *max_retries)
+{
+	const cJSON *rp = sv_json_obj(host, "RestartPolicy");
+	const char *n = rp ? sv_json_str(rp, "Name") : NULL;
+	*name = n && *n ? n : "no";
+	*max_retries = rp ? (int)sv_json_i64(rp, "MaximumRetryCount", 0) : 0;
+}
+
+
 static bool should_restart(const struct ctr_row *r, int code, bool manual, bool canceled)
 {
 	const char *policy;

@@ -9,6 +9,11 @@
  * given one by one through the new mount API (fsconfig "lowerdir+", Linux
  * 6.8), and where that is missing, through mount(2) with each layer as a
  * short /proc/self/fd/N path (no chdir: the caller may be threaded).
+ *
+ * An overlay's unmount syncs its upper filesystem; AutoRemove containers
+ * are mounted "volatile", which skips that (their upper dir is deleted
+ * anyway; after a crash overlayfs refuses to reuse it, and the container
+ * is removed rather than restarted).
  */
 #include "engine/engine.h"
 
@@ -35,8 +40,13 @@ static char **image_layers(sv_engine *e, const char *image_id, sv_err **err)
 		return NULL;
 	sqlite3_bind_text(st, 1, image_id, -1, SQLITE_STATIC);
 	char **v = sv_xcalloc(1, sizeof *v);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		sv_strv_push(&v, sv_digest_hex((const char *)sqlite3_column_text(st, 0)));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		/* "sha256:<hex>" → "<hex>" (not sv_digest_hex: that file links
+		 * libcrypto into servin-shim-ctl). */
+		const char *chain = (const char *)sqlite3_column_text(st, 0);
+		const char *colon = chain ? strchr(chain, ':') : NULL;
+		sv_strv_push(&v, colon ? colon + 1 : chain ? chain : "");
+	}
 	return v;
 }
 
@@ -58,7 +68,8 @@ static int fs_err(int fs, int code, const char *what, sv_err **err)
 }
 
 /* 1 mounted, 0 when the kernel lacks "lowerdir+", -1 on error. */
-static int mount_new_api(const char *layers_dir, char *const *layers, const char *dir, sv_err **err)
+static int mount_new_api(const char *layers_dir, char *const *layers, const char *dir, bool volatile_,
+			 sv_err **err)
 {
 	SV_AUTOCLOSE int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
@@ -73,6 +84,8 @@ static int mount_new_api(const char *layers_dir, char *const *layers, const char
 	SV_AUTOFREE char *target = sv_xasprintf("%s/rootfs", dir);
 	if (fsconfig_str(fs, "upperdir", upper) < 0 || fsconfig_str(fs, "workdir", work) < 0)
 		return fs_err(fs, errno, "overlay upper dir", err);
+	if (volatile_ && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+		return fs_err(fs, errno, "overlay volatile", err);
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return fs_err(fs, errno, "mount overlay", err);
 	SV_AUTOCLOSE int mfd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
@@ -83,7 +96,8 @@ static int mount_new_api(const char *layers_dir, char *const *layers, const char
 	return 1;
 }
 
-static int mount_old_api(const char *layers_dir, char *const *layers, const char *dir, sv_err **err)
+static int mount_old_api(const char *layers_dir, char *const *layers, const char *dir, bool volatile_,
+			 sv_err **err)
 {
 	size_t n = sv_strv_len(layers);
 	int *fds = sv_xcalloc(n + 1, sizeof *fds);
@@ -101,7 +115,7 @@ static int mount_old_api(const char *layers_dir, char *const *layers, const char
 		}
 		sv_buf_addf(&opts, "%s/proc/self/fd/%d", i ? ":" : "", fds[i]);
 	}
-	sv_buf_addf(&opts, ",upperdir=%s/upper,workdir=%s/work", dir, dir);
+	sv_buf_addf(&opts, ",upperdir=%s/upper,workdir=%s/work%s", dir, dir, volatile_ ? ",volatile" : "");
 	if (opts.len >= 4096) {
 		sv_err_setx(err, E2BIG, "overlay: %zu layers do not fit in the mount options", n);
 		goto out;
@@ -147,9 +161,12 @@ int ctr_rootfs_mount(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	if (!layers[0])
 		return sv_err_setx(err, ENOENT, "image %s has no layers", r->image_id);
 	SV_AUTOFREE char *layers_dir = sv_xasprintf("%s/layers", e->root);
-	int rc = mount_new_api(layers_dir, layers, dir, err);
+	/* A container removed at exit need not survive a crash: "volatile"
+	 * spares the syncs of the upper fs (as Podman does for --rm). */
+	bool vol = sv_json_bool(ctr_host(r), "AutoRemove", false);
+	int rc = mount_new_api(layers_dir, layers, dir, vol, err);
 	if (rc == 0)
-		rc = mount_old_api(layers_dir, layers, dir, err);
+		rc = mount_old_api(layers_dir, layers, dir, vol, err);
 	return rc < 0 ? sv_err_prefix(err, "container %.12s rootfs", r->id) : 0;
 }
 
