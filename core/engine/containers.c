@@ -196,6 +196,8 @@ int sv_engine_container_resolve(sv_engine *e, const char *name, char id[SV_CONTA
 	return 0;
 }
 
+/* Field 22 (starttime) of /proc/<pid>/stat, or -1 when the process is
+ * gone — a zombie counts as gone: it runs nothing any more. */
 int64_t ctr_pid_start(int pid)
 {
 	char path[64], buf[1024];
@@ -210,7 +212,7 @@ int64_t ctr_pid_start(int pid)
 	buf[n] = '\0';
 	/* comm may hold spaces and parens: fields restart after the last ')'. */
 	char *p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return -1;
 	/* After ") " come field 3 (state) ... field 22 (starttime). */
 	int field = 2;
@@ -308,10 +310,10 @@ int ctr_set_state(sv_engine *e, const char *id, enum sv_container_state s, const
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
 	int rc = -1;
+	SV_AUTOSTMT sqlite3_stmt *st = NULL;
 	if (sv_store_begin(e->store, err) < 0)
 		goto out;
-	SV_AUTOSTMT sqlite3_stmt *st =
-		sv_store_prepare(e->store, "UPDATE containers SET state = ? WHERE id = ?", err);
+	st = sv_store_prepare(e->store, "UPDATE containers SET state = ? WHERE id = ?", err);
 	if (!st)
 		goto fail;
 	sqlite3_bind_text(st, 1, sv_container_state_name(s), -1, SQLITE_STATIC);
@@ -392,6 +394,7 @@ int sv_engine_container_rename(sv_engine *e, const char *name, const char *new_n
 		return -1;
 	const char *nn = new_name && new_name[0] == '/' ? new_name + 1 : new_name;
 	int rc = -1;
+	SV_AUTOSTMT sqlite3_stmt *st = NULL;
 	if (!nn || !ctr_name_valid(nn)) {
 		sv_err_setx(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 			    nn ? nn : "");
@@ -403,7 +406,7 @@ int sv_engine_container_rename(sv_engine *e, const char *name, const char *new_n
 	}
 	if (sv_store_begin(e->store, err) < 0)
 		goto out;
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(e->store, "UPDATE containers SET name = ? WHERE id = ?", err);
+	st = sv_store_prepare(e->store, "UPDATE containers SET name = ? WHERE id = ?", err);
 	if (!st)
 		goto fail;
 	sqlite3_bind_text(st, 1, nn, -1, SQLITE_STATIC);

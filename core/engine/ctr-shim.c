@@ -125,12 +125,13 @@ int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
 	int rc = -1;
-	if (claim_row(e, &r, err) < 0)
-		goto out;
 	SV_AUTOFREE char *run = ctr_run_dir(e, id);
 	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", id);
+	SV_AUTOCLOSE int lock = -1;
+	if (claim_row(e, &r, err) < 0)
+		goto out;
 	/* The lock keeps a concurrent `cp` from unmounting under us. */
-	SV_AUTOCLOSE int lock = sv_store_lock(e->store, lname, true, err);
+	lock = sv_store_lock(e->store, lname, true, err);
 	if (lock < 0 || sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, &r, err) < 0 ||
 	    ctr_bundle_write(e, &r, err) < 0) {
 		SV_AUTOERR sv_err *e2 = NULL;
@@ -347,9 +348,10 @@ int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err)
 	SV_AUTOERR sv_err *e2 = NULL;
 	(void)ctr_rootfs_unmount(e, id, &e2);
 	int rc = -1;
+	SV_AUTOSTMT sqlite3_stmt *st = NULL;
 	if (sv_store_begin(e->store, err) < 0)
 		goto out;
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+	st = sv_store_prepare(
 		e->store,
 		"UPDATE containers SET state = 'exited', shim_pid = 0, shim_start = 0, manual_stop = 1"
 		" WHERE id = ?",

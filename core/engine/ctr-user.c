@@ -109,6 +109,8 @@ static int member_groups(char **lines, const char *user, struct ctr_user *u, sv_
 		uint32_t g;
 		if (!parse_id(v[2], &g))
 			return sv_err_setx(err, EINVAL, "group %s: gid %s in /etc/group is out of range", v[0], v[2]);
+		if (g == u->gid)
+			continue;
 		u->gids = sv_xrealloc(u->gids, (u->ngids + 1) * sizeof *u->gids);
 		u->gids[u->ngids++] = g;
 	}
@@ -129,7 +131,7 @@ static int resolve_user_part(int rootfd, const char *spec, struct ctr_user *u, c
 	} else {
 		found = find_passwd(pw, spec, NULL, &f, err);
 		if (found == 0)
-			return sv_err_setx(err, ENOENT, "unable to find user %s: no matching entries in passwd file", spec);
+			return sv_err_setx(err, EINVAL, "unable to find user %s: no matching entries in passwd file", spec);
 	}
 	if (found < 0)
 		return -1;
@@ -154,11 +156,12 @@ int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, sv_err **
 	SV_AUTOFREE char *user = colon ? sv_xstrndup(s, (size_t)(colon - s)) : sv_xstrdup(s);
 	const char *group = colon ? colon + 1 : NULL;
 	SV_AUTOFREE char *uname = NULL;
+	SV_AUTOSTRV char **gr = NULL;
 	if (!*user)
 		return sv_err_setx(err, EINVAL, "invalid user: %s", s);
 	if (resolve_user_part(rootfd, user, u, &uname, err) < 0)
 		goto fail;
-	SV_AUTOSTRV char **gr = read_db(rootfd, "/etc/group", err);
+	gr = read_db(rootfd, "/etc/group", err);
 	if (!gr)
 		goto fail;
 	if (group && *group) {
@@ -170,12 +173,16 @@ int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, sv_err **
 		} else {
 			int found = find_group(gr, group, &u->gid, err);
 			if (found == 0)
-				sv_err_setx(err, ENOENT, "unable to find group %s: no matching entries in group file",
+				sv_err_setx(err, EINVAL, "unable to find group %s: no matching entries in group file",
 					    group);
 			if (found <= 0)
 				goto fail;
 		}
 	}
+	/* The primary group first, as containerd and Docker list it. */
+	u->gids = sv_xrealloc(u->gids, sizeof *u->gids);
+	u->gids[0] = u->gid;
+	u->ngids = 1;
 	if (member_groups(gr, uname, u, err) < 0)
 		goto fail;
 	return 0;

@@ -255,13 +255,15 @@ int sv_engine_shim_exec_run(sv_engine *e, const char *exec_id, const int stdio[3
 		return -1;
 	struct ctr_row r;
 	int rc = -1;
+	SV_AUTOJSON cJSON *proc = NULL;
+	SV_AUTOFREE char *pj = NULL;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
 	if (ctr_load(e, x.container, &r, err) < 0)
 		goto out_x;
-	SV_AUTOJSON cJSON *proc = exec_process(e, &r, x.config, err);
+	proc = exec_process(e, &r, x.config, err);
 	if (!proc)
 		goto out;
-	SV_AUTOFREE char *pj = sv_json_print(proc);
-	SV_AUTOFREE char *sr = ctr_state_root(e);
+	pj = sv_json_print(proc);
 	struct sv_runtime_proc p = { .pidfd = -1, .console_fd = -1 };
 	struct sv_runtime_exec_opts o = { .state_root = sr, .id = r.id, .process_json = pj, .stdio = stdio };
 	if (sv_runtime_exec(&o, &p, err) < 0) {

@@ -105,6 +105,7 @@ static int mount_old_api(const char *layers_dir, char *const *layers, const char
 	sv_buf_init(&opts);
 	sv_buf_adds(&opts, "lowerdir=");
 	int rc = -1;
+	SV_AUTOFREE char *target = sv_xasprintf("%s/rootfs", dir);
 	for (size_t i = 0; i < n; i++) {
 		SV_AUTOFREE char *p = sv_xasprintf("%s/%s", layers_dir, layers[i]);
 		fds[i] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -120,7 +121,6 @@ static int mount_old_api(const char *layers_dir, char *const *layers, const char
 		sv_err_setx(err, E2BIG, "overlay: %zu layers do not fit in the mount options", n);
 		goto out;
 	}
-	SV_AUTOFREE char *target = sv_xasprintf("%s/rootfs", dir);
 	if (mount("overlay", target, "overlay", 0, opts.data) < 0) {
 		sv_err_set(err, errno, "mount overlay on %s", target);
 		goto out;

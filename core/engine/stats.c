@@ -275,15 +275,15 @@ cJSON *sv_engine_container_top(sv_engine *e, const char *name, const char *ps_ar
 	pid_t *pids = NULL;
 	size_t npids = 0;
 	SV_AUTOFREE char *sr = ctr_state_root(e);
+	SV_AUTOSTRV char **args = sv_strv_split(ps_args && *ps_args ? ps_args : "-ef", ' ', true);
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
 	if (!ctr_is_live(r.state)) {
 		sv_err_setx(err, EBUSY, "container %s is not running", r.id);
 		goto out;
 	}
 	if (sv_runtime_pids(sr, r.id, &pids, &npids, err) < 0)
 		goto out;
-	SV_AUTOSTRV char **args = sv_strv_split(ps_args && *ps_args ? ps_args : "-ef", ' ', true);
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
 	if (run_ps(args, &b, err) < 0)
 		goto out;
 	o = top_parse(b.data, pids, npids, err);
