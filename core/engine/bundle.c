@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@
 #include "runtime/runtime.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define INIT_PATH "/sbin/servin-init"
+#define INIT_PATH "/sbin/docker-init"
 
 /* Docker's device cgroup allow-list after "deny all". */
 static const struct {
@@ -73,11 +74,16 @@ static cJSON *mount_entry(const char *dest, const char *type, const char *src, c
 
 /* ---------------------------------------------------------------- caps */
 
-/* Every capability the running kernel knows, as "CAP_CHOWN"... */
+/* Every capability this process may hand on (its bounding set), as
+ * "CAP_CHOWN"...: --privileged and --cap-add ALL mean these. A runtime
+ * started without some capability (here root lacks CAP_SYS_RESOURCE)
+ * cannot grant it. */
 static char **all_caps(void)
 {
 	char **v = NULL;
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
+		if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 1)
+			continue;
 		char *n = cap_to_name(c);
 		if (!n)
 			break;
