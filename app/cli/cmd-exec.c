@@ -114,6 +114,10 @@ static int exec_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return 125;
 	if (interactive && xo.tty && !xo.detach && !isatty(STDIN_FILENO))
 		return cli_failf(ctx, 125, "the input device is not a TTY");
+	char id[SV_CONTAINER_ID_LEN + 1];
+	SV_AUTOERR sv_err *rerr = NULL;
+	if (sv_engine_container_resolve(cli_engine(ctx), argv[first], id, &rerr) < 0)
+		return cli_fail(ctx, 125, rerr);
 	xo.cmd = argv + first + 1;
 	xo.env = env;
 	xo.attach_streams = xo.detach ? 0 : SV_ATTACH_STDOUT | SV_ATTACH_STDERR | (interactive ? SV_ATTACH_STDIN : 0);

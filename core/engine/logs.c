@@ -184,10 +184,11 @@ int sv_engine_container_logs(sv_engine *e, const char *name, const struct sv_log
 		return -1;
 	const cJSON *lc = sv_json_obj(ctr_host(&r), "LogConfig");
 	const char *type = lc ? sv_json_str(lc, "Type") : NULL;
+	bool none = type && strcmp(type, "none") == 0;
 	char id[SV_CONTAINER_ID_LEN + 1];
 	memcpy(id, r.id, sizeof id);
 	ctr_row_release(&r);
-	if (type && strcmp(type, "none") == 0)
+	if (none)
 		return sv_err_setx(err, ENOTSUP, "configured logging driver does not support reading");
 	SV_AUTOFREE char *path = ctr_log_path(e, id);
 	struct log_reader lr = { .o = opts, .fn = fn, .arg = arg };
