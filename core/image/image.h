@@ -145,6 +145,9 @@ struct sv_unpack_opts {
 	 * stream that decompresses over 1000:1 past 1 GiB is refused too. */
 	int64_t max_bytes;
 	int64_t max_entries;
+	/* The ratio bound (0 = defaults: 1000:1 once past 1 GiB). */
+	int64_t max_ratio;
+	int64_t ratio_floor;
 	/* Keep OCI whiteout files as they are instead of converting them to
 	 * overlayfs whiteouts (for tests and for export). */
 	bool keep_whiteouts;
