@@ -308,8 +308,10 @@ static int plan_docker_entry(struct load *l, const cJSON *ent, sv_err **err)
 	if (!cf)
 		return sv_err_setx(err, EBADMSG, "manifest.json names config %s, which is not in the archive", cfg);
 	struct plan *p = new_plan(l);
+	const cJSON *t0 = cJSON_GetArrayItem(tags, 0);
+	const char *who = cJSON_IsString(t0) ? t0->valuestring : cfg;
 	if (plan_config(l, p, cf, err) < 0 || plan_layers(p, (size_t)cJSON_GetArraySize(layers), err) < 0)
-		return -1;
+		return sv_err_prefix(err, "image %s", who);
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, layers)
@@ -398,6 +400,8 @@ static int plan_oci_manifest(struct load *l, const struct sv_descriptor *d, cons
 	rc = name ? add_ref(p, name, err) : 0;
 out:
 	sv_manifest_release(&m);
+	if (rc < 0)
+		sv_err_prefix(err, "image %s", name ? name : d->digest);
 	return rc;
 }
 
@@ -512,8 +516,10 @@ static int unpack_layer(struct load *l, struct plan *p, size_t i, sv_err **err)
 		.progress_total = f->size,
 	};
 	struct sv_unpack_result res;
-	if (sv_layer_unpack_fd(in, dfd, &o, &res, err) < 0)
-		return sv_err_prefix(err, "layer %s", f->name);
+	if (sv_layer_unpack_fd(in, dfd, &o, &res, err) < 0) {
+		SV_AUTOFREE char *who = p->refs[0] ? sv_ref_familiarize(p->refs[0]) : sv_xstrdup(p->config_digest);
+		return sv_err_prefix(err, "image %s: layer %s", who, f->name);
+	}
 	ly->diff_size = res.diff_size;
 	ly->content_size = res.content_size;
 	ly->unpacked_dir = sv_xasprintf("%s/%s", l->work, rel);
