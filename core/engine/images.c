@@ -502,3 +502,17 @@ int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *op
 	sv_platform_release(&p);
 	return rc;
 }
+
+int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err)
+{
+	SV_AUTOCLOSE int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "open %s", dest);
+	struct sv_unpack_result res;
+	if (sv_layer_unpack_fd(fd, dfd, &(struct sv_unpack_opts){ .expected_size = -1 }, &res, err) < 0)
+		return -1;
+	memcpy(stats->diff_id, res.diff_id, SV_DIGEST_STR_LEN);
+	stats->entries = res.entries;
+	stats->bytes = res.diff_size;
+	return 0;
+}
