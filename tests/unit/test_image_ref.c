@@ -49,6 +49,8 @@ static void test_ref__docker_hub_normalisation(void **state)
 	check("index.docker.io/library/busybox:x", "docker.io/library/busybox:x", "busybox:x");
 	check("myrepo/alpine:v1", "docker.io/myrepo/alpine:v1", "myrepo/alpine:v1");
 	check("docker.io/library/a/b", "docker.io/library/a/b:latest", "library/a/b:latest");
+	/* found by the fuzzer: the short form must not turn a path into a host */
+	check("index.docker.io/a.b/c", "docker.io/a.b/c:latest", "docker.io/a.b/c:latest");
 }
 
 static void test_ref__registries_and_ports(void **state)

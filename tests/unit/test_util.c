@@ -147,6 +147,10 @@ static void test_time__parse_forms(void **state)
 	assert_int_equal(t, now - 600LL * 1000000000);
 	assert_int_equal(sv_time_parse("1h30m", now, &t, NULL), 0);
 	assert_int_equal(t, now - 5400LL * 1000000000);
+	/* found by the fuzzer: years that overflow int64 nanoseconds */
+	assert_int_equal(sv_time_parse("1012-01-01T00:00:00Z", now, &t, NULL), -1);
+	assert_int_equal(sv_time_parse("99999999999", now, &t, NULL), -1);
+	assert_int_equal(sv_time_parse("999999999999h", now, &t, NULL), -1);
 	SV_AUTOERR sv_err *err = NULL;
 	assert_int_equal(sv_time_parse("yesterday", now, &t, &err), -1);
 	assert_int_equal(err->code, EINVAL);
