@@ -140,6 +140,22 @@ SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stat
 
 /* ---------------------------------------------------------------- system */
 
+/* `servin system check`: one finding. area: "store", "image", "container"...;
+ * kind: "corrupt" (recorded data missing or wrong) or "leftover" (unrecorded
+ * data taking space). Borrowed strings, valid during the call. */
+struct sv_check_finding {
+	const char *area;
+	const char *kind;
+	const char *object;
+	const char *detail;
+	bool repaired;
+};
+typedef void sv_check_fn(const struct sv_check_finding *f, void *arg);
+/* Verifies the whole store against reality, calling fn per finding; with
+ * repair, fixes what can be fixed. *corrupt: corrupt findings left. */
+SV_API int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt,
+				  sv_err **err);
+
 /* Docker's /info object. Owned. */
 SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);
 /* Docker's /system/df object (LayersSize, Images, Containers, Volumes,
