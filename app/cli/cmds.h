@@ -17,8 +17,13 @@
 	CLI_CMD(cli_cmd_import)          \
 	CLI_CMD(cli_cmd_info)            \
 	CLI_CMD(cli_cmd_load)            \
+	CLI_CMD(cli_cmd_login)           \
+	CLI_CMD(cli_cmd_logout)          \
+	CLI_CMD(cli_cmd_pull)            \
+	CLI_CMD(cli_cmd_push)            \
 	CLI_CMD(cli_cmd_rmi)             \
 	CLI_CMD(cli_cmd_save)            \
+	CLI_CMD(cli_cmd_search)          \
 	CLI_CMD(cli_cmd_system_df)       \
 	CLI_CMD(cli_cmd_system_prune)    \
 	CLI_CMD(cli_cmd_tag)             \
