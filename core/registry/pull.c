@@ -542,8 +542,10 @@ static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer 
 		goto out;
 	}
 	report(p, pl->short_id, "Download complete", d.pos, pl->desc->size);
-	if (sv_unpacker_finish(d.u, &res, err) < 0)
+	if (sv_unpacker_finish(d.u, &res, &d.unpack_err) < 0) {
+		diagnose(&d, err);
 		goto out;
+	}
 	take_result(pl->out, &res);
 	rc = dl_commit(&d, err);
 	if (rc == 0)
