@@ -69,7 +69,7 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_basic" "$(printf '%s:wrong' "$RE
 out=$(sv pull "$REG_basic/e2e/app:1" 2>&1)
 is "$?" 1 "a wrong stored password fails the pull"
 like "$out" "unauthorized" "as unauthorized"
-rm -f "$DOCKER_CONFIG/config.json"
+echo "{}" > "$DOCKER_CONFIG/config.json"
 
 # A registry that redirects blobs to another host: the credentials stay home.
 PROXY=$(free_port) CAPTURE=$(free_port)

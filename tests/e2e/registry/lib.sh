@@ -29,6 +29,7 @@ wait_port() { # PORT — up to 10 s
 # servin's configuration and credentials stay in the test's directory.
 export SERVIN_CONFIG_DIR=$SV_TMP/etc XDG_CONFIG_HOME=$SV_TMP/xdg DOCKER_CONFIG=$SV_TMP/docker
 mkdir -p "$SERVIN_CONFIG_DIR" "$XDG_CONFIG_HOME" "$DOCKER_CONFIG"
+echo "{}" > "$DOCKER_CONFIG/config.json"
 sv_registries() { printf '%s\n' "$1" > "$SERVIN_CONFIG_DIR/registries.json"; }
 
 # A CA and a server certificate for 127.0.0.1 (in $SV_TMP/pki).
