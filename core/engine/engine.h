@@ -138,6 +138,88 @@ struct sv_layer_stats {
 };
 SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err);
 
+/* ---------------------------------------------------------------- registry */
+
+/* Registries are configured by registries.json (sv_engine_opts.config, else
+ * $SERVIN_CONFIG_DIR/registries.json, else /etc/servin/registries.json);
+ * logins live in $XDG_CONFIG_HOME/servin/auth.json (Docker's config.json
+ * is read too). The engine keeps one registry session, so bearer tokens
+ * are reused across calls until they expire. */
+
+struct sv_pull_opts {
+	const char *platform;	  /* "os/arch[/variant]"; NULL: the host's */
+	int parallel;		  /* layers at once; 0: configured (3) */
+	/* Per-layer progress: id is the layer's short digest ("" for the
+	 * whole pull); status "Pulling fs layer", "Downloading" (bytes in
+	 * current/total), "Download complete", "Extracting", "Pull complete",
+	 * "Already exists". Called from worker threads, one call at a time. */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel; /* polled; true cancels (ECANCELED) */
+};
+
+struct sv_pull_result {
+	char id[SV_DIGEST_STR_LEN];	/* image id */
+	char digest[SV_DIGEST_STR_LEN]; /* what the reference resolved to */
+	char *name;			/* full reference pulled; owned */
+	char *familiar;			/* its short form ("busybox:latest"); owned */
+	bool up_to_date;		/* nothing new was downloaded */
+	int64_t downloaded;		/* bytes over the network */
+};
+SV_API void sv_pull_result_release(struct sv_pull_result *r);
+
+/* Pulls NAME[:TAG|@DIGEST] into the store (multi-arch resolved to the host
+ * or opts->platform). All or nothing; blocks: call from a worker in a UI.
+ * ENOENT unknown image, EACCES refused credentials, EBADMSG corrupt data. */
+SV_API int sv_engine_image_pull(sv_engine *e, const char *ref, const struct sv_pull_opts *opts,
+				struct sv_pull_result *res, sv_err **err);
+/* The tags of a repository on its registry, sorted; owned. */
+SV_API int sv_engine_image_tags(sv_engine *e, const char *name, char ***tags, sv_err **err);
+
+enum sv_pull_policy { SV_PULL_MISSING = 0, SV_PULL_ALWAYS, SV_PULL_NEVER };
+/* What `run`/`create` use: the id of image `ref`, pulled first when the
+ * policy says so (missing: only when not in the store). *pulled says
+ * whether a pull happened (may be NULL). */
+SV_API int sv_engine_image_ensure(sv_engine *e, const char *ref, enum sv_pull_policy policy,
+				  const struct sv_pull_opts *opts, char id[SV_DIGEST_STR_LEN], bool *pulled,
+				  sv_err **err);
+
+struct sv_push_opts {
+	int parallel;
+	/* status "Preparing", "Waiting", "Pushing" (bytes), "Pushed",
+	 * "Layer already exists", "Mounted from REPO" */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel;
+};
+struct sv_push_result {
+	char digest[SV_DIGEST_STR_LEN]; /* the manifest's */
+	int64_t size;
+	char *tag; /* owned; NULL when pushed by digest */
+};
+SV_API void sv_push_result_release(struct sv_push_result *r);
+/* Pushes image NAME[:TAG] to the registry its name points at. */
+SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opts *opts,
+				struct sv_push_result *res, sv_err **err);
+
+/* Checks and stores credentials for server (NULL: Docker Hub). *host
+ * receives the canonical registry name (owned, may be NULL). */
+SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
+			   char **host, sv_err **err);
+SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
+
+struct sv_search_hit {
+	char *name;
+	char *description;
+	int64_t stars;
+	bool official;
+	bool automated;
+};
+/* Searches a registry ("term" on Docker Hub, "host:port/term" elsewhere). */
+SV_API int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits,
+				  size_t *n, sv_err **err);
+SV_API void sv_search_hits_free(struct sv_search_hit *hits, size_t n);
+
 /* ---------------------------------------------------------------- system */
 
 /* `servin system check`: one finding. area: "store", "image", "container"...;
