@@ -19,6 +19,7 @@
 	CLI_CMD(cli_cmd_load)            \
 	CLI_CMD(cli_cmd_rmi)             \
 	CLI_CMD(cli_cmd_save)            \
+	CLI_CMD(cli_cmd_serve)           \
 	CLI_CMD(cli_cmd_system_df)       \
 	CLI_CMD(cli_cmd_system_prune)    \
 	CLI_CMD(cli_cmd_tag)             \
