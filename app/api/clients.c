@@ -10,6 +10,7 @@
  */
 #include "api-internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

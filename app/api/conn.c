@@ -89,6 +89,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
 	struct rest_conn *c = req->data;
 	free(req);
+	c->shut_done = true;
 	if (status < 0 || c->read_eof)
 		conn_close(c);
 	else if (!c->closing) {
@@ -307,7 +308,7 @@ static void conn_init(struct rest_conn *c)
 	struct rest_server *srv = c->srv;
 	struct rest_http_limits lim = { .max_head = srv->o.max_head,
 					.max_headers = srv->o.max_headers,
-					.max_body = srv->o.max_body };
+					.max_body = -1 /* set per route at the head */ };
 	rest_http_parser_init(&c->parser, &lim);
 	sv_buf_init(&c->in);
 	uv_timer_init(&srv->loop, &c->timer);

@@ -75,7 +75,7 @@ struct rest_conn {
 	struct rest_job *job;
 	size_t wq;		/* bytes handed to uv_write, not yet written */
 	bool keep_alive, chunked, head_only;
-	bool read_eof, reading, closing, close_after_flush, shut;
+	bool read_eof, reading, closing, close_after_flush, shut, shut_done;
 	bool pipe_paused, processing, in_finish, counted;
 	/* The request in progress, for the access log. */
 	char method[16];

@@ -456,6 +456,7 @@ static void conn_finish_request(struct rest_conn *c)
 	free(c->target);
 	free(c->agent);
 	c->target = c->agent = NULL;
+	c->method[0] = '\0';
 	c->in_finish = false;
 	if (c->phase == PH_HIJACK || !c->keep_alive || c->read_eof || c->srv->stopping) {
 		c->phase = PH_CLOSING;
@@ -658,6 +659,17 @@ static void on_body_done(struct rest_conn *c)
 	dispatch(c);
 }
 
+/* For the access log of a request refused before its head was handled. */
+static void note_request(struct rest_conn *c)
+{
+	if (c->method[0])
+		return;
+	const struct rest_http_req *r = &c->parser.req;
+	snprintf(c->method, sizeof c->method, "%s", r->method[0] ? r->method : "-");
+	if (!c->target && r->target)
+		c->target = sv_xstrndup(r->target, 1024);
+}
+
 /* Feeds buffered input to the parser while a request is being read. */
 static void conn_parse(struct rest_conn *c)
 {
@@ -680,8 +692,7 @@ static void conn_parse(struct rest_conn *c)
 			break;
 		if (ev == REST_HTTP_ERROR) {
 			c->keep_alive = false;
-			if (!c->method[0])
-				snprintf(c->method, sizeof c->method, "-");
+			note_request(c);
 			conn_reply_error(c, c->parser.status, NULL, c->parser.error);
 			c->phase = PH_WORK;
 			conn_finish_request(c);
@@ -738,6 +749,8 @@ void conn_on_eof(struct rest_conn *c)
 			conn_close(c);
 		return;
 	case PH_CLOSING:
+		if (c->shut_done)
+			conn_close(c);
 		return;
 	default:
 		conn_close(c);
@@ -754,8 +767,7 @@ void conn_on_timer(struct rest_conn *c)
 			return;
 		}
 		c->keep_alive = false;
-		if (!c->method[0])
-			snprintf(c->method, sizeof c->method, "-");
+		note_request(c);
 		conn_reply_error(c, 408, NULL, "request timeout");
 		c->phase = PH_WORK;
 		conn_finish_request(c);
