@@ -114,8 +114,10 @@ void rest_reply_error(struct rest_req *r, int status, const char *fmt, ...) SV_P
  * ENOTSUP/ENOSYS 501, else 500. */
 void rest_reply_err(struct rest_req *r, const sv_err *err);
 int rest_status_for(int code);
-/* rest_reply_json(body) when body is not NULL, else rest_reply_err(err). */
-void rest_reply_result(struct rest_req *r, int status, struct cJSON *body, const sv_err *err);
+/* rest_reply_json(body) when body is not NULL, else rest_reply_err(*err).
+ * err is a pointer to the variable, read only after every argument was
+ * evaluated: rest_reply_result(r, 200, sv_engine_x(e, &err), &err). */
+void rest_reply_result(struct rest_req *r, int status, struct cJSON *body, sv_err *const *err);
 /* Adds a response header (before the reply or stream is sent). */
 void rest_reply_header(struct rest_req *r, const char *name, const char *value);
 

@@ -186,12 +186,12 @@ void rest_reply_err(struct rest_req *r, const sv_err *err)
 	rest_reply_error(r, status, "%s", err && err->msg ? err->msg : "unknown error");
 }
 
-void rest_reply_result(struct rest_req *r, int status, cJSON *body, const sv_err *err)
+void rest_reply_result(struct rest_req *r, int status, cJSON *body, sv_err *const *err)
 {
 	if (body)
 		rest_reply_json(r, status, body);
 	else
-		rest_reply_err(r, err);
+		rest_reply_err(r, *err);
 }
 
 const char *rest_status_text(int status)

@@ -71,13 +71,13 @@ static void images_list(struct rest_req *r)
 static void image_inspect(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	rest_reply_result(r, 200, sv_engine_image_inspect(r->engine, r->params[0], &err), err);
+	rest_reply_result(r, 200, sv_engine_image_inspect(r->engine, r->params[0], &err), &err);
 }
 
 static void image_history(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	rest_reply_result(r, 200, sv_engine_image_history(r->engine, r->params[0], &err), err);
+	rest_reply_result(r, 200, sv_engine_image_history(r->engine, r->params[0], &err), &err);
 }
 
 /* ---------------------------------------------------------------- changes */

@@ -61,13 +61,13 @@ static void version(struct rest_req *r)
 static void info(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	rest_reply_result(r, 200, sv_engine_info(r->engine, &err), err);
+	rest_reply_result(r, 200, sv_engine_info(r->engine, &err), &err);
 }
 
 static void df(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	rest_reply_result(r, 200, sv_engine_df(r->engine, &err), err);
+	rest_reply_result(r, 200, sv_engine_df(r->engine, &err), &err);
 }
 
 const struct rest_route rest_routes_system[] = {

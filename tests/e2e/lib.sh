@@ -55,7 +55,7 @@ trap _run_cleanups EXIT
 sv_setup() {
 	SV_TMP=$(mktemp -d /tmp/servin-e2e.XXXXXX)
 	export SERVIN_ROOT=$SV_TMP/root SERVIN_RUNROOT=$SV_TMP/run
-	cleanup "rm -rf '$SV_TMP'"
+	[ -n "${KEEP_TMP:-}" ] || cleanup "rm -rf '$SV_TMP'"
 }
 sv() { "$BIN/servin" "$@"; }
 
