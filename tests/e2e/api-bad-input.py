@@ -181,7 +181,8 @@ def main():
         run(srv, tmp)
     finally:
         srv.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.environ.get("KEEP_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
     print(f"1..{N}")
     sys.exit(1 if FAILED else 0)
 

@@ -108,6 +108,19 @@ if command -v systemd-socket-activate >/dev/null; then
 	kill $sapid 2>/dev/null
 fi
 
+# The shipped units (installers/linux) verify, with ExecStart pointing at
+# this build as install.sh would point it at its prefix.
+if command -v systemd-analyze >/dev/null; then
+	U=$SV_TMP/units
+	mkdir -p "$U"
+	cp "$TOP/installers/linux/servin.socket" "$U/"
+	sed "s|/usr/bin/servin|$BIN/servin|" "$TOP/installers/linux/servin.service" >"$U/servin.service"
+	ok "systemd-analyze verify passes on servin.socket and servin.service" \
+		systemd-analyze verify "$U/servin.socket" "$U/servin.service"
+	like "$(grep -h '^ListenStream\|^SocketMode\|^SocketGroup' "$U/servin.socket" | tr '\n' ' ')" \
+		"ListenStream=/run/servin/servin.sock SocketMode=0660 SocketGroup=servin" "the socket unit: path, mode, group"
+fi
+
 # ---------------------------------------------------------------- OpenAPI
 api_start
 doc=$(api_curl /openapi.json)
