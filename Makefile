@@ -18,7 +18,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -194,6 +194,14 @@ run:
 
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
+
+# libFuzzer targets (clang). The HTTP request parser needs only core/util.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DSV_TESTING=1
+fuzz: $(BUILD)/fuzz/http-fuzzer
+$(BUILD)/fuzz/http-fuzzer: tests/fuzz/http-fuzzer.c app/api/http.c $(wildcard core/util/*.c)
+	@mkdir -p $(@D)
+	$(quiet) FUZZ $@
+	$(Q)clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -244,4 +244,47 @@ SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);
  * BuildCache). Owned. */
 SV_API struct cJSON *sv_engine_df(sv_engine *e, sv_err **err);
 
+/* ---------------------------------------------------------------- events */
+
+/* One recorded change, as Docker reports it: Type ("image", "container"...),
+ * Action ("pull", "tag", "start"...), Actor.ID and Actor.Attributes. */
+struct sv_engine_event {
+	int64_t seq;	      /* increasing across the whole store */
+	int64_t time_ns;
+	char *type;
+	char *action;
+	char *actor;
+	struct cJSON *attrs;  /* object, never NULL */
+};
+
+/* Events with seq > after and time within [since_ns, until_ns] (0 means
+ * unbounded) that match `filters` ("type=image", "event=tag",
+ * "image=busybox", "container=x", "label=k=v", "volume=", "network=";
+ * values of one key are alternatives, keys must all match; NULL: all), at
+ * most max (0: no bound), oldest first. *out owned: free with
+ * sv_engine_events_free(). Any thread. */
+SV_API int sv_engine_events(sv_engine *e, int64_t after, int64_t since_ns, int64_t until_ns,
+			    char *const *filters, size_t max, struct sv_engine_event **out, size_t *n,
+			    sv_err **err);
+SV_API void sv_engine_events_free(struct sv_engine_event *v, size_t n);
+/* The newest event's seq (0 when none), or -1 with *err. */
+SV_API int64_t sv_engine_events_last(sv_engine *e, sv_err **err);
+/* Checks filter keys before a stream starts (EINVAL names the bad key). */
+SV_API int sv_engine_event_filters_check(char *const *filters, sv_err **err);
+/* Docker's JSON for one event (Type, Action, Actor, scope, time, timeNano
+ * and the legacy status/id/from). Owned. */
+SV_API struct cJSON *sv_engine_event_json(const struct sv_engine_event *ev);
+
+/* Wakes a blocked thread when any process commits a change to the store.
+ * Owned; free with sv_engine_watch_free(). */
+typedef struct sv_engine_watch sv_engine_watch;
+SV_API int sv_engine_watch_new(sv_engine *e, sv_engine_watch **out, sv_err **err);
+SV_API void sv_engine_watch_free(sv_engine_watch *w);
+/* Blocks until the store changed (returns 1), `also_fd` (when >= 0) is
+ * readable or hung up (2), or timeout_ms passed (0; -1 waits forever).
+ * After a change, one more wake-up follows shortly by itself, so a commit
+ * whose last step lands after the caller's read is never missed. The
+ * calling thread only; one thread per watch. */
+SV_API int sv_engine_watch_wait(sv_engine_watch *w, int also_fd, int timeout_ms, sv_err **err);
+
 #endif
