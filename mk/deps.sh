@@ -36,6 +36,7 @@ tests="
  python3-docker
  docker-compose
  wrk
+ gnuplot-nox
 "
 
 # dpkg-query names installed packages only; anything not listed is missing.
