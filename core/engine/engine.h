@@ -131,6 +131,98 @@ struct sv_import_opts {
 SV_API int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *opts,
 				  char id_out[SV_DIGEST_STR_LEN], sv_err **err);
 
+/* Unpacks one layer stream (tar, gzip or zstd) from fd into the existing
+ * empty directory dest, with every check of a pull or a load; for
+ * diagnostics and benchmarks (`servin layer unpack`). No engine needed. */
+struct sv_layer_stats {
+	char diff_id[SV_DIGEST_STR_LEN];
+	int64_t entries;
+	int64_t bytes; /* uncompressed tar bytes */
+};
+SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err);
+
+/* ---------------------------------------------------------------- registry */
+
+/* Registries are configured by registries.json (sv_engine_opts.config, else
+ * $SERVIN_CONFIG_DIR/registries.json, else /etc/servin/registries.json);
+ * logins live in $XDG_CONFIG_HOME/servin/auth.json (Docker's config.json
+ * is read too). The engine keeps one registry session, so bearer tokens
+ * are reused across calls until they expire. */
+
+struct sv_pull_opts {
+	const char *platform;	  /* "os/arch[/variant]"; NULL: the host's */
+	int parallel;		  /* layers at once; 0: configured (3) */
+	/* Per-layer progress: id is the layer's short digest ("" for the
+	 * whole pull); status "Pulling fs layer", "Downloading" (bytes in
+	 * current/total), "Download complete", "Extracting", "Pull complete",
+	 * "Already exists". Called from worker threads, one call at a time. */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel; /* polled; true cancels (ECANCELED) */
+};
+
+struct sv_pull_result {
+	char id[SV_DIGEST_STR_LEN];	/* image id */
+	char digest[SV_DIGEST_STR_LEN]; /* what the reference resolved to */
+	char *name;			/* full reference pulled; owned */
+	char *familiar;			/* its short form ("busybox:latest"); owned */
+	bool up_to_date;		/* nothing new was downloaded */
+	int64_t downloaded;		/* bytes over the network */
+};
+SV_API void sv_pull_result_release(struct sv_pull_result *r);
+
+/* Pulls NAME[:TAG|@DIGEST] into the store (multi-arch resolved to the host
+ * or opts->platform). All or nothing; blocks: call from a worker in a UI.
+ * ENOENT unknown image, EACCES refused credentials, EBADMSG corrupt data. */
+SV_API int sv_engine_image_pull(sv_engine *e, const char *ref, const struct sv_pull_opts *opts,
+				struct sv_pull_result *res, sv_err **err);
+/* The tags of a repository on its registry, sorted; owned. */
+SV_API int sv_engine_image_tags(sv_engine *e, const char *name, char ***tags, sv_err **err);
+
+enum sv_pull_policy { SV_PULL_MISSING = 0, SV_PULL_ALWAYS, SV_PULL_NEVER };
+/* What `run`/`create` use: the id of image `ref`, pulled first when the
+ * policy says so (missing: only when not in the store). *pulled says
+ * whether a pull happened (may be NULL). */
+SV_API int sv_engine_image_ensure(sv_engine *e, const char *ref, enum sv_pull_policy policy,
+				  const struct sv_pull_opts *opts, char id[SV_DIGEST_STR_LEN], bool *pulled,
+				  sv_err **err);
+
+struct sv_push_opts {
+	int parallel;
+	/* status "Preparing", "Waiting", "Pushing" (bytes), "Pushed",
+	 * "Layer already exists", "Mounted from REPO" */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel;
+};
+struct sv_push_result {
+	char digest[SV_DIGEST_STR_LEN]; /* the manifest's */
+	int64_t size;
+	char *tag; /* owned; NULL when pushed by digest */
+};
+SV_API void sv_push_result_release(struct sv_push_result *r);
+/* Pushes image NAME[:TAG] to the registry its name points at. */
+SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opts *opts,
+				struct sv_push_result *res, sv_err **err);
+
+/* Checks and stores credentials for server (NULL: Docker Hub). *host
+ * receives the canonical registry name (owned, may be NULL). */
+SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
+			   char **host, sv_err **err);
+SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
+
+struct sv_search_hit {
+	char *name;
+	char *description;
+	int64_t stars;
+	bool official;
+	bool automated;
+};
+/* Searches a registry ("term" on Docker Hub, "host:port/term" elsewhere). */
+SV_API int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits,
+				  size_t *n, sv_err **err);
+SV_API void sv_search_hits_free(struct sv_search_hit *hits, size_t n);
+
 /* ---------------------------------------------------------------- containers
  *
  * A container is a row in the store plus containers/<id>/ (upper and work
@@ -476,10 +568,69 @@ SV_API int sv_engine_shim_exec_exited(sv_engine *e, const char *exec_id, int wai
 
 /* ---------------------------------------------------------------- system */
 
+/* `servin system check`: one finding. area: "store", "image", "container"...;
+ * kind: "corrupt" (recorded data missing or wrong) or "leftover" (unrecorded
+ * data taking space). Borrowed strings, valid during the call. */
+struct sv_check_finding {
+	const char *area;
+	const char *kind;
+	const char *object;
+	const char *detail;
+	bool repaired;
+};
+typedef void sv_check_fn(const struct sv_check_finding *f, void *arg);
+/* Verifies the whole store against reality, calling fn per finding; with
+ * repair, fixes what can be fixed. *corrupt: corrupt findings left. */
+SV_API int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt,
+				  sv_err **err);
+
 /* Docker's /info object. Owned. */
 SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);
 /* Docker's /system/df object (LayersSize, Images, Containers, Volumes,
  * BuildCache). Owned. */
 SV_API struct cJSON *sv_engine_df(sv_engine *e, sv_err **err);
+
+/* ---------------------------------------------------------------- events */
+
+/* One recorded change, as Docker reports it: Type ("image", "container"...),
+ * Action ("pull", "tag", "start"...), Actor.ID and Actor.Attributes. */
+struct sv_engine_event {
+	int64_t seq;	      /* increasing across the whole store */
+	int64_t time_ns;
+	char *type;
+	char *action;
+	char *actor;
+	struct cJSON *attrs;  /* object, never NULL */
+};
+
+/* Events with seq > after and time within [since_ns, until_ns] (0 means
+ * unbounded) that match `filters` ("type=image", "event=tag",
+ * "image=busybox", "container=x", "label=k=v", "volume=", "network=";
+ * values of one key are alternatives, keys must all match; NULL: all), at
+ * most max (0: no bound), oldest first. *out owned: free with
+ * sv_engine_events_free(). Any thread. */
+SV_API int sv_engine_events(sv_engine *e, int64_t after, int64_t since_ns, int64_t until_ns,
+			    char *const *filters, size_t max, struct sv_engine_event **out, size_t *n,
+			    sv_err **err);
+SV_API void sv_engine_events_free(struct sv_engine_event *v, size_t n);
+/* The newest event's seq (0 when none), or -1 with *err. */
+SV_API int64_t sv_engine_events_last(sv_engine *e, sv_err **err);
+/* Checks filter keys before a stream starts (EINVAL names the bad key). */
+SV_API int sv_engine_event_filters_check(char *const *filters, sv_err **err);
+/* Docker's JSON for one event (Type, Action, Actor, scope, time, timeNano
+ * and the legacy status/id/from). Owned. */
+SV_API struct cJSON *sv_engine_event_json(const struct sv_engine_event *ev);
+
+/* Wakes a blocked thread when any process commits a change to the store.
+ * Owned; free with sv_engine_watch_free(). */
+typedef struct sv_engine_watch sv_engine_watch;
+SV_API int sv_engine_watch_new(sv_engine *e, sv_engine_watch **out, sv_err **err);
+SV_API void sv_engine_watch_free(sv_engine_watch *w);
+/* Blocks until the store changed (returns 1), `also_fd` (when >= 0) is
+ * readable or hung up (2), or timeout_ms passed (0; -1 waits forever).
+ * After a change, one more wake-up follows shortly by itself, so a commit
+ * whose last step lands after the caller's read is never missed. The
+ * calling thread only; one thread per watch. */
+SV_API int sv_engine_watch_wait(sv_engine_watch *w, int also_fd, int timeout_ms, sv_err **err);
 
 #endif
