@@ -19,6 +19,9 @@ struct sv_engine {
 	char *bindir;	 /* directory of self_exe: servin-shim lives beside it */
 	sv_store *store;
 	struct sv_registry *registry; /* opened on first use (registry.c) */
+	/* Set with the session: frees it. A pointer, so that binaries that
+	 * never pull (servin-shim-ctl) do not link libcurl. */
+	void (*registry_release)(sv_engine *e);
 	pthread_mutex_t registry_mu;
 };
 
