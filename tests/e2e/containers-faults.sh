@@ -70,6 +70,7 @@ is "$(sv inspect -f '{{.State.Running}}' ks)" "true" "and runs"
 is "$(sv rm -f ks)" "ks" "and removed"
 
 # --- a CLI killed in the middle of run, at many points
+sv rm -f $(sv ps -aq) >/dev/null
 for delay in 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
 	"$BIN/servin" run --rm busybox sh -c 'sleep 0.3' >/dev/null 2>&1 &
 	p=$!
