@@ -27,6 +27,7 @@ tests="
  docker-registry
  apache2-utils
  podman
+ conmon
  iproute2
  procps
  util-linux
