@@ -18,7 +18,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -48,7 +48,8 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 CLI_SRC  := $(filter-out app/cli/main.c,$(sort $(wildcard app/cli/*.c app/api/*.c)))
 TUI_SRC  := $(filter-out app/tui/main.c,$(sort $(wildcard app/tui/*.c views/*.c widgets/*.c themes/*.c)))
-SHIM_SRC := $(sort $(wildcard app/shim/*.c))
+SHIM_SRC := $(filter-out app/shim/ctl.c,$(sort $(wildcard app/shim/*.c)))
+CTL_SRC  := $(wildcard app/shim/ctl.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(wildcard tests/unit/helpers/*.c))
 HEADERS  := $(sort $(wildcard core/*/*.h app/*/*.h views/*.h widgets/*.h themes/*.h))
@@ -70,11 +71,21 @@ TUILIB   := $(BUILD)/obj/libservin-tui.a
 ALIB     := $(BUILD)/asan/libservin.a
 ACLILIB  := $(BUILD)/asan/libservin-cli.a
 ATUILIB  := $(BUILD)/asan/libservin-tui.a
-BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim)
+BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim) \
+	$(if $(CTL_SRC),$(BUILD)/bin/servin-shim-ctl)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
 
-.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz
+# Fuzzers (libFuzzer): every tests/fuzz/*-fuzzer.c, with clang.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*-fuzzer.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -DSV_FUZZING=1
+fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+
+.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
 
 all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
 
@@ -87,6 +98,37 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(quiet) CC-ASAN $<
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+# ThreadSanitizer build of the unit tests that exercise threads.
+TSAN_TESTS ?= test_store test_image_unpack
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-TSAN $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) -O1 -g -fsanitize=thread -DSV_TESTING=1 -MMD -MP -c $< -o $@
+
+$(BUILD)/tsan/libservin.a: $(patsubst %.c,$(BUILD)/tsan/%.o,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tsan/tests/%: $(BUILD)/tsan/tests/unit/%.o $(patsubst %.c,$(BUILD)/tsan/%.o,$(UNIT_HELPERS)) $(BUILD)/tsan/libservin.a
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+tsan: $(patsubst %,$(BUILD)/tsan/tests/%,$(TSAN_TESTS))
+	@TSAN_OPTIONS=halt_on_error=1 tests/unit/run.sh $^
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Wextra -Werror -Wno-unused-command-line-argument \
+		$(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libservin-all.a: $(call fobj,$(CORE_SRC) $(CLI_SRC) $(TUI_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/fuzz/%-fuzzer: $(BUILD)/fuzz/obj/tests/fuzz/%-fuzzer.o $(BUILD)/fuzz/libservin-all.a
+	$(quiet) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
 
 $(LIB): $(call obj,$(CORE_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -114,10 +156,19 @@ $(BUILD)/bin/servin-desktop: $(call obj,app/tui/main.c) $(TUILIB) $(CLILIB) $(LI
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
 
+# servin-shim runs beside every container for its whole life: static, and
+# linked only with the few libservin objects it needs (no store, no cJSON).
 $(BUILD)/bin/servin-shim: $(call obj,$(SHIM_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) -static-pie -Wl,-z,relro,-z,now -Wl,--gc-sections -o $@ $^
+
+# servin-shim-ctl starts containers and records their exits: dynamic, but
+# --as-needed keeps the image archive libraries (libarchive...) out.
+$(BUILD)/bin/servin-shim-ctl: $(call obj,$(CTL_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS)) $(ATUILIB) $(ACLILIB) $(ALIB)
 	@mkdir -p $(@D)
@@ -171,7 +222,17 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 
-check: lint unit e2e
+check: lint unit tsan fuzz-check e2e
+
+fuzz-bins: $(FUZZ_BINS)
+
+# `make fuzz` explores for FUZZ_TIME seconds per target; `make test` runs
+# each for 10 s (fuzz-check), after replaying every recorded regression.
+fuzz: fuzz-bins
+	@tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BINS)
+
+fuzz-check: fuzz-bins
+	@tests/fuzz/run.sh 10 $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
@@ -195,7 +256,18 @@ run:
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
 
+# libFuzzer targets (clang). The HTTP request parser needs only core/util.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DSV_TESTING=1
+fuzz: $(BUILD)/fuzz/http-fuzzer
+$(BUILD)/fuzz/http-fuzzer: tests/fuzz/http-fuzzer.c app/api/http.c $(wildcard core/util/*.c)
+	@mkdir -p $(@D)
+	$(quiet) FUZZ $@
+	$(Q)clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (pattern chains would delete them).
+.SECONDARY:

@@ -45,6 +45,46 @@ int engine_seed_default_image(sv_engine *e, const char *path, sv_err **err)
 			     "INSERT OR REPLACE INTO meta (key, value) VALUES ('default_image_seeded', '1')", err);
 }
 
+/* The default image ships beside the binaries: <bindir>/../share/servin/. */
+static char *find_default_image(const sv_engine *e)
+{
+	const char *env = getenv("SERVIN_DEFAULT_IMAGE");
+	if (env && *env)
+		return sv_xstrdup(env);
+	if (e->bindir) {
+		char *p = sv_xasprintf("%s/../share/servin/busybox.oci.tar", e->bindir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	static const char *const sys[] = { "/usr/local/share/servin/busybox.oci.tar",
+					   "/usr/share/servin/busybox.oci.tar" };
+	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+		if (access(sys[i], R_OK) == 0)
+			return sv_xstrdup(sys[i]);
+	return NULL;
+}
+
+int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
+{
+	sv_engine *e;
+	if (engine_open_core(opts, &e, err) < 0)
+		return -1;
+	if (!opts->no_seed && engine_needs_seed(e)) {
+		SV_AUTOFREE char *img = opts->default_image ? sv_xstrdup(opts->default_image)
+							     : find_default_image(e);
+		if (img && engine_seed_default_image(e, img, err) < 0) {
+			sv_err_prefix(err, "seed default image %s", img);
+			sv_engine_free(e);
+			return -1;
+		}
+		if (!img)
+			sv_warn("no default image found to seed (set SERVIN_DEFAULT_IMAGE)");
+	}
+	*out = e;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- lists */
 
 static void summary_release(struct sv_image_summary *s)
@@ -102,24 +142,34 @@ static bool labels_match(const cJSON *labels, char *const *want)
 	return true;
 }
 
-static bool ref_matches(const struct sv_image_summary *s, char *const *pats)
+static bool tag_matches(const char *tag, char *const *pats)
 {
-	if (!pats || !pats[0])
-		return true;
-	for (size_t i = 0; pats[i]; i++) {
-		for (size_t j = 0; s->repo_tags[j]; j++) {
-			SV_AUTOFREE char *repo = sv_xstrdup(s->repo_tags[j]);
-			char *colon = strrchr(repo, ':');
-			if (colon && !strchr(colon, '/'))
-				*colon = '\0';
-			if (fnmatch(pats[i], s->repo_tags[j], 0) == 0 || fnmatch(pats[i], repo, 0) == 0)
-				return true;
-		}
-	}
+	SV_AUTOFREE char *repo = sv_xstrdup(tag);
+	char *colon = strrchr(repo, ':');
+	if (colon && !strchr(colon, '/'))
+		*colon = '\0';
+	for (size_t i = 0; pats[i]; i++)
+		if (fnmatch(pats[i], tag, 0) == 0 || fnmatch(pats[i], repo, 0) == 0)
+			return true;
 	return false;
 }
 
-static bool filter_keep(const struct image_filter *f, const struct sv_image_summary *s)
+/* Keeps only the tags a reference filter matches, as docker lists only
+ * those rows; false when none is left. */
+static bool ref_matches(struct sv_image_summary *s, char *const *pats)
+{
+	if (!pats || !pats[0])
+		return true;
+	char **kept = sv_xcalloc(1, sizeof *kept);
+	for (size_t j = 0; s->repo_tags[j]; j++)
+		if (tag_matches(s->repo_tags[j], pats))
+			sv_strv_push(&kept, s->repo_tags[j]);
+	sv_strv_free(s->repo_tags);
+	s->repo_tags = kept;
+	return kept[0] != NULL;
+}
+
+static bool filter_keep(const struct image_filter *f, struct sv_image_summary *s)
 {
 	bool dangling = !s->repo_tags[0];
 	if (f->dangling >= 0 && dangling != (f->dangling == 1))
@@ -491,4 +541,18 @@ int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *op
 	int rc = sv_image_import(e->store, fd, &o, id_out, err);
 	sv_platform_release(&p);
 	return rc;
+}
+
+int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err)
+{
+	SV_AUTOCLOSE int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "open %s", dest);
+	struct sv_unpack_result res;
+	if (sv_layer_unpack_fd(fd, dfd, &(struct sv_unpack_opts){ .expected_size = -1 }, &res, err) < 0)
+		return -1;
+	memcpy(stats->diff_id, res.diff_id, SV_DIGEST_STR_LEN);
+	stats->entries = res.entries;
+	stats->bytes = res.diff_size;
+	return 0;
 }
