@@ -41,6 +41,35 @@ exit_is 7 "exec returns its process's code" rt exec life sh -c 'exit 7'
 is "$(rt exec -e FOO=bar --cwd /tmp life sh -c 'echo $FOO $(pwd)')" "bar /tmp" "exec takes env and cwd"
 is "$(rt exec -u 1:2 life id)" "uid=1(daemon) gid=2(bin)" "exec takes a numeric user"
 exit_is 127 "exec of a missing command is 127" rt exec life nothere
+is "$(rt exec life cat /proc/self/cgroup)" "$(cat /proc/$pid/cgroup | sed 's/:\/.*/:\//')" "exec joins the container's cgroups (and cgroup namespace)"
+ok "exec -d returns at once" rtq exec -d life sleep 30
+is "$(rt ps life | wc -l)" 2 "the detached exec runs in the container"
+if [ -x /usr/bin/python3 ]; then
+	sock=$SV_TMP/console.sock
+	/usr/bin/python3 - "$sock" > "$SV_TMP/console.out" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 64, 1)
+out = b""
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+PY
+	py=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	ok "exec -t with a console socket" rt exec -t --console-socket "$sock" life sh -c 'tty; [ -t 1 ] && echo is-a-tty'
+	wait $py
+	like "$(cat "$SV_TMP/console.out")" "/dev/pts/0" "the pty master went to the console socket"
+	like "$(cat "$SV_TMP/console.out")" "is-a-tty" "the exec'd process runs on the pty"
+fi
 ps_out=$(rt ps life)
 like "$ps_out" "^$pid" "ps lists the container's pids"
 ok "pause" rt pause life
@@ -143,6 +172,8 @@ is "$(cat "$(grep '^pids:' <<<"$cgs" | cut -d: -f2)/pids.max")" 42 "pids limit"
 pid=$(rt state cg | jq -r .pid)
 like "$(cat /proc/$pid/cgroup)" "memory:/.*servin/cg" "the process is in the container's cgroup"
 ok "delete -f removes the cgroups" rt delete -f cg
+d=$(rt_bundle cg2 '.linux.resources += {"cpu": {"cpus": "0", "mems": "0"}, "blockIO": {"weight": 300}}'" | $(rt_args sh -c 'grep Cpus_allowed_list /proc/self/status')")
+like "$(rt_run cg2 2>&1)" "Cpus_allowed_list:.0$" "cpuset cpus apply (v1 cpuset, parents initialised)"
 ok "the memory cgroup is gone" test ! -d "$mem"
 if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
 	# Using hugetlb on v2 enables it in the v2 root; put the host back as
