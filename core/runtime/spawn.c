@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,6 +45,9 @@ struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
 		set_tid_size, cgroup;
 };
+
+/* How long container setup may take before the library gives up. */
+#define SPAWN_TIMEOUT_MS 120000
 
 extern const char sv_runtime_init_blob[];
 extern const char sv_runtime_init_blob_end[];
@@ -188,6 +192,13 @@ int spawn_talk(int sock, const struct sv_buf *plan, const int *fds, size_t nfds,
 		uint32_t type = 0;
 		int fd = -1;
 		size_t nfd = 1;
+		struct pollfd p = { sock, POLLIN, 0 };
+		int n;
+		do
+			n = poll(&p, 1, SPAWN_TIMEOUT_MS);
+		while (n < 0 && errno == EINTR);
+		if (n == 0)
+			return sv_err_setx(err, ETIMEDOUT, "servin-init did not answer within %d s", SPAWN_TIMEOUT_MS / 1000);
 		int rc = plan_msg_recv(sock, &type, &b, &fd, &nfd);
 		if (rc != 0)
 			return rc > 0 ? sv_err_setx(err, EIO, "servin-init exited during setup")

@@ -99,6 +99,22 @@ ok "delete -f" rt delete -f det
 nok "an id with a slash is refused" rtq run -d --bundle "$d" ../x
 nok "an empty bundle is refused" rt run --bundle "$SV_TMP/nonexistent" nob
 
+# ---- a create killed half-way (state dir, no state.json, no lock holder)
+mkdir -p "$SERVIN_RUNROOT/runtime/stale1" "$SERVIN_RUNROOT/runtime/stale2"
+rt_bundle stale1 "$(rt_args echo taken-over)" >/dev/null
+is "$(rt_run stale1)" taken-over "a leftover of a killed create is taken over"
+ok "delete removes a leftover of a killed create" rt delete stale2
+ok "and it is gone" test ! -e "$SERVIN_RUNROOT/runtime/stale2"
+
+# ---- signals reach the container through a foreground run
+rt_bundle fwd "$(rt_args sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done')" >/dev/null
+"$BIN/servin" runtime run --bundle "$SV_TMP/fwd" fwd > "$SV_TMP/fwd.out" 2>&1 &
+cli=$!
+for _ in $(seq 100); do grep -q ready "$SV_TMP/fwd.out" && break; sleep 0.05; done
+kill -TERM $cli
+wait $cli
+is "$?" 42 "SIGTERM to 'runtime run' is forwarded to the container"
+
 # ---- a bad config leaves no trace
 d=$(rt_bundle badcfg '.process.user.uid = 4294967296')
 nok "a uid of 2^32 is refused" rt_run badcfg
@@ -146,9 +162,10 @@ like "$(rt_run sysbad 2>&1)" "kernel.panic is not in a separate kernel namespace
 # ---- stdio, extra fds, terminal
 rt_bundle cat "$(rt_args cat)" >/dev/null
 is "$(echo piped | rt_run cat)" piped "stdin reaches the process"
-rt_bundle fds "$(rt_args sh -c 'cat <&3; ls /proc/$$/fd | tr "\n" " "')" >/dev/null
+# ls's own directory fd takes the lowest free number: 4 when 0-3 are all.
+rt_bundle fds "$(rt_args sh -c 'cat <&3; ls /proc/self/fd | tr "\n" " "')" >/dev/null
 is "$(echo extra | rt_run fds --preserve-fds 1 3<&0)" "extra
-0 1 2 3 " "--preserve-fds passes fd 3, nothing else"
+0 1 2 3 4 " "--preserve-fds passes fd 3, nothing else"
 if command -v script >/dev/null; then
 	rt_bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'" | $(rt_args sh -c 'tty; stty size; [ -t 0 ] && echo t0')" >/dev/null
 	out=$(script -qec "$BIN/servin runtime run --bundle $SV_TMP/tty tty" /dev/null | tr -d '\r')
