@@ -61,8 +61,10 @@ like "$out" "/proc/1/fd/0: cannot read link: Permission denied" "3: nor its fds"
 ok "3: cleanup" rt delete -f dump
 
 # ---- 4. symlinks on mount targets (CVE-2021-30465, CVE-2024-45310)
-host_target=$SV_TMP/host-target
-mkdir -p "$host_target" "$SV_TMP/vol4"
+# A host directory whose path is free inside the container (not under /dev).
+host_target=$(mktemp -d /var/tmp/servin-e2e-target.XXXXXX)
+cleanup "rm -rf '$host_target'"
+mkdir -p "$SV_TMP/vol4"
 d=$(rt_bundle_own link4 '.mounts += [{"destination": "/abs/sub", "type": "bind", "source": "'"$SV_TMP/vol4"'", "options": ["rbind"]}, {"destination": "/rel/sub2", "type": "bind", "source": "'"$SV_TMP/vol4"'", "options": ["rbind"]}]'" | $(rt_args sh -c 'ls -d /abs/sub /rel/sub2')")
 ln -s "$host_target" "$d/rootfs/abs"
 ln -s "../../../../../../../../../..$host_target" "$d/rootfs/rel"
