@@ -42,6 +42,14 @@ is "$(rt exec -e FOO=bar --cwd /tmp life sh -c 'echo $FOO $(pwd)')" "bar /tmp" "
 is "$(rt exec -u 1:2 life id)" "uid=1(daemon) gid=2(bin)" "exec takes a numeric user"
 exit_is 127 "exec of a missing command is 127" rt exec life nothere
 is "$(rt exec life cat /proc/self/cgroup)" "$(cat /proc/$pid/cgroup | sed 's/:\/.*/:\//')" "exec joins the container's cgroups (and cgroup namespace)"
+cat > "$SV_TMP/process.json" <<'JSON'
+{"args": ["sh", "-c", "id -u; echo $X; grep -E 'NoNewPrivs|CapEff' /proc/self/status"], "cwd": "/tmp",
+ "env": ["PATH=/bin", "X=from-process-json"], "user": {"uid": 2, "gid": 2}, "noNewPrivileges": true}
+JSON
+out=$(rt exec --process "$SV_TMP/process.json" life)
+is "$(sed -n 1,2p <<<"$out" | tr '\n' ' ')" "2 from-process-json " "exec --process runs an OCI process object"
+like "$out" "NoNewPrivs:.1" "with its no_new_privs"
+like "$out" "CapEff:.0000000000000000" "and its (empty) capabilities"
 ok "exec -d returns at once" rtq exec -d life sleep 30
 is "$(rt ps life | wc -l)" 2 "the detached exec runs in the container"
 if [ -x /usr/bin/python3 ]; then
