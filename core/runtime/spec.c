@@ -11,10 +11,12 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -328,6 +330,25 @@ static int parse_console(const cJSON *j, struct spec_process *p, sv_err **err)
 	return 0;
 }
 
+/* AppArmor and SELinux are not applied: a label is ignored where the host
+ * lacks the LSM (as runc does) and refused where it has it, so a profile
+ * never silently fails to apply. */
+static int check_lsm(const cJSON *j, sv_err **err)
+{
+	const char *aa = sv_json_str(j, "apparmorProfile"), *se = sv_json_str(j, "selinuxLabel");
+	char c = 'N';
+	FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+	if (f) {
+		c = (char)fgetc(f);
+		fclose(f);
+	}
+	if (aa && *aa && c == 'Y')
+		return sv_err_setx(err, ENOTSUP, "apparmorProfile %s: AppArmor profiles are not supported", aa);
+	if (se && *se && access("/sys/fs/selinux/enforce", F_OK) == 0)
+		return sv_err_setx(err, ENOTSUP, "selinuxLabel %s: SELinux labels are not supported", se);
+	return 0;
+}
+
 int spec_parse_process(const cJSON *j, struct spec_process *p, sv_err **err)
 {
 	if (!cJSON_IsObject(j))
@@ -339,7 +360,7 @@ int spec_parse_process(const cJSON *j, struct spec_process *p, sv_err **err)
 	    parse_caps(cJSON_GetObjectItemCaseSensitive(j, "capabilities"), p, err) < 0 ||
 	    parse_rlimits(cJSON_GetObjectItemCaseSensitive(j, "rlimits"), p, err) < 0 ||
 	    get_bool(j, "noNewPrivileges", &p->no_new_privs, err) < 0 ||
-	    get_int(j, "oomScoreAdj", -1000, 1000, &p->oom_score, err) < 0)
+	    get_int(j, "oomScoreAdj", -1000, 1000, &p->oom_score, err) < 0 || check_lsm(j, err) < 0)
 		return sv_err_prefix(err, "process");
 	if (!p->args || !p->args[0] || !*p->args[0])
 		return sv_err_setx(err, EINVAL, "process.args: no command given");
