@@ -21,12 +21,7 @@
 
 /* ---------------------------------------------------------------- challenges */
 
-struct challenge {
-	enum reg_challenge kind;
-	char *realm, *service, *scope, *error;
-};
-
-static void challenge_release(struct challenge *ch)
+void reg_challenge_release(struct reg_challenge_info *ch)
 {
 	free(ch->realm);
 	free(ch->service);
@@ -72,7 +67,7 @@ static bool next_param(const char **pp, char **key, char **val)
 	return true;
 }
 
-static void challenge_parse(const char *h, struct challenge *ch)
+void reg_challenge_parse(const char *h, struct reg_challenge_info *ch)
 {
 	memset(ch, 0, sizeof *ch);
 	if (!h)
@@ -101,7 +96,7 @@ static void challenge_parse(const char *h, struct challenge *ch)
 
 /* ---------------------------------------------------------------- ping */
 
-static void set_challenge(struct reg_endpoint *ep, const struct challenge *ch)
+static void set_challenge(struct reg_endpoint *ep, const struct reg_challenge_info *ch)
 {
 	ep->challenge = ch->kind ? ch->kind : REG_AUTH_NONE;
 	if (ch->kind == REG_AUTH_BEARER && ch->realm) {
@@ -122,14 +117,14 @@ static int ping_scheme(struct reg_conn *c, struct reg_endpoint *ep, const char *
 	if (rc == 0 && resp.status != 200 && resp.status != 401)
 		rc = sv_err_setx(err, EPROTO, "%s is not a registry: GET %s answered %ld", ep->host, url, resp.status);
 	if (rc == 0) {
-		struct challenge ch;
-		challenge_parse(resp.status == 401 ? resp.www_auth : NULL, &ch);
+		struct reg_challenge_info ch;
+		reg_challenge_parse(resp.status == 401 ? resp.www_auth : NULL, &ch);
 		if (resp.status == 401 && !ch.kind)
 			rc = sv_err_setx(err, EPROTO, "%s: unsupported authentication '%.100s'", ep->host,
 					 resp.www_auth ? resp.www_auth : "(none)");
 		else
 			set_challenge(ep, &ch);
-		challenge_release(&ch);
+		reg_challenge_release(&ch);
 	}
 	reg_resp_release(&resp);
 	return rc;
@@ -324,8 +319,8 @@ int reg_auth_header(struct reg_conn *c, struct reg_endpoint *ep, const char *sco
 int reg_auth_retry(struct reg_conn *c, struct reg_endpoint *ep, const char *www_auth, const char *scope,
 		   sv_err **err)
 {
-	struct challenge ch;
-	challenge_parse(www_auth, &ch);
+	struct reg_challenge_info ch;
+	reg_challenge_parse(www_auth, &ch);
 	int rc = 0;
 	pthread_mutex_lock(&ep->mu);
 	enum reg_challenge had = ep->challenge;
@@ -342,7 +337,7 @@ int reg_auth_retry(struct reg_conn *c, struct reg_endpoint *ep, const char *www_
 		SV_AUTOFREE char *tok = NULL;
 		rc = fetch_token(c, ep, scope, &tok, err) < 0 ? -1 : 1;
 	}
-	challenge_release(&ch);
+	reg_challenge_release(&ch);
 	return rc;
 }
 

@@ -367,7 +367,7 @@ static bool at_endpoint(const char *url, const struct reg_endpoint *ep, bool che
 }
 
 /* Resolves a Location against the URL that answered; http(s) only. */
-static char *resolve_location(const char *base, const char *loc, sv_err **err)
+char *reg_resolve_location(const char *base, const char *loc, sv_err **err)
 {
 	CURLU *u = curl_url();
 	char *out = NULL, *scheme = NULL;
@@ -532,7 +532,7 @@ static int try_once(struct reg_conn *c, const struct reg_req *req, const char *s
 			if (++hops > REG_MAX_REDIRECTS)
 				return sv_err_setx(err, ELOOP, "%s %s: more than %d redirects", method_of(req), start,
 						   REG_MAX_REDIRECTS);
-			char *next = resolve_location(url, resp->location, err);
+			char *next = reg_resolve_location(url, resp->location, err);
 			if (!next)
 				return -1;
 			free(url);

@@ -191,11 +191,22 @@ int reg_do(struct reg_conn *c, const struct reg_req *req, struct reg_resp *resp,
 int reg_status_err(const struct reg_req *req, const struct reg_resp *resp, const char *what, sv_err **err);
 /* The first message of a distribution error body, else NULL. Owned. */
 char *reg_error_message(const struct reg_resp *resp, char **code);
+/* Resolves a Location against the URL that answered; only http and https
+ * (EPERM otherwise). Owned. */
+char *reg_resolve_location(const char *base, const char *loc, sv_err **err);
 /* The base URL of an endpoint ("https://host:port"), probing the scheme
  * of insecure hosts first. Owned. */
 char *reg_endpoint_base(struct reg_conn *c, struct reg_endpoint *ep, sv_err **err);
 
 /* ---------------------------------------------------------------- auth */
+
+/* A parsed WWW-Authenticate header. */
+struct reg_challenge_info {
+	enum reg_challenge kind; /* REG_AUTH_UNKNOWN for anything else */
+	char *realm, *service, *scope, *error;
+};
+void reg_challenge_parse(const char *header, struct reg_challenge_info *ch);
+void reg_challenge_release(struct reg_challenge_info *ch);
 
 /* GET /v2/ once per endpoint and session: learns the scheme (insecure
  * hosts: https, else http) and the auth challenge. */
