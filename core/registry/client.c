@@ -134,11 +134,13 @@ int reg_get_blob_small(struct reg_conn *c, const struct reg_repo *repo, const st
 }
 
 int reg_get_blob(struct reg_conn *c, const struct reg_repo *repo, const char *digest, int64_t offset,
-		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, sv_err **err)
+		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, const volatile bool *cancel_also,
+		 sv_err **err)
 {
 	SV_AUTOFREE char *path = sv_xasprintf("/v2/%s/blobs/%s", repo->path, digest);
 	struct reg_req req = { .ep = repo->ep, .path = path, .scope = repo->pull_scope, .sink = sink,
-			       .sink_arg = arg, .offset = offset, .cancel = cancel };
+			       .sink_arg = arg, .offset = offset, .cancel = cancel,
+			       .cancel_also = cancel_also };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);

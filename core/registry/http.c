@@ -229,7 +229,7 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	const struct xfer *x = arg;
-	return x->req->cancel && *x->req->cancel ? 1 : 0;
+	return reg_req_cancelled(x->req) ? 1 : 0;
 }
 
 static void setup_tls(CURL *h, const struct reg_endpoint *ep, bool same_origin)
@@ -330,6 +330,11 @@ static CURLcode perform(struct reg_conn *c, const struct reg_req *req, const str
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	resp->status = code;
 	return rc;
+}
+
+bool reg_req_cancelled(const struct reg_req *req)
+{
+	return (req->cancel && *req->cancel) || (req->cancel_also && *req->cancel_also);
 }
 
 /* ---------------------------------------------------------------- urls */
@@ -441,6 +446,9 @@ static int transport_err(const struct reg_req *req, const char *url, CURLcode cc
 		return sv_err_setx(err, ETIMEDOUT, "%s %s: timed out (%s)", method_of(req), url, why);
 	if (cc == CURLE_ABORTED_BY_CALLBACK)
 		return sv_err_setx(err, ECANCELED, "%s %s: cancelled", method_of(req), url);
+	if (cc == CURLE_SSL_CONNECT_ERROR && strstr(why, "wrong version number"))
+		return sv_err_setx(err, EPROTO, "%s %s: %s (the server does not speak TLS: a plain-HTTP registry must be listed in insecure-registries)",
+				   method_of(req), url, why);
 	return sv_err_setx(err, curl_errno(cc), "%s %s: %s", method_of(req), url, why);
 }
 
@@ -588,8 +596,8 @@ int reg_do(struct reg_conn *c, const struct reg_req *req, struct reg_resp *resp,
 			sv_err_free(st.soft);
 			return rc;
 		}
-		if (attempt >= retries || (req->cancel && *req->cancel)) {
-			if (req->cancel && *req->cancel)
+		if (attempt >= retries || reg_req_cancelled(req)) {
+			if (reg_req_cancelled(req))
 				sv_err_setx(err, ECANCELED, "%s %s: cancelled", method_of(req), start);
 			else if (st.soft && attempt)
 				sv_err_setx(err, st.soft->code, "%s (after %d retries)", st.soft->msg, attempt);

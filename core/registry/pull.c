@@ -26,6 +26,7 @@
  * serving corrupt bytes is reported as a digest mismatch rather than as a
  * confusing decompression error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -34,12 +35,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry-internal.h"
 
 #define PROGRESS_STEP (512 << 10)
 #define READ_CHUNK (256u << 10)
+#define PARTIAL_MAX_AGE (7 * 24 * 3600)
 
 struct pull_layer {
 	const struct sv_descriptor *desc; /* borrowed from pull.m */
@@ -326,6 +329,27 @@ static char *downloads_dir(struct pull *p, sv_err **err)
 	return d;
 }
 
+/* Partial downloads nobody resumed for a week are dropped (best effort;
+ * a file in use is locked and left alone). */
+static void sweep_downloads(struct pull *p)
+{
+	SV_AUTOFREE char *dir = sv_path_join(sv_store_root(p->s), "downloads");
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t old = time(NULL) - PARTIAL_MAX_AGE;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!sv_str_has_suffix(de->d_name, ".partial"))
+			continue;
+		SV_AUTOCLOSE int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 && st.st_mtime < old)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* downloads/<hex>.partial, locked; a private file in tmp/ when another
  * process is downloading the same blob right now. */
 static int open_partial(struct dl *d, sv_err **err)
@@ -441,7 +465,7 @@ static int dl_stream(struct dl *d, struct reg_conn *c, sv_err **err)
 		struct reg_repo repo;
 		reg_repo_init(&repo, p->eps[i], p->ref.path);
 		SV_AUTOERR sv_err *e = NULL;
-		int rc = reg_get_blob(c, &repo, d->pl->desc->digest, d->pos, dl_sink, d, &p->stop, &e);
+		int rc = reg_get_blob(c, &repo, d->pl->desc->digest, d->pos, dl_sink, d, &p->stop, p->o->cancel, &e);
 		reg_repo_release(&repo);
 		if (rc == 0)
 			return 0;
@@ -731,6 +755,7 @@ static int pull_run(struct pull *p, struct sv_registry_pull_result *res, sv_err 
 	if (rc < 0)
 		return -1;
 	p->image_existed = image_exists(p->s, p->m.config.digest);
+	sweep_downloads(p);
 	plan_layers(p);
 	bool all_ready = true;
 	for (size_t i = 0; i < p->n; i++)

@@ -132,7 +132,7 @@ static int start_upload(struct push *p, struct reg_conn *c, const char *digest, 
 	SV_AUTOFREE char *scope = from ? sv_xasprintf("%s repository:%s:pull", p->repo.push_scope, from)
 				       : sv_xstrdup(p->repo.push_scope);
 	struct reg_req req = { .method = "POST", .ep = p->repo.ep, .path = path, .scope = scope, .body = "",
-			       .cancel = &p->stop };
+			       .cancel = &p->stop, .cancel_also = p->o->cancel };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);
@@ -175,7 +175,8 @@ static int put_blob(struct push *p, struct reg_conn *c, const struct push_blob *
 	struct sent_arg sa = { p, b, 0 };
 	struct reg_req req = { .method = "PUT", .ep = p->repo.ep, .url = url, .scope = p->repo.push_scope,
 			       .content_type = "application/octet-stream", .body_fd = fd, .body_size = b->size,
-			       .sent = on_sent, .sent_arg = &sa, .no_retry = true, .cancel = &p->stop };
+			       .sent = on_sent, .sent_arg = &sa, .no_retry = true, .cancel = &p->stop,
+			       .cancel_also = p->o->cancel };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);

@@ -151,7 +151,8 @@ struct reg_req {
 	const char *basic_user;	  /* Basic credentials for this url (token realm) */
 	const char *basic_password;
 	bool no_retry;
-	const volatile bool *cancel;
+	const volatile bool *cancel;	  /* either flag true aborts (ECANCELED) */
+	const volatile bool *cancel_also;
 };
 
 struct reg_resp {
@@ -169,6 +170,7 @@ struct reg_resp {
 };
 
 void reg_resp_init(struct reg_resp *r);
+bool reg_req_cancelled(const struct reg_req *req);
 void reg_resp_release(struct reg_resp *r);
 
 /* One thread's connection (a curl handle reused across requests). */
@@ -243,7 +245,8 @@ int reg_get_blob_small(struct reg_conn *c, const struct reg_repo *repo, const st
 		       struct sv_buf *out, sv_err **err);
 /* Streams a blob from byte `offset` into sink. */
 int reg_get_blob(struct reg_conn *c, const struct reg_repo *repo, const char *digest, int64_t offset,
-		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, sv_err **err);
+		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, const volatile bool *cancel_also,
+		 sv_err **err);
 /* Does the repository have this blob? 1 yes, 0 no, -1 error. */
 int reg_blob_exists(struct reg_conn *c, const struct reg_repo *repo, const char *digest, sv_err **err);
 int reg_list_tags(struct reg_conn *c, const struct reg_repo *repo, char ***tags, sv_err **err);
