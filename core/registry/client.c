@@ -165,8 +165,7 @@ int reg_blob_exists(struct reg_conn *c, const struct reg_repo *repo, const char 
 	return rc;
 }
 
-/* The path of a Link: <...>; rel="next" header, or NULL. */
-static char *next_link(const char *link)
+char *reg_next_link(const char *link)
 {
 	if (!link || !strstr(link, "rel=\"next\""))
 		return NULL;
@@ -197,7 +196,7 @@ static int tags_page(struct reg_conn *c, const struct reg_repo *repo, const char
 		if (cJSON_IsString(it) && sv_strv_len(*tags) < TAGS_MAX)
 			sv_strv_push(tags, it->valuestring);
 	}
-	*next = rc == 0 ? next_link(resp.link) : NULL;
+	*next = rc == 0 ? reg_next_link(resp.link) : NULL;
 	reg_resp_release(&resp);
 	return rc;
 }

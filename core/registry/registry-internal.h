@@ -249,10 +249,33 @@ int reg_get_blob(struct reg_conn *c, const struct reg_repo *repo, const char *di
 		 sv_err **err);
 /* Does the repository have this blob? 1 yes, 0 no, -1 error. */
 int reg_blob_exists(struct reg_conn *c, const struct reg_repo *repo, const char *digest, sv_err **err);
+/* The path of a `Link: </v2/...>; rel="next"` header (pagination), or
+ * NULL. Owned. */
+char *reg_next_link(const char *link);
 int reg_list_tags(struct reg_conn *c, const struct reg_repo *repo, char ***tags, sv_err **err);
 /* Error for a failed manifest/blob fetch, worded for a user. */
 int reg_fetch_err(const struct reg_repo *repo, const char *what, const struct reg_req *req,
 		  const struct reg_resp *resp, sv_err **err);
+
+/* ---------------------------------------------------------------- pool */
+
+/* Work on item i with this thread's connection. */
+typedef int reg_pool_fn(void *arg, struct reg_conn *c, size_t i, sv_err **err);
+/* Runs fn over items 0..n-1 on `parallel` threads (0: configured). The
+ * first failure sets *stop (so transfers in flight can abort) and is
+ * returned; `cancel` (may be NULL) stops taking new items. */
+int reg_pool_run(sv_registry *r, size_t n, int parallel, reg_pool_fn *fn, void *arg, volatile bool *stop,
+		 const volatile bool *cancel, sv_err **err);
+
+/* Progress reports, one call at a time whatever thread makes them. */
+struct reg_report {
+	sv_progress_fn *fn;
+	void *arg;
+	pthread_mutex_t mu;
+};
+void reg_report_init(struct reg_report *rp, sv_progress_fn *fn, void *arg);
+void reg_report_release(struct reg_report *rp);
+void reg_report(struct reg_report *rp, const char *id, const char *status, int64_t cur, int64_t total);
 
 /* Where blobs were seen (for cross-repository mounts). */
 int reg_blob_source_add(sv_store *s, const char *digest, const char *host, const char *repo, sv_err **err);

@@ -8,11 +8,7 @@
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
 
-reg_start plain
-PROXY=$(free_port)
-helper_start proxy proxy "$PROXY" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/proxy.log"
-R=127.0.0.1:$PROXY
-sv_registries '{"insecure-registries": ["'"$R"'"]}'
+plain_registry
 
 # Two images sharing the busybox layer; files with known content.
 mkdir -p "$SV_TMP/app/opt/app" "$SV_TMP/data/srv"

@@ -100,6 +100,17 @@ helper_start() { # NAME PORT ARGS... (mode and its arguments, PORT first)
 	cleanup "kill $! 2>/dev/null; wait $! 2>/dev/null"
 	wait_port "$port"
 }
+# A plain-HTTP registry behind a logging proxy, listed as insecure:
+# $REG_plain is the registry, $R the proxy everything goes through.
+plain_registry() {
+	reg_start plain
+	local port
+	port=$(free_port)
+	helper_start proxy proxy "$port" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/proxy.log" "$@"
+	R=127.0.0.1:$port
+	sv_registries '{"insecure-registries": ["'"$R"'"]}'
+}
+
 helper_stop() { local pid; pid=$(cat "$SV_TMP/helper-$1.pid"); kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; true; }
 
 skopeo_push() { # ARCHIVE REF [skopeo options]
