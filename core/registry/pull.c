@@ -72,6 +72,7 @@ struct pull {
 	struct sv_image_config config;
 	struct sv_image_layer *layers;
 	struct pull_layer *pl;
+	size_t *order; /* largest layer first: the longest job starts first */
 	size_t n;
 	bool image_existed;
 	/* workers */
@@ -220,11 +221,19 @@ static bool layer_sizes(sv_store *s, struct sv_image_layer *ly)
 	return true;
 }
 
+static int by_size_desc(const void *a, const void *b, void *arg)
+{
+	const struct pull_layer *pl = arg;
+	int64_t sa = pl[*(const size_t *)a].desc->size, sb = pl[*(const size_t *)b].desc->size;
+	return sa < sb ? 1 : sa > sb ? -1 : 0;
+}
+
 static void plan_layers(struct pull *p)
 {
 	p->n = p->m.nlayers;
 	p->layers = sv_xcalloc(p->n + 1, sizeof *p->layers);
 	p->pl = sv_xcalloc(p->n + 1, sizeof *p->pl);
+	p->order = sv_xcalloc(p->n + 1, sizeof *p->order);
 	const char *parent = NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		struct sv_image_layer *ly = &p->layers[i];
@@ -244,7 +253,9 @@ static void plan_layers(struct pull *p)
 				pl->dup_of = (int)j;
 		pl->ready = sv_image_layer_exists(p->s, ly->chain_id) && sv_store_blob_exists(p->s, ly->blob_digest) &&
 			    layer_sizes(p->s, ly);
+		p->order[i] = i;
 	}
+	qsort_r(p->order, p->n, sizeof *p->order, by_size_desc, p->pl);
 }
 
 /* ---------------------------------------------------------------- layers */
@@ -582,7 +593,7 @@ static int process_layer(struct pull *p, struct reg_conn *c, struct pull_layer *
 static int layer_job(void *arg, struct reg_conn *c, size_t i, sv_err **err)
 {
 	struct pull *p = arg;
-	struct pull_layer *pl = &p->pl[i];
+	struct pull_layer *pl = &p->pl[p->order[i]];
 	if (pl->ready || pl->dup_of >= 0)
 		return 0;
 	return process_layer(p, c, pl, err);
@@ -684,6 +695,7 @@ static void pull_release(struct pull *p)
 	}
 	free(p->layers);
 	free(p->pl);
+	free(p->order);
 	pthread_mutex_destroy(&p->mu);
 	reg_report_release(&p->rp);
 }
