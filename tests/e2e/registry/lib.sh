@@ -8,7 +8,7 @@
 #   helper_start NAME ARGS...                       → python helper, PID kept
 #   sv_registries JSON                              → registries.json for servin
 #   skopeo_push ARCHIVE REF [skopeo args...]
-need_cmd docker-registry skopeo openssl curl jq
+need_cmd docker-registry skopeo openssl curl jq sqlite3
 [ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3"
 
 HELPER="$E2E_DIR/registry/helper.py"
@@ -118,10 +118,13 @@ skopeo_push() { # ARCHIVE REF [skopeo options]
 	skopeo copy -q --dest-tls-verify=false "$@" "oci-archive:$archive" "docker://$ref" >/dev/null
 }
 
-# The store's state, to prove a failure left it unchanged.
+# The store's state, to prove a failure left it unchanged: images, the
+# layers recorded, the blobs present. (A layer directory without its row,
+# which a kill inside a commit can leave, is not part of any image.)
 store_state() {
 	{
 		sv images --no-trunc --digests --format '{{.Repository}} {{.Tag}} {{.ID}}' | sort
-		ls "$SERVIN_ROOT/layers" "$SERVIN_ROOT/blobs/sha256" 2>/dev/null | sort
+		sqlite3 "$SERVIN_ROOT/servin.db" 'SELECT chain_id FROM layers ORDER BY 1' 2>/dev/null
+		ls "$SERVIN_ROOT/blobs/sha256" 2>/dev/null | sort
 	}
 }
