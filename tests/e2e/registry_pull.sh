@@ -114,5 +114,9 @@ out=$(sv pull "$R/e2e/app:1" 2>&1)
 is "$?" 1 "an unlisted plain-HTTP registry is refused"
 like "$out" "SSL|TLS|wrong version" "with the TLS error"
 is "$(store_state)" "$before" "and the store is unchanged"
+printf '{"insecure-registries": ["%s"]}\n' "$R" > "$SV_TMP/elsewhere.json"
+ok "--config names another registries file" sv --config "$SV_TMP/elsewhere.json" pull -q "$R/e2e/app:1"
+out=$(sv --config "$SV_TMP/missing.json" pull "$R/e2e/app:1" 2>&1)
+like "$out" "missing.json" "a --config file that does not exist is an error naming it"
 
 done_testing
