@@ -89,10 +89,15 @@ def error(status, message, **extra):
     return jsonify(body), status
 
 
+def missing_endpoint(e):
+    """The engine has no such route (an older servin, or a partial API)."""
+    return e.status == 404 and e.message == "page not found"
+
+
 def friendly_engine_error(e):
     """The engine's message, or for an endpoint the engine does not serve,
     a sentence that says so."""
-    if e.status == 404 and e.message == "page not found":
+    if missing_endpoint(e):
         return "the engine does not offer %s (its API lacks this endpoint)" % (e.path or "this")
     return e.message
 
@@ -347,6 +352,8 @@ def _install_errors(app):
 
     @app.errorhandler(EngineError)
     def engine_error(e):
+        if missing_endpoint(e):
+            return error(501, friendly_engine_error(e), missing=e.path)
         status = e.status if 400 <= e.status < 600 else 502
         return error(status, friendly_engine_error(e))
 

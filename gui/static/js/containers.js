@@ -8,6 +8,7 @@
   const tbody = $("#containers tbody");
   const latest = {};   // id -> last stats sample
   let list = [];
+  let loaded = false;  // nothing to patch before the first list arrives
 
   const name = (c) => ((c.Names || [])[0] || shortId(c.Id)).replace(/^\//, "");
 
@@ -56,6 +57,7 @@
 
   /* Patches the table: unchanged rows stay (and keep their stats cells). */
   function render() {
+    if (!loaded) return;
     const showAll = $("#show-all").checked;
     const shown = list.filter((c) => showAll || c.State === "running" || c.State === "paused");
     const have = new Map(SV.$$("tr[data-id]", tbody).map((tr) => [tr.dataset.id, tr]));
@@ -73,6 +75,7 @@
   async function refresh() {
     try {
       list = await api("GET", "/gui/api/containers");
+      loaded = true;
       render();
     } catch (e) {
       SV.fillTable(tbody, [], e.message);
