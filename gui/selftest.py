@@ -90,9 +90,8 @@ def flow(s, shot):
     s.check("tagging adds the new tag to the list",
             s.wait("document.querySelector('#images').textContent.indexOf(%s) >= 0" % json.dumps(TAG)))
     s.check("a screenshot is saved", screenshot(shot), shot)
-    rm = ("(function(){var r=[...document.querySelectorAll('#images tbody tr')].find(t=>t.textContent.indexOf(%s)>=0);"
-          "if(!r)return false;[...r.querySelectorAll('button')].find(b=>/Remove/.test(b.textContent)).click();return true})()"
-          % json.dumps(TAG))
+    rm = ("(function(){var b=document.querySelector('[data-tag=\"%s\"] button.untag');"
+          "if(!b)return false;b.click();return true})()" % TAG)
     s.js(rm)  # arms the confirm button
     s.js(rm)  # confirms
     s.check("removing the tag takes it off the list",

@@ -6,9 +6,16 @@
   const { $, el, api, attempt, bytes, shortId } = SV;
   const tbody = $("#images tbody");
 
+  /* One line per tag, each with its own untag button: an image with
+   * several tags is one row, and removing one tag keeps the others. */
   function tagCell(img) {
     const tags = (img.RepoTags || []).filter((t) => t !== "<none>:<none>");
-    return tags.length ? tags.map((t) => el("div", { class: "mono", text: t })) : el("span", { class: "muted", text: "<none>" });
+    if (!tags.length) return el("span", { class: "muted", text: "<none>" });
+    return tags.map((t) => {
+      const rm = el("button", { type: "button", class: "danger untag", title: "Remove tag " + t, "aria-label": "Remove tag " + t }, "×");
+      SV.confirmButton(rm, async () => { await api("POST", "/gui/api/images/remove", { ref: t }); refresh(); });
+      return el("div", { class: "tag", dataset: { tag: t } }, el("span", { class: "mono", text: t }), rm);
+    });
   }
 
   function tagForm(img, cell) {
@@ -28,9 +35,9 @@
   function row(img) {
     const ref = (img.RepoTags || []).find((t) => t !== "<none>:<none>") || img.Id;
     const actionsCell = el("td", {});
-    const rm = el("button", { type: "button", class: "danger" }, "Remove");
+    const rm = el("button", { type: "button", class: "danger", title: "Remove the image (every tag)" }, "Remove");
     SV.confirmButton(rm, async () => {
-      await api("POST", "/gui/api/images/remove", { ref, force: false });
+      await api("POST", "/gui/api/images/remove", { ref: img.Id, force: (img.RepoTags || []).length > 1 });
       refresh();
     });
     actionsCell.append(el("span", { class: "actions" },
