@@ -145,6 +145,9 @@ struct sv_unpack_opts {
 	 * stream that decompresses over 1000:1 past 1 GiB is refused too. */
 	int64_t max_bytes;
 	int64_t max_entries;
+	/* The ratio bound (0 = defaults: 1000:1 once past 1 GiB). */
+	int64_t max_ratio;
+	int64_t ratio_floor;
 	/* Keep OCI whiteout files as they are instead of converting them to
 	 * overlayfs whiteouts (for tests and for export). */
 	bool keep_whiteouts;
@@ -247,10 +250,30 @@ SV_API int sv_image_delete_id(sv_store *s, const char *id, struct sv_image_remov
  * import) holds sv_store_lock(s, "gc", false) throughout. */
 SV_API int sv_image_gc(sv_store *s, int64_t *reclaimed, sv_err **err);
 
+/* ---------------------------------------------------------- checking */
+
+/* One finding of a check: kind is "corrupt" (recorded data missing or
+ * wrong) or "leftover" (unrecorded data taking space). Borrowed strings. */
+struct sv_check_problem {
+	const char *kind;
+	const char *object;
+	const char *detail;
+	bool repaired;
+};
+typedef void sv_image_check_fn(const struct sv_check_problem *p, void *arg);
+
+/* Verifies the image side of the store (database integrity, blob digests,
+ * images' blobs and layers, leftovers), calling fn for each problem; with
+ * repair, fixes what it can. *corrupt: corrupt problems left unrepaired.
+ * Holds the gc and layers locks while it runs. */
+SV_API int sv_image_check(sv_store *s, bool repair, sv_image_check_fn *fn, void *arg, int *corrupt,
+			  sv_err **err);
+
 /* ---------------------------------------------------------- archives */
 
 /* Loads a docker-archive or oci-archive tar stream (optionally gzip, zstd,
- * xz or bzip2 compressed). *loaded: familiar names (or "sha256:..." ids for
+ * xz or bzip2 compressed), or, when fd is a directory, an OCI layout in
+ * place (its blobs are linked into the store, or copied across filesystems). *loaded: familiar names (or "sha256:..." ids for
  * untagged images), owned. All or nothing. */
 SV_API int sv_image_load(sv_store *s, int fd, sv_progress_fn *progress, void *arg, char ***loaded,
 			 sv_err **err);
