@@ -138,6 +138,24 @@ int rest_stream_json(struct rest_req *r, const struct cJSON *j);
 /* True once the client went away (the stream's peer closed). */
 bool rest_stream_gone(struct rest_req *r);
 
+/* Docker's JSON-lines progress (progress.c): the stream opens at the first
+ * line, so an error before any output is still a plain HTTP error. Lines
+ * may come from engine worker threads. */
+struct rest_progress;
+struct rest_progress *rest_progress_new(struct rest_req *r, bool quiet);
+void rest_progress_free(struct rest_progress *p);
+/* An sv_progress_fn (arg: the rest_progress). */
+void rest_progress_fn(const struct sv_progress *pr, void *arg);
+/* Becomes true once the client left: give it to the engine's `cancel`. */
+const volatile bool *rest_progress_cancel(struct rest_progress *p);
+bool rest_progress_opened(struct rest_progress *p);
+void rest_progress_line(struct rest_progress *p, const char *key, const char *text, const char *id);
+void rest_progress_json(struct rest_progress *p, const struct cJSON *o);
+/* An HTTP error before any line, an errorDetail line after. */
+void rest_progress_error(struct rest_progress *p, const sv_err *err);
+/* Sends the head if nothing was sent yet (an empty stream). */
+void rest_progress_finish(struct rest_progress *p);
+
 /* ---------------------------------------------------------------- router */
 
 /* Finds the route for method + decoded path. Returns NULL and sets
