@@ -68,6 +68,10 @@ exit_is 1 "attach to a stopped container fails" sv attach stopped
 sv run -d -t --name att busybox sh -c 'sleep 0.5; tty' >/dev/null
 like "$(script -qec "$BIN/servin attach att" /dev/null | tr -d '\r')" '/dev/pts/0' "attach to a TTY container"
 
+(sleep 0.8; printf '\020\021') | timeout 10 script -qec "$BIN/servin run -it --name det busybox sh" /dev/null >/dev/null
+is "$?:$(sv inspect -f '{{.State.Running}}' det)" "0:true" "ctrl-p ctrl-q detaches and leaves the container running"
+sv rm -f det >/dev/null
+
 # --- exec
 sv run -d --name ex -e FROMRUN=1 busybox sleep 60 >/dev/null
 is "$(sv exec ex echo hi)" "hi" "exec"
