@@ -44,9 +44,9 @@ sv run --name nolog --log-driver none busybox echo x >/dev/null
 exit_is 1 "logs of a container without a log fails" sv logs nolog
 
 # --- logs survive the CLI, follow
-sv run --name surv busybox sh -c 'sleep 0.3; echo after-cli' >/dev/null 2>&1 &
+sv run --name surv busybox sh -c 'sleep 1; echo after-cli' >/dev/null 2>&1 &
 pid=$!
-sleep 0.1
+for i in $(seq 50); do [ "$(sv inspect -f '{{.State.Running}}' surv 2>/dev/null)" = true ] && break; sleep 0.1; done
 kill -9 $pid
 wait $pid 2>/dev/null
 is "$(sv wait surv)" "0" "the container outlives a killed CLI"
@@ -88,7 +88,7 @@ is "$(sv exec ex sh -c 'grep ^Seccomp: /proc/self/status')" "Seccomp:	2" "and it
 sv exec -d ex sh -c 'sleep 0.2; echo bg > /tmp/bg'
 sleep 0.6
 is "$(sv exec ex cat /tmp/bg)" "bg" "exec -d runs in the background"
-like "$(script -qec "$BIN/servin exec -it ex sh -c 'tty'" /dev/null | tr -d '\r')" '^/dev/pts/[0-9]+' "exec -it has a terminal"
+like "$(script -qec "$BIN/servin exec -it ex sh -c 'tty'" /dev/null </dev/null | tr -d '\r')" '/dev/pts/[0-9]+' "exec -it has a terminal"
 script -qec "$BIN/servin exec -t ex sh -c 'exit 3'" /dev/null >/dev/null
 is "$?" "3" "exec -t passes the exit code"
 like "$(sv exec ex ps)" 'sleep 60' "exec sees the container's processes"
