@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #define CLI_CMD_LIST                     \
+	CLI_CMD(cli_cmd_completion)      \
 	CLI_CMD(cli_cmd_help)            \
 	CLI_CMD(cli_cmd_history)         \
 	CLI_CMD(cli_cmd_image_inspect)   \
