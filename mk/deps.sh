@@ -12,7 +12,9 @@ build="make gcc pkg-config libc6-dev
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
 tests="busybox-static tar gzip zstd openssl sqlite3 python3 jq
- skopeo umoci crun runc docker-registry iproute2 procps util-linux tmux"
+ skopeo umoci crun runc docker-registry iproute2 procps util-linux tmux
+ dpkg-dev makeself nsis xorriso p7zip-full lintian desktop-file-utils systemd sudo
+ xvfb xauth xdotool imagemagick python3-tk man-db groff-base shellcheck"
 
 # dpkg-query names installed packages only; anything not listed is missing.
 # shellcheck disable=SC2086

@@ -2,7 +2,8 @@
  * `servin completion bash` (hidden) — prints a bash completion script made
  * from the command table, so the script knows every command, alias and
  * option that this binary knows. The installers run it at packaging time
- * and ship its output.
+ * and ship its output. `servin completion man` prints the same table as
+ * the roff COMMANDS section of servin(1), filled in at packaging time too.
  *
  * The script is data in case arms: one function maps a command (any of its
  * names) to its options, one to the options that take a value, one to what
@@ -31,8 +32,8 @@ static int completion_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cli_cmd cli_cmd_completion = {
 	.name = "completion",
-	.usage = "bash",
-	.summary = "Print a shell completion script",
+	.usage = "bash|man",
+	.summary = "Print the bash completion script, or the COMMANDS section of servin(1)",
 	.flags = CLI_CMD_NO_ENGINE | CLI_CMD_HIDDEN,
 	.exec = completion_exec,
 };
@@ -236,13 +237,82 @@ static int completion_bash(FILE *out)
 	return 0;
 }
 
+/* Text for roff: backslashes and hyphens escaped, no control line. */
+static void put_roff(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void put_man_opts(FILE *out, const struct cli_opt *opts)
+{
+	for (const struct cli_opt *o = opts; o && o->name; o++) {
+		fputs(".TP\n", out);
+		if (o->shortc)
+			fprintf(out, "\\fB\\-%c\\fR, ", o->shortc);
+		fputs("\\fB\\-\\-", out);
+		put_roff(out, o->name);
+		fputs("\\fR", out);
+		if (o->arg != CLI_NOARG) {
+			fputs(o->arg == CLI_OPTARG ? "[=\\fI" : " \\fI", out);
+			put_roff(out, o->metavar ? o->metavar : "string");
+			fputs(o->arg == CLI_OPTARG ? "\\fR]" : "\\fR", out);
+		}
+		fputc('\n', out);
+		put_roff(out, o->help ? o->help : "");
+		fputc('\n', out);
+	}
+}
+
+static int completion_man(FILE *out)
+{
+	for (size_t i = 0; cli_cmds[i]; i++) {
+		const struct cli_cmd *c = cli_cmds[i];
+		if (c->flags & CLI_CMD_HIDDEN)
+			continue;
+		fputs(".TP\n\\fBservin ", out);
+		put_roff(out, c->name);
+		fputs("\\fR ", out);
+		put_roff(out, c->usage ? c->usage : "");
+		fputc('\n', out);
+		put_roff(out, c->summary ? c->summary : "");
+		fputs(".\n", out);
+		if (c->aliases) {
+			SV_AUTOSTRV char **al = sv_strv_split(c->aliases, '|', true);
+			fputs("Also: ", out);
+			for (size_t k = 0; al[k]; k++) {
+				fputs(k ? ", \\fBservin " : "\\fBservin ", out);
+				put_roff(out, al[k]);
+				fputs("\\fR", out);
+			}
+			fputs(".\n", out);
+		}
+		if (c->opts && c->opts[0].name) {
+			fputs(".RS\n", out);
+			put_man_opts(out, c->opts);
+			fputs(".RE\n", out);
+		}
+	}
+	return 0;
+}
+
 static int completion_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "bash") == 0)
 		return completion_bash(ctx->out);
+	if (argc == 2 && strcmp(argv[1], "man") == 0)
+		return completion_man(ctx->out);
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		cli_usage(ctx, &cli_cmd_completion, ctx->out);
 		return 0;
 	}
-	return cli_failf(ctx, 1, "usage: servin completion bash (the only shell supported)");
+	return cli_failf(ctx, 1, "usage: servin completion bash|man");
 }

@@ -67,7 +67,10 @@ version() { cat "$PAYLOAD/VERSION" 2>/dev/null || echo unknown; }
 
 describe() {
 	case $1 in
-	binaries) echo "servin, servin-desktop and the container shim" ;;
+	binaries)
+		local names
+		names=$(find "$PAYLOAD/binaries/bin" -mindepth 1 -printf '%f\n' 2>/dev/null | sort | paste -sd, - | sed 's/,/, /g')
+		echo "the programs: ${names:-servin}" ;;
 	image) echo "the default busybox image, for a first container without network" ;;
 	man) echo "manual pages" ;;
 	completion) echo "bash completion" ;;

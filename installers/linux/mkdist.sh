@@ -5,7 +5,10 @@
 #   servin-VERSION-linux-ARCH.run      the same, self-extracting (makeself)
 #   servin_VERSION_ARCH.deb            dpkg-deb; Depends from dpkg-shlibdeps
 #
-#   installers/linux/mkdist.sh BUILD VERSION
+#   installers/linux/mkdist.sh BUILD VERSION [tarball|run|deb]...   (default: all three)
+#
+# DIST_OUT (default BUILD/dist) is where they go; tests use it with GUI_PYZ
+# to build a variant elsewhere.
 #
 # payload/<component>/ mirrors the tree under the install prefix (see
 # install.sh). The GUI component exists only when BUILD/servin-gui.pyz (or
@@ -20,9 +23,11 @@ SRC=$TOP/installers/linux
 BUILD=$(cd "$BUILD" && pwd)
 GUI_PYZ=${GUI_PYZ:-$BUILD/servin-gui.pyz}
 ARCH=$(dpkg --print-architecture)
-OUT=$BUILD/dist
+OUT=${DIST_OUT:-$BUILD/dist}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 NAME=servin-$VERSION-linux-$ARCH
-STAGE=$BUILD/dist-stage/linux
+STAGE=$OUT/.stage-linux
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$TOP" log -1 --format=%ct 2>/dev/null || date +%s)}
 export SOURCE_DATE_EPOCH
 
@@ -147,6 +152,16 @@ build_deb() {
 	say "$OUT/servin_${VERSION}_$ARCH.deb"
 }
 
+shift 2
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(tarball run deb)
 build_tarball
-build_run
-build_deb
+for t in "${targets[@]}"; do
+	case $t in
+	tarball) ;;
+	run) build_run ;;
+	deb) build_deb ;;
+	*) echo "mkdist: unknown target $t" >&2; exit 2 ;;
+	esac
+done
+rm -rf "$STAGE"
