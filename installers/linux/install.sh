@@ -30,7 +30,7 @@ DESTDIR=${DESTDIR%/}
 COMPONENTS="binaries image man completion systemd gui"
 
 prefix='' unitdir='' only='' no_systemd=0 no_gui=0 mode=install yes=0
-journal='' step='' packaging=0 committed=0 own_journal=0
+journal='' step='' packaging=0 committed=0 own_journal=0 sleeper=''
 
 say() { printf 'servin-install: %s\n' "$*"; }
 fail() { printf 'servin-install: error: %s\n' "$*" >&2; exit 1; }
@@ -181,6 +181,9 @@ record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$journal"; }
 make_dirs() {
 	local p=$1 todo=() d
 	while [ "$p" != / ] && [ ! -d "$DESTDIR$p" ]; do
+		if [ -e "$DESTDIR$p" ] || [ -L "$DESTDIR$p" ]; then
+			fail "$DESTDIR$p is in the way: a directory goes there"
+		fi
 		todo=("$p" ${todo[@]+"${todo[@]}"})
 		p=$(dirname "$p")
 	done
@@ -286,7 +289,13 @@ install_systemd() {
 
 inject() {
 	local c=$1 hook=${SERVIN_INSTALL_SLEEP_IN:-}
-	if [ -n "$hook" ] && [ "${hook%%:*}" = "$c" ]; then sleep "${hook#*:}"; fi
+	if [ -n "$hook" ] && [ "${hook%%:*}" = "$c" ]; then
+		# in the background: bash runs traps only between commands, wait is one
+		sleep "${hook#*:}" &
+		sleeper=$!
+		wait "$sleeper"
+		sleeper=''
+	fi
 	[ "${SERVIN_INSTALL_FAIL_AFTER:-}" = "$c" ] && fail "injected failure after $c (SERVIN_INSTALL_FAIL_AFTER)"
 	return 0
 }
@@ -349,6 +358,7 @@ uninstall() {
 
 on_exit() {
 	local rc=$?
+	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
 	if [ "$own_journal" = 1 ] && [ "$committed" = 0 ]; then
 		say "install failed (exit $rc)"
 		rollback
