@@ -565,7 +565,7 @@ class Wizard:
         self.failure_log.delete("1.0", "end")
         self.failure_log.insert("1.0", self.log.get("1.0", "end"))
         self.failure_log.see("end")
-        self.trace("failed", name)
+        self.trace("failed", name, why)
         self.show("failure")
 
     def succeeded(self):
