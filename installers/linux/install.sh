@@ -151,7 +151,9 @@ existing() {
 # Every place this run writes to, as the kernel will see it.
 targets() {
 	echo "$DESTDIR$prefix"
-	if [ "$mode" = install ] && selected | grep -qx systemd; then echo "$DESTDIR$unitdir"; fi
+	local comps
+	comps=$(selected)
+	if [ "$mode" = install ] && grep -qx systemd <<<"$comps"; then echo "$DESTDIR$unitdir"; fi
 }
 
 # Re-runs this script with sudo when a target is not writable; asks first.
@@ -323,7 +325,7 @@ commit() {
 	if [ $packaging = 0 ]; then
 		[ "$HERE/install.sh" -ef "$DESTDIR$sharedir/install.sh" ] || put "$HERE/install.sh" "$sharedir/install.sh"
 		[ -f "$DESTDIR$manifest" ] && old=$DESTDIR$manifest
-		cut -f2 "$journal" | grep -qxF "$manifest" || record f "$manifest"
+		awk -F'\t' -v m="$manifest" '$2 == m { found = 1 } END { exit !found }' "$journal" || record f "$manifest"
 		tmp=$(mktemp "$journal.tpl.XXXXXX")
 		{
 			printf '# servin install manifest: what install.sh wrote; --uninstall removes it\n'
@@ -387,7 +389,10 @@ main() {
 	case $mode in
 	step)
 		[ -n "$journal" ] || fail "--step needs --journal"
-		selected | grep -qx "$step" || fail "component $step is not in this archive or was left out"
+		# (no pipe into grep -q: pipefail would see the writer's SIGPIPE)
+		local comps
+		comps=$(selected)
+		grep -qx "$step" <<<"$comps" || fail "component $step is not in this archive or was left out"
 		run_component "$step"
 		return 0 ;;
 	commit) [ -n "$journal" ] || fail "--commit needs --journal"; commit; return 0 ;;

@@ -200,7 +200,7 @@ class Wizard:
             if w.winfo_ismapped():
                 x = w.winfo_rootx() + w.winfo_width() // 2
                 y = w.winfo_rooty() + w.winfo_height() // 2
-                self.trace("widget", key, x, y, str(w.cget("state")) if "state" in w.keys() else "")
+                self.trace("widget", key, x, y, "disabled" if w.instate(["disabled"]) else "normal")
         self.trace("page", self.page)
 
     # ------------------------------------------------------------ pages
