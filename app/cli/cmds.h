@@ -1,33 +1,13 @@
 /*
- * Every command of the table, one line each, sorted by name. Adding a
- * command: write app/cli/cmd-<verb>.c exporting `const struct cli_cmd
- * cli_cmd_<verb>` and add its line here.
+ * Declarations of every command descriptor listed in cmds.def.
  */
 #ifndef SV_APP_CLI_CMDS_H
 #define SV_APP_CLI_CMDS_H
 
 #include "cli.h"
 
-#define CLI_CMD_LIST                     \
-	CLI_CMD(cli_cmd_completion)      \
-	CLI_CMD(cli_cmd_help)            \
-	CLI_CMD(cli_cmd_history)         \
-	CLI_CMD(cli_cmd_image_inspect)   \
-	CLI_CMD(cli_cmd_image_prune)     \
-	CLI_CMD(cli_cmd_images)          \
-	CLI_CMD(cli_cmd_import)          \
-	CLI_CMD(cli_cmd_info)            \
-	CLI_CMD(cli_cmd_layer_unpack)    \
-	CLI_CMD(cli_cmd_load)            \
-	CLI_CMD(cli_cmd_rmi)             \
-	CLI_CMD(cli_cmd_save)            \
-	CLI_CMD(cli_cmd_system_df)       \
-	CLI_CMD(cli_cmd_system_prune)    \
-	CLI_CMD(cli_cmd_tag)             \
-	CLI_CMD(cli_cmd_version)
-
 #define CLI_CMD(sym) extern const struct cli_cmd sym;
-CLI_CMD_LIST
+#include "cmds.def"
 #undef CLI_CMD
 
 #endif

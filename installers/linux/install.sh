@@ -7,7 +7,8 @@
 #
 # What it writes is data: payload/<component>/ mirrors the tree under the
 # prefix (files ending in .in get @BINDIR@, @PREFIX@ and @ICON@ filled in),
-# payload/systemd/ goes to the systemd unit directory. Every file and
+# payload/systemd/ goes to the systemd unit directory (ExecStart's
+# /usr/bin/servin becomes <prefix>/bin/servin). Every file and
 # directory it creates, every file it replaces (kept aside) and the group it
 # creates is written to a journal before it is done, so any failure, signal
 # or injected fault rolls everything back. A successful install leaves a
@@ -212,8 +213,10 @@ put() {
 	fi
 	if [ "${3:-}" = template ]; then
 		tmp=$(mktemp "$journal.tpl.XXXXXX")
+		# (systemd units name /usr/bin/servin, as the .deb installs it)
 		sed -e "s|@BINDIR@|$prefix/bin|g" -e "s|@PREFIX@|$prefix|g" -e "s|@ICON@|$(icon_name)|g" \
-			-e "s|@VERSION@|$(version)|g" "$src" >"$tmp"
+			-e "s|@VERSION@|$(version)|g" -e "s|^ExecStart=/usr/bin/servin |ExecStart=$prefix/bin/servin |" \
+			"$src" >"$tmp"
 		install -m "$mode" "$tmp" "$DESTDIR$dst" || { rm -f "$tmp"; fail "cannot write $DESTDIR$dst"; }
 		rm -f "$tmp"
 	else
@@ -276,8 +279,8 @@ systemd_running() { [ -d /run/systemd/system ] && command -v systemctl >/dev/nul
 
 install_systemd() {
 	local src
-	for src in "$PAYLOAD"/systemd/*; do
-		put "$src" "$unitdir/$(basename "${src%.in}")" template
+	for src in "$PAYLOAD"/systemd/*.service "$PAYLOAD"/systemd/*.socket; do
+		put "$src" "$unitdir/$(basename "$src")" template
 	done
 	[ -z "$DESTDIR" ] && [ $packaging = 0 ] || return 0
 	if ! getent group servin >/dev/null; then

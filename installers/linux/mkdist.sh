@@ -68,7 +68,7 @@ stage_payload() {
 		[ -x "$BUILD/bin/servin-shim-ctl" ] && man_page servin-shim-ctl 8 "$p/man"
 	fi
 	"$BUILD/bin/servin" completion bash >"$p/completion/share/bash-completion/completions/servin"
-	install -m 644 "$SRC/servin.service.in" "$SRC/servin.socket" "$p/systemd/"
+	install -m 644 "$SRC/servin.service" "$SRC/servin.socket" "$p/systemd/"
 	if [ -f "$GUI_PYZ" ]; then
 		say "GUI: $GUI_PYZ"
 		mkdir -p "$p/gui/bin" "$p/gui/share/servin" "$p/gui/share/applications" \
@@ -132,6 +132,8 @@ build_deb() {
 	[ -d "$STAGE/$NAME/payload/gui" ] && comps=$comps,gui recommends=python3
 	DESTDIR=$root bash "$STAGE/$NAME/install.sh" --prefix /usr --unitdir /lib/systemd/system \
 		--packaging --yes --components "$comps" >/dev/null
+	# the group, declared for systemd-sysusers too (postinst makes it with groupadd)
+	install -D -m 644 "$SRC/servin.sysusers" "$root/usr/lib/sysusers.d/servin.conf"
 	install -d -m 755 "$root/usr/share/doc/servin"
 	install -m 644 "$SRC/deb/copyright" "$root/usr/share/doc/servin/copyright"
 	printf 'servin (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' "$VERSION" "$VERSION" \
