@@ -82,11 +82,11 @@ is "$(dpkg-query --root="$R" -W -f='${db:Status-Abbrev}' servin)" "ii " "dpkg re
 like "$(grep '^servin:' "$R/etc/group")" "^servin:x:[0-9]+:$" "postinst created the group servin in the root"
 for f in usr/bin/servin usr/bin/servin-desktop usr/share/servin/busybox.oci.tar usr/share/man/man1/servin.1.gz \
 	usr/share/bash-completion/completions/servin lib/systemd/system/servin.service lib/systemd/system/servin.socket \
-	usr/share/doc/servin/copyright usr/share/doc/servin/changelog.gz; do
+	usr/share/doc/servin/copyright usr/share/doc/servin/changelog.gz usr/lib/sysusers.d/servin.conf; do
 	[ -e "$R/$f" ] || echo "missing $f"
 done >"$W/missing"
 is "$(cat "$W/missing")" "" "programs, image, man page, completion, units and docs in place"
-like "$(grep ^ExecStart= "$R/lib/systemd/system/servin.service")" "^ExecStart=/usr/bin/servin serve$" "the unit runs /usr/bin/servin"
+like "$(grep ^ExecStart= "$R/lib/systemd/system/servin.service")" "^ExecStart=/usr/bin/servin serve( |$)" "the unit runs /usr/bin/servin"
 is "$(find "$R" -name '*.wants' -o -name 'servin.socket' -path '*/etc/*')" "" "no unit is enabled"
 like "$("$R/usr/bin/servin" version)" "Version: +$VERSION" "the packaged servin runs version"
 is "$("$R/usr/bin/servin" --root "$W/state" --runroot "$W/run" images --format '{{.Repository}}:{{.Tag}}')" \

@@ -23,7 +23,7 @@ listing=$(tar tzf "$TGZ")
 for f in install.sh wizard.py LICENSE README payload/SHA256SUMS payload/binaries/bin/servin \
 	payload/binaries/bin/servin-desktop payload/image/share/servin/busybox.oci.tar \
 	payload/man/share/man/man1/servin.1.gz payload/man/share/man/man1/servin-desktop.1.gz \
-	payload/completion/share/bash-completion/completions/servin payload/systemd/servin.service.in \
+	payload/completion/share/bash-completion/completions/servin payload/systemd/servin.service \
 	payload/systemd/servin.socket; do
 	grep -qx "$NAME/$f" <<<"$listing" || echo "missing $f"
 done >"$W/missing"
@@ -96,14 +96,14 @@ is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state rmi busy")" "busyb
 is "$(complete_line "servin --log-level ")" "debug error info warn" "completion: global option values"
 globals=$(bash -c '. "$1"; _servin_global_options' _ "$P/share/bash-completion/completions/servin")
 missing=
-for o in $("$P/bin/servin" --help | grep -oE -- '--[a-z-]+' | sort -u); do
+for o in $("$P/bin/servin" --help | sed -n '/^Global options:/,/^Commands:/p' | grep -oE -- '--[a-z-]+' | sort -u); do
 	[[ " $globals " == *" $o "* ]] || missing="$missing $o"
 done
 is "$missing" "" "completion knows every global option of servin --help"
 
 # --- systemd units -------------------------------------------------------------
 unit=$P/lib/systemd/system/servin.service
-like "$(grep ^ExecStart= "$unit")" "^ExecStart=/usr/local/bin/servin serve$" "the service runs the installed servin"
+like "$(grep ^ExecStart= "$unit")" "^ExecStart=/usr/local/bin/servin serve( |$)" "the service runs the installed servin"
 like "$(cat "$P/lib/systemd/system/servin.socket")" "ListenStream=/run/servin/servin.sock" "socket-activated on /run/servin/servin.sock"
 like "$(cat "$P/lib/systemd/system/servin.socket")" "SocketMode=0660.*SocketGroup=servin" "mode 0660, group servin"
 # verify resolves ExecStart and the targets inside --root: the DESTDIR plus
@@ -129,7 +129,7 @@ ok "the installed copy uninstalls, finding its prefix in the manifest" \
 	env DESTDIR="$D" bash "$D/opt/servin/share/servin/install.sh" --uninstall
 is "$(tree "$D")" "" "nothing left"
 DESTDIR=$D bash "$X/install.sh" --prefix /opt/servin --components binaries,systemd >/dev/null
-like "$(grep ^ExecStart= "$D/etc/systemd/system/servin.service")" "/opt/servin/bin/servin serve" \
+like "$(grep ^ExecStart= "$D/etc/systemd/system/servin.service")" "^ExecStart=/opt/servin/bin/servin serve( |$)" \
 	"other prefixes put units in /etc/systemd/system, pointing at the prefix"
 ok "--components installs just those" test ! -e "$D/opt/servin/share/man"
 DESTDIR=$D bash "$X/install.sh" --uninstall --prefix /opt/servin >/dev/null
