@@ -8,8 +8,8 @@
  * The script is data in case arms: one function maps a command (any of its
  * names) to its options, one to the options that take a value, one to what
  * its operands name (an image, a container, a file), read from the usage
- * string. Image and container names are asked from servin itself when
- * completing, with the --root/--runroot given on the line.
+ * string, and whether it repeats. Image and container names are asked from
+ * servin itself when completing, with the --root/--runroot given on the line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,18 +67,36 @@ static void put_opts(FILE *out, const struct cli_opt *opts, bool with_arg)
 		fprintf(out, "%s--help", sep);
 }
 
-/* What a command's operands name, from its usage string. */
-static const char *operand_kind(const struct cli_cmd *c)
+/* What a command's first operand names, from its usage string: the first
+ * word after [OPTIONS] ("IMAGE", "CONTAINER:SRC_PATH", "[CONTAINER...]").
+ * "kind..." when the usage repeats it ("IMAGE [IMAGE...]"). */
+static const struct {
+	const char *word, *kind, *repeat;
+} operand_words[] = {
+	{ "CONTAINER", "container", "[CONTAINER...]" },
+	{ "IMAGE", "image", "[IMAGE...]" },
+	{ "SOURCE_IMAGE", "image", NULL },
+	{ "COMMAND", "command", NULL },
+	{ "file", "file", NULL },
+	{ "FILE", "file", NULL },
+};
+
+static const char *operand_kind(const struct cli_cmd *c, bool *repeat)
 {
 	const char *u = c->usage ? c->usage : "";
-	if (strstr(u, "COMMAND"))
-		return "command";
-	if (strstr(u, "CONTAINER"))
-		return "container";
-	if (strstr(u, "IMAGE"))
-		return "image";
-	if (strstr(u, "file") || strstr(u, "FILE") || strstr(u, "PATH") || strstr(u, "DIR"))
-		return "file";
+	if (sv_str_has_prefix(u, "[OPTIONS]"))
+		u += strlen("[OPTIONS]");
+	u += strspn(u, " ");
+	u += *u == '[';
+	for (size_t i = 0; i < sizeof operand_words / sizeof operand_words[0]; i++) {
+		size_t n = strlen(operand_words[i].word);
+		/* the whole word: CONTAINER, CONTAINER:SRC_PATH, not CONTAINER-ID */
+		if (strncmp(u, operand_words[i].word, n) != 0 || (u[n] && !strchr(" :[|.]", u[n])))
+			continue;
+		const char *r = operand_words[i].repeat;
+		*repeat = u[n] == '.' || (r && strstr(c->usage, r));
+		return operand_words[i].kind;
+	}
 	return NULL;
 }
 
@@ -92,13 +110,14 @@ static void put_case_fn(FILE *out, const char *fn, enum arm what)
 		const struct cli_cmd *c = cli_cmds[i];
 		if (c->flags & CLI_CMD_HIDDEN)
 			continue;
-		const char *kind = operand_kind(c);
+		bool repeat = false;
+		const char *kind = operand_kind(c, &repeat);
 		if (what == ARM_KIND && !kind)
 			continue;
 		put_pattern(out, c);
 		fputs(" echo \"", out);
 		if (what == ARM_KIND)
-			fputs(kind, out);
+			fprintf(out, "%s%s", kind, repeat ? "..." : "");
 		else
 			put_opts(out, c->opts, what == ARM_ARGOPTS);
 		fputs("\" ;;\n", out);
@@ -203,8 +222,19 @@ static const char completion_main[] =
 	"\t\tmapfile -t COMPREPLY < <(compgen -W \"$(_servin_options \"$cmd\")\" -- \"$cur\")\n"
 	"\t\treturn\n"
 	"\tfi\n"
+	"\t# operands before the cursor: words that are neither options nor their values\n"
+	"\tlocal nops=0 vals j\n"
+	"\tvals=\" $(_servin_value_options \"$cmd\") \"\n"
+	"\tfor ((j = i; j < cword; j++)); do\n"
+	"\t\tcase ${words[j]} in\n"
+	"\t\t-*=*) ;;\n"
+	"\t\t-*) [[ $vals == *\" ${words[j]} \"* ]] && j=$((j + 1)) ;;\n"
+	"\t\t*) nops=$((nops + 1)) ;;\n"
+	"\t\tesac\n"
+	"\tdone\n"
 	"\tkind=$(_servin_operand \"$cmd\")\n"
-	"\tcase $kind in\n"
+	"\t[ \"$nops\" -eq 0 ] || [[ $kind == *... ]] || return 0\n"
+	"\tcase ${kind%...} in\n"
 	"\timage) opts=$(\"${words[0]}\" \"${globals[@]}\" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |\n"
 	"\t\tgrep -v '<none>') ;;\n"
 	"\tcontainer) opts=$(\"${words[0]}\" \"${globals[@]}\" ps -a --format '{{.Names}}' 2>/dev/null) ;;\n"

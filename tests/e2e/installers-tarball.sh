@@ -94,6 +94,18 @@ like "$(complete_line "servin images --")" "--digests.*--filter.*--no-trunc" "co
 is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state rmi busy")" "busybox:latest" \
 	"completion: image names from the --root on the line"
 is "$(complete_line "servin --log-level ")" "debug error info warn" "completion: global option values"
+is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state run -e A=1 --name x busy")" "busybox:latest" \
+	"completion: the image of run, after options and their values"
+is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state run busybox busy")" "" \
+	"completion: nothing for the container's command"
+is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state rmi busybox:latest busy")" "busybox:latest" \
+	"completion: repeated operands (IMAGE [IMAGE...])"
+if "$P/bin/servin" help | grep -q '^  create '; then
+	"$P/bin/servin" --root "$W/state" --runroot "$W/run" create --name compl-test busybox true >/dev/null
+	is "$(PATH=$P/bin:$PATH complete_line "servin --root $W/state --runroot $W/run rm compl-")" "compl-test" \
+		"completion: container names from servin ps"
+	"$P/bin/servin" --root "$W/state" --runroot "$W/run" rm compl-test >/dev/null
+fi
 globals=$(bash -c '. "$1"; _servin_global_options' _ "$P/share/bash-completion/completions/servin")
 missing=
 for o in $("$P/bin/servin" --help | sed -n '/^Global options:/,/^Commands:/p' | grep -oE -- '--[a-z-]+' | sort -u); do
