@@ -16,22 +16,11 @@
 # Everything is stamped with the commit time, so two runs give the same tar.
 set -euo pipefail
 
-BUILD=${1:?usage: mkdist.sh BUILD VERSION}
-VERSION=${2:?usage: mkdist.sh BUILD VERSION}
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=$TOP/installers/linux
-BUILD=$(cd "$BUILD" && pwd)
-GUI_PYZ=${GUI_PYZ:-$BUILD/servin-gui.pyz}
+PLATFORM=linux
+# shellcheck source=installers/common/dist-env.sh
+. "$(dirname "$0")/../common/dist-env.sh"
 ARCH=$(dpkg --print-architecture)
-OUT=${DIST_OUT:-$BUILD/dist}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
 NAME=servin-$VERSION-linux-$ARCH
-STAGE=$OUT/.stage-linux
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$TOP" log -1 --format=%ct 2>/dev/null || date +%s)}
-export SOURCE_DATE_EPOCH
-
-say() { printf '  %-6s %s\n' DIST "$*"; }
 
 # Binaries the packages ship, when they were built: servin and
 # servin-desktop always, the shim pair once it exists.

@@ -9,19 +9,10 @@
 #   installers/macos/mkdist.sh BUILD VERSION      (DIST_OUT overrides BUILD/dist)
 set -euo pipefail
 
-BUILD=${1:?usage: mkdist.sh BUILD VERSION}
-VERSION=${2:?usage: mkdist.sh BUILD VERSION}
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=$TOP/installers/macos
-BUILD=$(cd "$BUILD" && pwd)
-GUI_PYZ=${GUI_PYZ:-$BUILD/servin-gui.pyz}
-OUT=${DIST_OUT:-$BUILD/dist}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-STAGE=$OUT/.stage-macos
+PLATFORM=macos
+# shellcheck source=installers/common/dist-env.sh
+. "$(dirname "$0")/../common/dist-env.sh"
 DMG=$OUT/servin-$VERSION-macos.dmg
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$TOP" log -1 --format=%ct 2>/dev/null || date +%s)}
-export SOURCE_DATE_EPOCH
 
 rm -rf "$STAGE"
 app=$STAGE/servin.app/Contents
@@ -33,9 +24,9 @@ install -m 644 "$TOP/installers/common/servin-remote.ini" "$app/Resources/servin
 install -m 644 "$TOP/LICENSE" "$app/Resources/LICENSE.txt"
 if [ -f "$GUI_PYZ" ]; then
 	install -m 644 "$GUI_PYZ" "$app/Resources/servin-gui.pyz"
-	printf '  %-6s %s\n' DIST "GUI: $GUI_PYZ"
+	say "GUI: $GUI_PYZ"
 else
-	printf '  %-6s %s\n' DIST "GUI: none ($GUI_PYZ does not exist): servin.app holds the launcher and the configuration"
+	say "GUI: none ($GUI_PYZ does not exist): servin.app holds the launcher and the configuration"
 fi
 install -m 644 "$SRC/README.txt" "$STAGE/README.txt"
 ln -s /Applications "$STAGE/Applications"
@@ -49,4 +40,4 @@ if ! xorriso -as mkisofs -V "servin $VERSION" -R -hfsplus -apm-block-size 2048 \
 fi
 rm -f "$STAGE.log"
 rm -rf "$STAGE"
-printf '  %-6s %s\n' DIST "$DMG"
+say "$DMG"

@@ -7,16 +7,9 @@
 #   installers/windows/mkdist.sh BUILD VERSION      (DIST_OUT overrides BUILD/dist)
 set -euo pipefail
 
-BUILD=${1:?usage: mkdist.sh BUILD VERSION}
-VERSION=${2:?usage: mkdist.sh BUILD VERSION}
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=$TOP/installers/windows
-BUILD=$(cd "$BUILD" && pwd)
-GUI_PYZ=${GUI_PYZ:-$BUILD/servin-gui.pyz}
-OUT=${DIST_OUT:-$BUILD/dist}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-STAGE=$OUT/.stage-windows
+PLATFORM=windows
+# shellcheck source=installers/common/dist-env.sh
+. "$(dirname "$0")/../common/dist-env.sh"
 EXE=$OUT/servin-$VERSION-windows-setup.exe
 
 rm -rf "$STAGE"
@@ -30,10 +23,10 @@ defs=(-DVERSION="$VERSION" -DPAYLOAD="$STAGE" -DOUTFILE="$EXE")
 if [ -f "$GUI_PYZ" ]; then
 	cp "$GUI_PYZ" "$STAGE/servin-gui.pyz"
 	defs+=(-DHAVE_GUI)
-	printf '  %-6s %s\n' DIST "GUI: $GUI_PYZ"
+	say "GUI: $GUI_PYZ"
 else
-	printf '  %-6s %s\n' DIST "GUI: none ($GUI_PYZ does not exist): the setup holds the configuration and the launcher"
+	say "GUI: none ($GUI_PYZ does not exist): the setup holds the configuration and the launcher"
 fi
 makensis -WX -V2 -NOCD "${defs[@]}" "$SRC/servin.nsi"
 rm -rf "$STAGE"
-printf '  %-6s %s\n' DIST "$EXE"
+say "$EXE"
