@@ -73,10 +73,16 @@ fi
 man_out=$(MANWIDTH=100 man -l "$P/share/man/man1/servin.1.gz" 2>&1)
 like "$man_out" "servin images \[OPTIONS\]" "servin(1) holds the command list made from the table"
 like "$man_out" "--root dir" "and the global options"
-warn=$(zcat "$P/share/man/man1/servin.1.gz" | groff -man -ww -z 2>&1)
-is "$warn" "" "servin(1) formats without groff warnings"
-warn=$(zcat "$P/share/man/man1/servin-desktop.1.gz" | groff -man -ww -z 2>&1)
-is "$warn" "" "servin-desktop(1) formats without groff warnings"
+warn=
+for page in "$P"/share/man/man*/*.gz; do
+	if zcat "$page" | grep -q '^\.so '; then # servin-shim-ctl(8): a link to a page that is there
+		target=$(zcat "$page" | sed -n 's/^\.so //p')
+		[ -e "$P/share/man/$target.gz" ] || warn="$warn $page: .so $target missing"
+		continue
+	fi
+	warn="$warn$(zcat "$page" | groff -man -ww -z 2>&1)"
+done
+is "$warn" "" "every installed man page formats without groff warnings"
 missing=
 man_src=$(zcat "$P/share/man/man1/servin.1.gz" | sed 's/\\-/-/g')
 while IFS= read -r cmd; do
@@ -184,6 +190,33 @@ is "$(cd "$D" && find . -type f ! -name install-manifest -exec sha256sum {} + | 
 DESTDIR=$D bash "$X/install.sh" --uninstall >/dev/null
 is "$(tree "$D")" "" "uninstall after an upgrade leaves nothing"
 
+# --- a real install (no DESTDIR), in a mount namespace of its own -----------------------
+# /etc and /usr/local are copies bind-mounted over the host's, so the group
+# servin that a real install creates, and the files, stay in this test.
+if unshare -m true 2>/dev/null; then
+	E=$W/real-etc U=$W/real-usrlocal
+	mkdir -p "$E" "$U"
+	cp -a /etc/. "$E/"
+	sed -i '/^servin:/d' "$E/group" "$E/gshadow"
+	real() { # SCRIPT: runs bash SCRIPT with /etc and /usr/local replaced
+		unshare -m bash -c 'mount --bind "$1" /etc && mount --bind "$2" /usr/local && shift 2 && bash -c "$@"' \
+			_ "$E" "$U" "$1"
+	}
+	out=$(real "bash '$X/install.sh' --yes && getent group servin && /usr/local/bin/servin version" 2>&1)
+	like "$out" "created the group servin.*servin:x:[0-9]+:.*Version: +$VERSION" \
+		"a real install creates the group servin and its servin runs"
+	like "$(cat "$U/share/servin/install-manifest")" $'\ng\tservin' "the manifest records the group"
+	is "$(real "bash /usr/local/share/servin/install.sh --uninstall >/dev/null; getent group servin; find /usr/local -mindepth 1")" \
+		"" "--uninstall removes the files and the group it created"
+	out=$(real "SERVIN_INSTALL_FAIL_AFTER=systemd bash '$X/install.sh' --yes; getent group servin; find /usr/local -mindepth 1" 2>&1)
+	like "$out" "rolled back" "a failure after the group was made rolls back"
+	nok "and the group is gone again" grep -q '^servin:' "$E/group"
+	is "$(tree "$U")" "" "and so are the files"
+	rm -rf "$E" "$U"
+else
+	echo "# no mount namespaces here: the real (non-DESTDIR) install is not tested"
+fi
+
 # --- root: asked for, never taken ------------------------------------------------------
 chmod 755 "$SV_TMP" "$W"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
@@ -205,11 +238,16 @@ DESTDIR=$D bash "$D/usr/share/servin/install.sh" --uninstall >/dev/null
 is "$(tree "$D")" "" "uninstalled"
 cp "$RUN" "$W/bad.run"
 size=$(stat -c %s "$W/bad.run")
-printf 'X' | dd of="$W/bad.run" bs=1 seek=$((size - 5000)) conv=notrunc status=none
+# one byte of the payload changed (to another value, whatever it was)
+byte=$(dd if="$W/bad.run" bs=1 skip=$((size - 5000)) count=1 status=none | od -An -tu1)
+# shellcheck disable=SC2059
+printf "\\$(printf %o $(((byte + 1) % 256)))" | dd of="$W/bad.run" bs=1 seek=$((size - 5000)) conv=notrunc status=none
+nok "the damaged copy differs from the .run" cmp -s "$RUN" "$W/bad.run"
 out=$(DESTDIR=$D sh "$W/bad.run" --quiet -- --prefix /usr 2>&1)
 isnt=$?
 ok "a damaged .run refuses to run" test "$isnt" -ne 0
 is "$(tree "$D")" "" "and writes nothing"
+rm -rf "${D:?}"/*
 
 # --- the GUI component, once build/servin-gui.pyz exists ----------------------------------
 gui_standin "$W/gui.pyz"
@@ -233,5 +271,6 @@ ok "--no-gui leaves it out" test ! -e "$D/usr/local/bin/servin-gui"
 sed 's|@BINDIR@|/usr/bin|g; s|@ICON@|servin|' "$TOP/installers/linux/servin.desktop.in" >"$W/servin.desktop"
 ok "desktop-file-validate passes on the entry as the .deb would install it" desktop-file-validate "$W/servin.desktop"
 
-ok "install.sh passes shellcheck" shellcheck "$TOP/installers/linux/install.sh" "$TOP/installers/linux/mkdist.sh"
+ok "the installer scripts pass shellcheck" bash -c 'cd "$1" && shellcheck -x installers/linux/install.sh \
+	installers/linux/mkdist.sh installers/windows/mkdist.sh installers/macos/mkdist.sh installers/macos/servin' _ "$TOP"
 done_testing
