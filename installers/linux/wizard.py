@@ -85,9 +85,12 @@ class Step:
         self.output = []
 
     def start(self):
+        # a process group of its own, in the same session: sudo keys its
+        # cached credentials on the session, and relays our signals to its
+        # command (the user may signal sudo, not the root processes under it)
         self.proc = subprocess.Popen(self.argv, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, start_new_session=True)
+                                     text=True, process_group=0)
         self.deadline = time.monotonic() + self.timeout
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -120,6 +123,8 @@ class Step:
                 os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
                 return
+            except PermissionError:  # only root processes left: sudo is gone
+                return
             try:
                 self.proc.wait(timeout=3)
                 return
@@ -142,6 +147,7 @@ class Wizard:
         self.failure = ("", "")
         self.pages, self.page = {}, None
         self.marks = {}
+        self.root_blocked = False
 
         if "clam" in ttk.Style().theme_names():
             ttk.Style().theme_use("clam")
@@ -333,7 +339,7 @@ class Wizard:
             "license": self.accept.get() == "yes",
             "consent": self.consent.get(),
             "options": self.prefix_problem() is None,
-            "ready": not self.root_error.cget("text") if p == "ready" else True,
+            "ready": not self.root_blocked,
             "progress": False,
         }.get(p, True)
         self.next_btn.state(["!disabled"] if ok else ["disabled"])
@@ -416,10 +422,12 @@ class Wizard:
         self.root_error.configure(text="")
         self.root_frame.pack_forget()
         self.root_error.pack_forget()
+        self.root_blocked = False
         if self.needs_root():
             if shutil.which("sudo"):
                 self.root_frame.pack(anchor="w", pady=(12, 0))
             else:
+                self.root_blocked = True
                 self.root_error.configure(text="Writing there needs administrator rights, and sudo is not "
                                                "installed: start this wizard as root, or choose a folder "
                                                "of your own (Back).")
@@ -435,7 +443,13 @@ class Wizard:
                            capture_output=True, text=True, timeout=60)
         self.password.set("")
         if r.returncode != 0:
-            raise RuntimeError("sudo refused: " + (r.stderr.strip() or "wrong password or no rights"))
+            said = r.stderr.strip()
+            if "incorrect password" in said:
+                raise RuntimeError("sudo did not accept the password: type it again.")
+            if "not in the sudoers" in said or "may not run sudo" in said:
+                raise RuntimeError("This user may not use sudo: start the wizard as root, or choose a "
+                                   "folder of your own (Back).")
+            raise RuntimeError("sudo refused: " + (said.splitlines()[-1] if said else "no reason given"))
         return ["sudo", "-n"]
 
     def step_argv(self, what):
@@ -460,6 +474,8 @@ class Wizard:
         try:
             self.sudo = self.get_sudo()
         except (RuntimeError, subprocess.TimeoutExpired) as e:
+            self.attempt -= 1
+            self.trace("sudo", "refused")
             self.root_error.configure(text=str(e))
             self.root_error.pack(anchor="w", pady=(8, 0))
             self.refresh_buttons()

@@ -158,6 +158,61 @@ click cancel
 wait_wizard
 is "$?" 1 "C: Close leaves the wizard with status 1"
 
+# --- D: a user installs into /usr/local: sudo, after asking for the password -----------
+# In a mount namespace, /etc and /usr/local are copies: the user svwiz and
+# its sudo rule, the group servin and the files stay in this test.
+shots=10
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/null; then
+	E=$W/d-etc U=$W/d-usrlocal
+	mkdir -p "$E" "$U" "$W/d"
+	cp -a /etc/. "$E/"
+	sed -i '/^servin:/d' "$E/group" "$E/gshadow"
+	ns() { unshare -m bash -c 'mount --bind "$1" /etc && mount --bind "$2" /usr/local && shift 2 && exec "$@"' \
+		_ "$E" "$U" "$@"; }
+	ns bash -c 'useradd -M -s /bin/sh svwiz && echo "svwiz:right-pw-4821" | chpasswd'
+	echo 'svwiz ALL=(root) ALL' >"$E/sudoers.d/svwiz"
+	chmod 440 "$E/sudoers.d/svwiz"
+	cp "$XAUTHORITY" "$W/d/xauth"
+	chmod 755 "$SV_TMP" "$W"
+	chmod 777 "$W/d"
+	chmod 644 "$W/d/xauth"
+	TRACE=$W/d/trace
+	: >"$TRACE"
+	chmod 666 "$TRACE"
+	ns setpriv --reuid=svwiz --regid=svwiz --init-groups env HOME="$W/d" XAUTHORITY="$W/d/xauth" \
+		DISPLAY="$DISPLAY" /usr/bin/python3 "$X/wizard.py" --trace "$TRACE" --no-gui >"$TRACE.out" 2>&1 &
+	WPID=$!
+	cleanup "kill $WPID"
+	page welcome && click next && page license && click accept && click next && page consent &&
+		click agree && click next && page options && click next
+	ok "D: as a user, the ready page" page ready
+	like "$(where password)" "^[0-9]+ [0-9]+$" "D: it asks for the sudo password, /usr/local not being writable"
+	# shellcheck disable=SC2046
+	xdotool mousemove $(where password) click 1
+	xdotool type --delay 20 "wrong-pw"
+	click next
+	ok "D: a wrong password is refused by sudo" wait_for "^sudo refused$"
+	shot d1-sudo-refused
+	is "$(tree "$U")" "" "D: and nothing was written"
+	# shellcheck disable=SC2046
+	xdotool mousemove $(where password) click 1
+	xdotool type --delay 20 "right-pw-4821"
+	click next
+	ok "D: with the right one it installs" page finish
+	shot d2-finish
+	is "$(stat -c %U "$U/bin/servin" 2>&1)" "root" "D: the steps ran as root through sudo"
+	like "$(grep '^servin:' "$E/group")" "^servin:x:" "D: the real install created the group servin"
+	click next
+	wait_wizard
+	is "$?" 0 "D: Finish closes"
+	ns bash /usr/local/share/servin/install.sh --uninstall >/dev/null
+	is "$(tree "$U")" "" "D: uninstalled, as root"
+	nok "D: the group with it" grep -q '^servin:' "$E/group"
+	shots=12
+else
+	echo "# not root, or no mount namespaces or sudo: the sudo path of the wizard is not tested"
+fi
+
 n=$(find "$ARTIFACTS" -name 'wizard-*.png' -size +5k | wc -l)
-is "$n" 10 "ten screenshots kept in build/artifacts/installers"
+is "$n" "$shots" "$shots screenshots kept in build/artifacts/installers"
 done_testing
