@@ -148,6 +148,7 @@ class Wizard:
         self.pages, self.page = {}, None
         self.marks = {}
         self.root_blocked = False
+        self.trace_pending = False
 
         if "clam" in ttk.Style().theme_names():
             ttk.Style().theme_use("clam")
@@ -196,6 +197,7 @@ class Wizard:
         self.marks.setdefault(page, []).append((key, widget))
 
     def trace_page(self):
+        self.trace_pending = False
         if not self.trace_file:
             return
         self.root.update_idletasks()
@@ -329,7 +331,6 @@ class Wizard:
         getattr(self, "enter_" + name, lambda: None)()
         self.pages[name].pack(fill="both", expand=True)
         self.refresh_buttons()
-        self.root.after(100, self.trace_page)
 
     def refresh_buttons(self):
         p = self.page
@@ -349,6 +350,10 @@ class Wizard:
         self.cancel_btn.state(["disabled"] if p == "finish" else ["!disabled"])
         if p == "options":
             self.prefix_error.configure(text=self.prefix_problem() or "")
+        if self.trace_file and not self.trace_pending:
+            # controls changed: report them again (once per burst of changes)
+            self.trace_pending = True
+            self.root.after(50, self.trace_page)
 
     def next(self):
         p = self.page

@@ -58,6 +58,10 @@ wait_wizard() { # the wizard's exit status, or 124 after 20 s
 	kill "$WPID"
 	return 124
 }
+enabled() { # KEY: until the trace reports the control enabled (20 s)
+	for _ in $(seq 200); do [ "$(state "$1")" = normal ] && return 0; sleep 0.1; done
+	return 1
+}
 shot() { import -window root "$ARTIFACTS/wizard-$1.png"; }
 next_page() { # FROM TO: clicks Next on FROM and waits for TO
 	click next
@@ -76,11 +80,13 @@ ok "A: license page" true
 shot a2-license
 is "$(state next)" "disabled" "A: Next stays disabled until the license is accepted"
 click accept
+ok "A: accepting the license enables Next" enabled next
 click next
-ok "A: accepting it leads to the consent page" page consent
+ok "A: which leads to the consent page" page consent
 shot a3-consent
 is "$(state next)" "disabled" "A: Next stays disabled until the changes are agreed to"
 click agree
+ok "A: agreeing enables Next" enabled next
 next_page consent options
 ok "A: prefix and components page" true
 # type a prefix: triple click selects the field, typing replaces it
@@ -118,8 +124,8 @@ is "$(tree "$S")" "" "A: what the wizard installed uninstalls to nothing"
 S=$W/stage-b
 mkdir -p "$S"
 start_wizard b --dry-root "$S" --inject-fail man --no-gui
-page welcome && click next && page license && click accept && click next && page consent &&
-	click agree && click next && page options && click next && page ready
+page welcome && click next && page license && click accept && enabled next && click next && page consent &&
+	click agree && enabled next && click next && page options && click next && page ready
 ok "B: the ready page" true
 click next
 ok "B: the injected failure shows the failure page" page failure
@@ -143,8 +149,8 @@ is "$(tree "$S")" "" "B: uninstalled"
 S=$W/stage-c
 mkdir -p "$S"
 start_wizard c --dry-root "$S" --inject-hang completion --step-timeout 3
-page welcome && click next && page license && click accept && click next && page consent &&
-	click agree && click next && page options && click next && page ready
+page welcome && click next && page license && click accept && enabled next && click next && page consent &&
+	click agree && enabled next && click next && page options && click next && page ready
 click next
 ok "C: the progress page shows the running step" wait_for "^step completion running$"
 sleep 0.3
@@ -183,8 +189,8 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/nu
 		DISPLAY="$DISPLAY" /usr/bin/python3 "$X/wizard.py" --trace "$TRACE" --no-gui >"$TRACE.out" 2>&1 &
 	WPID=$!
 	cleanup "kill $WPID"
-	page welcome && click next && page license && click accept && click next && page consent &&
-		click agree && click next && page options && click next
+	page welcome && click next && page license && click accept && enabled next && click next && page consent &&
+		click agree && enabled next && click next && page options && click next
 	ok "D: as a user, the ready page" page ready
 	like "$(where password)" "^[0-9]+ [0-9]+$" "D: it asks for the sudo password, /usr/local not being writable"
 	# shellcheck disable=SC2046
