@@ -264,14 +264,6 @@ dist: all
 	@installers/windows/mkdist.sh $(BUILD) $(VERSION)
 	@installers/macos/mkdist.sh $(BUILD) $(VERSION)
 
-# libFuzzer targets (clang). The HTTP request parser needs only core/util.
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DSV_TESTING=1
-fuzz: $(BUILD)/fuzz/http-fuzzer
-$(BUILD)/fuzz/http-fuzzer: tests/fuzz/http-fuzzer.c app/api/http.c $(wildcard core/util/*.c)
-	@mkdir -p $(@D)
-	$(quiet) FUZZ $@
-	$(Q)clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
-
 clean:
 	rm -rf $(BUILD)
 

@@ -592,37 +592,49 @@ SV_API struct cJSON *sv_engine_df(sv_engine *e, sv_err **err);
 
 /* ---------------------------------------------------------------- events */
 
-/* One recorded change, as Docker reports it: Type ("image", "container"...),
- * Action ("pull", "tag", "start"...), Actor.ID and Actor.Attributes. */
+/* One row of the store's event journal: Docker's Type/Action/Actor. Every
+ * change any process makes is recorded with it, so a surface started later
+ * still sees what happened. */
 struct sv_engine_event {
-	int64_t seq;	      /* increasing across the whole store */
+	int64_t seq;	     /* increasing; resume after the last one seen */
 	int64_t time_ns;
-	char *type;
-	char *action;
-	char *actor;
-	struct cJSON *attrs;  /* object, never NULL */
+	char *type;	     /* "image", "container", "volume", "network" */
+	char *action;	     /* "pull", "tag", "delete", "start", "die"... */
+	char *actor;	     /* id or name of the object */
+	struct cJSON *attrs; /* object, never NULL */
 };
 
-/* Events with seq > after and time within [since_ns, until_ns] (0 means
- * unbounded) that match `filters` ("type=image", "event=tag",
- * "image=busybox", "container=x", "label=k=v", "volume=", "network=";
- * values of one key are alternatives, keys must all match; NULL: all), at
- * most max (0: no bound), oldest first. *out owned: free with
+/* Events with seq > after and time in [since_ns, until_ns] (0 = open),
+ * oldest first, at most max (0 = all). *out owned: free with
  * sv_engine_events_free(). Any thread. */
 SV_API int sv_engine_events(sv_engine *e, int64_t after, int64_t since_ns, int64_t until_ns,
-			    char *const *filters, size_t max, struct sv_engine_event **out, size_t *n,
-			    sv_err **err);
+			    size_t max, struct sv_engine_event **out, size_t *n, sv_err **err);
 SV_API void sv_engine_events_free(struct sv_engine_event *v, size_t n);
-/* The newest event's seq (0 when none), or -1 with *err. */
+/* The newest event's seq, 0 when there is none; -1 on error. */
 SV_API int64_t sv_engine_events_last(sv_engine *e, sv_err **err);
-/* Checks filter keys before a stream starts (EINVAL names the bad key). */
+/* The file that changes whenever any process commits a change to the
+ * state (the database's write-ahead log). Watch its directory with
+ * inotify / uv_fs_event for this name, then read events after the last
+ * seq: no polling. borrowed: valid until sv_engine_free(). */
+SV_API const char *sv_engine_watch_path(const sv_engine *e);
+
+/* ------------------------------------------- events: filters, JSON, waits */
+
+/* Checks Docker's event filter keys ("type=image", "event=tag",
+ * "image=busybox", "container=x", "label=k=v", "volume=", "network=",
+ * "daemon=", "scope=") before a stream starts: EINVAL names a bad key. */
 SV_API int sv_engine_event_filters_check(char *const *filters, sv_err **err);
+/* Does ev match filters? Values of one key are alternatives; every key
+ * given must match. NULL filters match everything. */
+SV_API bool sv_engine_event_matches(const struct sv_engine_event *ev, char *const *filters);
 /* Docker's JSON for one event (Type, Action, Actor, scope, time, timeNano
  * and the legacy status/id/from). Owned. */
 SV_API struct cJSON *sv_engine_event_json(const struct sv_engine_event *ev);
 
-/* Wakes a blocked thread when any process commits a change to the store.
- * Owned; free with sv_engine_watch_free(). */
+/* Wakes a blocked thread when any process commits a change to the store
+ * (inotify on the directory of sv_engine_watch_path()). For worker threads
+ * that wait without a loop; a libuv loop watches the path itself. Owned;
+ * free with sv_engine_watch_free(). */
 typedef struct sv_engine_watch sv_engine_watch;
 SV_API int sv_engine_watch_new(sv_engine *e, sv_engine_watch **out, sv_err **err);
 SV_API void sv_engine_watch_free(sv_engine_watch *w);
