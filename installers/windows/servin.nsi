@@ -122,7 +122,7 @@ Function RemotePage
 	${If} $Certs == ""
 		StrCpy $Certs "$INSTDIR\certs"
 	${EndIf}
-	${NSD_CreateLabel} 0 0 100% 36u "The address of the servin host's API, served there by 'servin serve --tcp ... --tls-cert ... --tls-ca ...'. Leave it empty to enter it when the GUI starts."
+	${NSD_CreateLabel} 0 0 100% 36u "The address of the servin host's API, https://HOST:2376, served there by 'servin serve --tcp 0.0.0.0:2376 --tls-cert ... --tls-key ... --tls-ca ...'. It can be set later in servin-remote.ini."
 	Pop $0
 	${NSD_CreateText} 0 40u 100% 12u "$Host"
 	Pop $HostField
@@ -137,9 +137,9 @@ Function RemotePageLeave
 	${NSD_GetText} $HostField $Host
 	${NSD_GetText} $CertsField $Certs
 	${If} $Host != ""
-		StrCpy $0 $Host 6
-		${If} $0 != "tcp://"
-			MessageBox MB_ICONEXCLAMATION|MB_OK "The host must look like tcp://HOST:2376." /SD IDOK
+		StrCpy $0 $Host 8
+		${If} $0 != "https://"
+			MessageBox MB_ICONEXCLAMATION|MB_OK "The address must look like https://HOST:2376." /SD IDOK
 			Abort
 		${EndIf}
 	${EndIf}
@@ -159,8 +159,7 @@ Section "Remote API client configuration (required)" SecConfig
 	${IfNot} ${FileExists} "$INSTDIR\servin-remote.ini"
 		File "${PAYLOAD}\servin-remote.ini"
 	${EndIf}
-	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "host" "$Host"
-	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "tls_verify" "1"
+	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "api" "$Host"
 	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "tls_ca" "$Certs\ca.pem"
 	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "tls_cert" "$Certs\cert.pem"
 	WriteINIStr "$INSTDIR\servin-remote.ini" "remote" "tls_key" "$Certs\key.pem"

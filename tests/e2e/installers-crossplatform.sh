@@ -25,8 +25,12 @@ is "$listing" "LICENSE.txt README.txt servin-gui.cmd servin-remote.ini uninstall
 like "$(7z l "$EXE")" "NSIS-3 Unicode" "an NSIS 3 Unicode installer"
 7z x -y -o"$W/winx" "$EXE" servin-remote.ini servin-gui.cmd >/dev/null
 is "$(/usr/bin/python3 -c 'import configparser,sys; c=configparser.ConfigParser(); c.read(sys.argv[1]); print(sorted(c["remote"]))' \
-	"$W/winx/servin-remote.ini")" "['host', 'tls_ca', 'tls_cert', 'tls_key', 'tls_verify']" \
-	"the remote API configuration template parses, with host and certificates"
+	"$W/winx/servin-remote.ini")" "['api', 'api_token_file', 'tls_ca', 'tls_cert', 'tls_key']" \
+	"the remote API configuration template parses, with the GUI's options"
+for o in api tls-ca tls-cert tls-key api-token-file; do
+	grep -q "\-\-$o \"%%b\"" "$W/winx/servin-gui.cmd" || echo "$o"
+done >"$W/missing"
+is "$(cat "$W/missing")" "" "the Windows launcher passes each setting as the GUI option of that name"
 ok "files for Windows have CRLF line ends" grep -q $'\r$' "$W/winx/servin-gui.cmd"
 ok "with build/servin-gui.pyz the GUI is part of the setup" nsis "$W/wing" "$W/gui.pyz"
 like "$(7z l -ba "$W/wing/servin-$VERSION-windows-setup.exe")" "servin-gui.pyz" "7z lists servin-gui.pyz then"
@@ -71,7 +75,9 @@ ok "with build/servin-gui.pyz it goes into servin.app" macos "$W/macg" "$W/gui.p
 like "$(7z l -thfs "$W/macg/servin-$VERSION-macos.dmg")" "servin.app/Contents/Resources/servin-gui.pyz" \
 	"7z finds servin-gui.pyz in the HFS+ side then"
 7z x -y -thfs -o"$W/macgx" "$W/macg/servin-$VERSION-macos.dmg" >/dev/null 2>&1
+conf="$H/Library/Application Support/servin/servin-remote.ini"
+sed -i 's|^api=$|api=https://build-host:2376|; s|^tls_ca=$|tls_ca=/certs/ca.pem|' "$conf"
 PATH=/usr/bin:/bin HOME=$H SERVIN_GUI_STANDIN_MARK=$W/mark sh "$W/macgx/$vol/servin.app/Contents/MacOS/servin" --x
-like "$(cat "$W/mark")" "^started --x config=$H/Library/Application Support/servin/servin-remote.ini$" \
-	"the launcher runs the GUI with python3, pointing it at the user's configuration"
+is "$(cat "$W/mark")" "started --api https://build-host:2376 --tls-ca /certs/ca.pem --x" \
+	"the launcher runs the GUI with python3 and the user's settings as its options"
 done_testing
