@@ -258,8 +258,16 @@ run:
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
 
-# Release files; the GUI goes in once $(BUILD)/servin-gui.pyz exists.
-dist: all
+# Release files. The GUI (gui/) goes in as the zip application
+# $(BUILD)/servin-gui.pyz, made here once gui/main.py exists.
+GUI_PYZ := $(if $(wildcard gui/main.py),$(BUILD)/servin-gui.pyz)
+GUI_SRC := $(sort $(wildcard gui/*.py gui/static/* gui/static/*/* gui/templates/*))
+
+$(BUILD)/servin-gui.pyz: $(GUI_SRC) installers/common/mkpyz.sh
+	$(quiet) PYZ $@
+	$(Q)installers/common/mkpyz.sh gui $@
+
+dist: all $(GUI_PYZ)
 	@installers/linux/mkdist.sh $(BUILD) $(VERSION)
 	@installers/windows/mkdist.sh $(BUILD) $(VERSION)
 	@installers/macos/mkdist.sh $(BUILD) $(VERSION)

@@ -54,6 +54,9 @@ tests="
  man-db
  groff-base
  shellcheck
+ python3-flask
+ python3-webview
+ gir1.2-webkit2-4.0
 "
 
 # dpkg-query names installed packages only; anything not listed is missing.

@@ -4,6 +4,7 @@
 #   servin-VERSION-linux-ARCH.tar.gz   install.sh, wizard.py and payload/
 #   servin-VERSION-linux-ARCH.run      the same, self-extracting (makeself)
 #   servin_VERSION_ARCH.deb            dpkg-deb; Depends from dpkg-shlibdeps
+#   servin-gui_VERSION_all.deb         the GUI, when there is one
 #
 #   installers/linux/mkdist.sh BUILD VERSION [tarball|run|deb]...   (default: all three)
 #
@@ -114,33 +115,47 @@ shlib_depends() {
 	rm -rf "$tmp"
 }
 
-build_deb() {
-	local root=$STAGE/deb comps=binaries,image,man,completion,systemd depends recommends=
+# deb_package NAME ARCH COMPONENTS: one binary package of the payload's
+# components, from deb/NAME.control (and deb/NAME.postinst, .prerm, .postrm
+# when there are such scripts). @DEPENDS@: dpkg-shlibdeps on its ELF files.
+deb_package() {
+	local pkg=$1 arch=$2 comps=$3 root=$STAGE/deb-$1 depends s
 	rm -rf "$root"
 	mkdir -p "$root/DEBIAN"
-	[ -d "$STAGE/$NAME/payload/gui" ] && comps=$comps,gui recommends=python3
 	DESTDIR=$root bash "$STAGE/$NAME/install.sh" --prefix /usr --unitdir /lib/systemd/system \
 		--packaging --yes --components "$comps" >/dev/null
-	# the group, declared for systemd-sysusers too (postinst makes it with groupadd)
-	install -D -m 644 "$SRC/servin.sysusers" "$root/usr/lib/sysusers.d/servin.conf"
-	install -d -m 755 "$root/usr/share/doc/servin"
-	install -m 644 "$SRC/deb/copyright" "$root/usr/share/doc/servin/copyright"
-	printf 'servin (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' "$VERSION" "$VERSION" \
-		"$(sed -n 's/^Maintainer: //p' "$SRC/deb/control.in")" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" |
-		gzip -9n >"$root/usr/share/doc/servin/changelog.gz"
+	if [ "$pkg" = servin ]; then
+		# the group, declared for systemd-sysusers too (postinst makes it with groupadd)
+		install -D -m 644 "$SRC/servin.sysusers" "$root/usr/lib/sysusers.d/servin.conf"
+	fi
+	install -d -m 755 "$root/usr/share/doc/$pkg"
+	install -m 644 "$SRC/deb/copyright" "$root/usr/share/doc/$pkg/copyright"
+	printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' "$pkg" "$VERSION" "$VERSION" \
+		"$(sed -n 's/^Maintainer: //p' "$SRC/deb/$pkg.control")" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" |
+		gzip -9n >"$root/usr/share/doc/$pkg/changelog.gz"
 	depends=$(shlib_depends "$root")
-	[ -n "$depends" ] || { echo "mkdist: dpkg-shlibdeps found no libraries" >&2; exit 1; }
-	depends="$depends, passwd"
-	sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@DEPENDS@/$depends/" \
-		-e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" \
-		-e "s/@RECOMMENDS@/$recommends/" -e '/^Recommends: $/d' "$SRC/deb/control.in" >"$root/DEBIAN/control"
-	install -m 755 "$SRC/deb/postinst" "$SRC/deb/prerm" "$SRC/deb/postrm" "$root/DEBIAN/"
+	if [ "$pkg" = servin ]; then
+		[ -n "$depends" ] || { echo "mkdist: dpkg-shlibdeps found no libraries" >&2; exit 1; }
+	fi
+	sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
+		-e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" "$SRC/deb/$pkg.control" >"$root/DEBIAN/control"
+	for s in postinst prerm postrm; do
+		[ -f "$SRC/deb/$pkg.$s" ] && install -m 755 "$SRC/deb/$pkg.$s" "$root/DEBIAN/$s"
+	done
 	(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
 		xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 	chmod 644 "$root/DEBIAN/md5sums" "$root/DEBIAN/control"
 	find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-	dpkg-deb --root-owner-group -Zxz --build "$root" "$OUT/servin_${VERSION}_$ARCH.deb" >/dev/null
-	say "$OUT/servin_${VERSION}_$ARCH.deb"
+	dpkg-deb --root-owner-group -Zxz --build "$root" "$OUT/${pkg}_${VERSION}_$arch.deb" >/dev/null
+	say "$OUT/${pkg}_${VERSION}_$arch.deb"
+}
+
+# servin, and servin-gui (architecture all) when the payload has the GUI
+build_deb() {
+	deb_package servin "$ARCH" binaries,image,man,completion,systemd
+	if [ -d "$STAGE/$NAME/payload/gui" ]; then
+		deb_package servin-gui all gui
+	fi
 }
 
 shift 2
