@@ -38,6 +38,25 @@ tests="
  docker-compose
  wrk
  gnuplot-nox
+ dpkg-dev
+ makeself
+ nsis
+ xorriso
+ p7zip-full
+ lintian
+ desktop-file-utils
+ sudo
+ xvfb
+ xauth
+ xdotool
+ imagemagick
+ python3-tk
+ man-db
+ groff-base
+ shellcheck
+ python3-flask
+ python3-webview
+ gir1.2-webkit2-4.0
 "
 
 # dpkg-query names installed packages only; anything not listed is missing.
