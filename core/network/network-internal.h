@@ -52,7 +52,7 @@ struct nl_veth {
 	int master;		/* bridge ifindex */
 	const char *alias;
 };
-/* Both ends up, the host end enslaved to the bridge. */
+/* The host end up and enslaved to the bridge; the peer stays down. */
 int nl_veth_add(struct nl *nl, const struct nl_veth *v, sv_err **err);
 /* Sets up/down (and the alias when not NULL). */
 int nl_link_set(struct nl *nl, int index, bool up, const char *alias, sv_err **err);

@@ -189,7 +189,7 @@ static int link_get_cb(const struct nlmsghdr *h, void *arg)
 
 int nl_link_index(struct nl *nl, const char *name, struct nl_link *out, sv_err **err)
 {
-	struct nlmsghdr *h = msg_new(nl, RTM_GETLINK, 0);
+	struct nlmsghdr *h = msg_new(nl, RTM_GETLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(h, IFLA_IFNAME, name);
@@ -276,9 +276,10 @@ int nl_veth_add(struct nl *nl, const struct nl_veth *v, sv_err **err)
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
 	struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
 	struct nlattr *peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
+	/* The peer cannot be set up here: veth_open() fails with ENOTCONN
+	 * until both ends exist. */
 	struct ifinfomsg *pi = mnl_nlmsg_put_extra_header(h, sizeof *pi);
 	pi->ifi_family = AF_UNSPEC;
-	pi->ifi_flags = pi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(h, IFLA_IFNAME, v->peer);
 	mnl_attr_put_u32(h, IFLA_MTU, (uint32_t)v->mtu);
 	if (v->peer_nsfd >= 0)

@@ -393,6 +393,17 @@ static int bridge_taken(sv_store *s, const char *bridge, sv_err **err)
 	return 0;
 }
 
+static int name_taken(sv_store *s, const char *name, sv_err **err)
+{
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "SELECT 1 FROM networks WHERE name = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return sv_err_setx(err, EEXIST, "network with name %s already exists", name);
+	return 0;
+}
+
 int sv_network_create(sv_store *s, const struct sv_network_create_opts *o, struct sv_network *out, sv_err **err)
 {
 	struct sv_network n;
@@ -403,7 +414,7 @@ int sv_network_create(sv_store *s, const struct sv_network_create_opts *o, struc
 	 * never take the same subnet. */
 	if (sv_store_begin(s, err) < 0)
 		return -1;
-	if (create_fill(s, o, &n, err) < 0 || bridge_taken(s, n.bridge, err) < 0 || insert_tx(s, &n, err) < 0 ||
+	if (name_taken(s, o->name, err) < 0 || create_fill(s, o, &n, err) < 0 || bridge_taken(s, n.bridge, err) < 0 || insert_tx(s, &n, err) < 0 ||
 	    sv_store_commit(s, err) < 0) {
 		sv_store_rollback(s);
 		sv_network_release(&n);
@@ -561,6 +572,14 @@ int sv_endpoint_add_tx(sv_store *s, const struct sv_network *net, const char *co
 	if (!net->bridge)
 		return sv_err_setx(err, EINVAL, "network %s has no addresses to give (driver %s)", net->name, net->driver);
 	bool is_static = ip != 0;
+	SV_AUTOSTMT sqlite3_stmt *q = sv_store_prepare(s, "SELECT 1 FROM endpoints WHERE network_id = ? AND container_id = ?", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, net->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, container_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		return sv_err_setx(err, EEXIST, "endpoint with name %.12s already exists in network %s", container_id,
+				   net->name);
 	if (is_static ? check_static(net, ip, err) < 0 : allocate(s, net, &ip, err) < 0)
 		return -1;
 	SV_AUTOJSON cJSON *al = cJSON_CreateArray();
@@ -581,15 +600,8 @@ int sv_endpoint_add_tx(sv_store *s, const struct sv_network *net, const char *co
 	sqlite3_bind_int64(st, 6, now);
 	int rc = sqlite3_step(st);
 	char a[16];
-	if (rc == SQLITE_CONSTRAINT) {
-		SV_AUTOSTMT sqlite3_stmt *q = sv_store_prepare(
-			s, "SELECT 1 FROM endpoints WHERE network_id = ? AND container_id = ?", err);
-		if (q && (sqlite3_bind_text(q, 1, net->id, -1, SQLITE_STATIC),
-			  sqlite3_bind_text(q, 2, container_id, -1, SQLITE_STATIC), sqlite3_step(q)) == SQLITE_ROW)
-			return sv_err_setx(err, EEXIST, "endpoint with name %.12s already exists in network %s",
-					   container_id, net->name);
+	if (rc == SQLITE_CONSTRAINT)
 		return sv_err_setx(err, EEXIST, "Address already in use: %s on network %s", sv_ipv4_fmt(ip, a), net->name);
-	}
 	if (rc != SQLITE_DONE)
 		return sv_store_sql_err(s, "insert endpoint", err);
 	SV_AUTOSTMT sqlite3_stmt *cur = sv_store_prepare(s, "UPDATE networks SET next_ip = ? WHERE id = ?", err);

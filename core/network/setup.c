@@ -180,7 +180,7 @@ static int endpoint_up(struct setup_ctx *c, const struct sv_endpoint *ep, int n,
 			sv_err_setx(err, ENODEV, "%s did not appear in the container", peer);
 		goto out;
 	}
-	if (nl_addr_add(c->ctr, idx, ep->ip, net.subnet.prefix, err) < 0)
+	if (nl_link_set(c->ctr, idx, true, NULL, err) < 0 || nl_addr_add(c->ctr, idx, ep->ip, net.subnet.prefix, err) < 0)
 		goto out;
 	if (!net.internal && !c->routed) {
 		if (nl_route_default(c->ctr, net.gateway, idx, err) < 0)
@@ -370,6 +370,7 @@ int sv_network_remove(sv_store *s, const char *name, sv_err **err)
 		return -1;
 	int rc = -1;
 	char who[256] = "";
+	SV_AUTOERR sv_err *e2 = NULL;
 	if (n.builtin) {
 		sv_err_setx(err, EPERM, "%s is a pre-defined network and cannot be removed", n.name);
 		goto out;
@@ -389,7 +390,6 @@ int sv_network_remove(sv_store *s, const char *name, sv_err **err)
 		goto out;
 	}
 	rc = 0;
-	SV_AUTOERR sv_err *e2 = NULL;
 	if (network_kernel_del(&n, &e2) < 0)
 		sv_warn("network %s removed, but: %s", n.name, e2->msg);
 out:
