@@ -100,9 +100,10 @@ struct sv_mount_request {
  * target, as Docker: --mount/-v over --volumes-from over image VOLUMEs).
  * Volumes are not created here. EINVAL with Docker's wording. *out owned. */
 SV_API int sv_mounts_parse(const struct sv_mount_request *r, struct sv_mount **out, size_t *n, sv_err **err);
-/* Creates the named volumes the mounts use (anonymous ones get a name)
- * and records that container_id refers to them, in one transaction. */
-SV_API int sv_mounts_claim(sv_store *s, const char *container_id, struct sv_mount *m, size_t n, sv_err **err);
+/* Creates the volumes the mounts use (named ones when missing, anonymous
+ * ones with a new name) and records that container_id refers to them,
+ * inside the caller's transaction (the container's row exists in it). */
+SV_API int sv_mounts_claim_tx(sv_store *s, const char *container_id, struct sv_mount *m, size_t n, sv_err **err);
 /* Mounts as JSON (the form kept in the container's document) and back. */
 SV_API struct cJSON *sv_mounts_to_json(const struct sv_mount *m, size_t n);
 SV_API int sv_mounts_from_json(const struct cJSON *arr, struct sv_mount **out, size_t *n, sv_err **err);
