@@ -58,7 +58,7 @@ E2E_TMPDIR=${E2E_TMPDIR:-$([ -w /dev/shm ] && echo /dev/shm || echo /tmp)}
 sv_setup() {
 	SV_TMP=$(mktemp -d "$E2E_TMPDIR/servin-e2e.XXXXXX")
 	export SERVIN_ROOT=$SV_TMP/root SERVIN_RUNROOT=$SV_TMP/run
-	cleanup "rm -rf '$SV_TMP'"
+	[ -n "${KEEP_TMP:-}" ] || cleanup "rm -rf '$SV_TMP'"
 }
 sv() { "$BIN/servin" "$@"; }
 
