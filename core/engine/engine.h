@@ -526,6 +526,9 @@ struct sv_shim_info {
 	int pid;		 /* the started process */
 	int pidfd;		 /* owned */
 	int console_fd;		 /* owned: pty master with tty, else -1 */
+	int dns_udp_fd;		 /* owned: the embedded resolver's sockets in */
+	int dns_tcp_fd;		 /*   the container's netns, else -1 */
+	char *dns_conf;		 /* its conf file (sv_dns_conf_path) */
 };
 SV_API void sv_shim_info_release(struct sv_shim_info *i);
 
