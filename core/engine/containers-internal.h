@@ -151,6 +151,10 @@ int ctr_net_attach_tx(sv_engine *e, const char *id, const char *network, const s
 int ctr_netvol_bundle(sv_engine *e, const struct ctr_row *r, struct cJSON *spec, const char *dir, sv_err **err);
 /* Start, between runtime create and start: links, ports, DNS sockets. */
 int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim_info *info, sv_err **err);
+/* A running container after connect/disconnect: its links, ports and
+ * DNS conf made again for its current endpoints (the shim's resolver
+ * sockets stay). */
+int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Stop (also after a crash): undoes ctr_net_start; logs failures. */
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r);
 /* Removal: stop plus endpoints, and anonymous volumes when asked. */

@@ -539,6 +539,25 @@ int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim
 	return 0;
 }
 
+int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err)
+{
+	if (r->state != SV_CTR_RUNNING || r->pid <= 0 || !mode_is_bridge(ctr_net_mode(r)))
+		return 0;
+	SV_AUTOERR sv_err *e2 = NULL;
+	(void)sv_net_teardown(e->store, e->runroot, r->id, &e2);
+	struct sv_port_spec *ps = NULL;
+	size_t nps = 0;
+	if (port_specs(ctr_cfg(r), ctr_host(r), &ps, &nps, err) < 0)
+		return -1;
+	struct sv_net_setup o = { .container_id = r->id, .name = r->name, .pid = r->pid, .ports = ps, .nports = nps,
+				  .runroot = e->runroot };
+	struct sv_net_result res = { -1, -1 };
+	int rc = dns_conf(e, r, err) < 0 ? -1 : sv_net_setup(e->store, &o, &res, err);
+	sv_net_result_release(&res);
+	free(ps);
+	return rc;
+}
+
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
