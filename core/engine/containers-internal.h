@@ -157,6 +157,12 @@ int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim
 int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Stop (also after a crash): undoes ctr_net_start; logs failures. */
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r);
+/* Docker's ps Ports array, `port` lines, inspect NetworkSettings and
+ * Mounts of a container. Owned. */
+struct cJSON *ctr_ports_json(sv_engine *e, const struct ctr_row *r);
+char **ctr_ports_lines(sv_engine *e, const struct ctr_row *r);
+struct cJSON *ctr_net_settings(sv_engine *e, const struct ctr_row *r);
+struct cJSON *ctr_mounts_inspect(const struct ctr_row *r);
 /* Removal: stop plus endpoints, and anonymous volumes when asked. */
 void ctr_netvol_forget(sv_engine *e, const struct ctr_row *r, bool anonymous_volumes);
 

@@ -582,3 +582,148 @@ void ctr_netvol_forget(sv_engine *e, const struct ctr_row *r, bool anonymous_vol
 	if (anonymous_volumes && sv_volume_remove_anonymous(e->store, r->id, &err) < 0)
 		sv_warn("container %.12s: %s", r->id, err->msg);
 }
+
+/* ---------------------------------------------------------------- inspect */
+
+cJSON *ctr_ports_json(sv_engine *e, const struct ctr_row *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	struct sv_port_binding *v;
+	size_t n;
+	if (sv_port_list(e->store, r->id, &v, &n, NULL) < 0)
+		return a;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "IP", v[i].host_ip);
+		cJSON_AddNumberToObject(p, "PrivatePort", v[i].ctr_port);
+		cJSON_AddNumberToObject(p, "PublicPort", v[i].host_port);
+		cJSON_AddStringToObject(p, "Type", v[i].proto);
+		cJSON_AddItemToArray(a, p);
+	}
+	free(v);
+	return a;
+}
+
+char **ctr_ports_lines(sv_engine *e, const struct ctr_row *r)
+{
+	char **lines = sv_xcalloc(1, sizeof(char *));
+	struct sv_port_binding *v;
+	size_t n;
+	if (sv_port_list(e->store, r->id, &v, &n, NULL) < 0)
+		return lines;
+	for (size_t i = 0; i < n; i++)
+		sv_strv_push_take(&lines, sv_xasprintf("%d/%s -> %s:%d", v[i].ctr_port, v[i].proto, v[i].host_ip,
+						       v[i].host_port));
+	free(v);
+	return lines;
+}
+
+static void add_endpoint(cJSON *nets, const char *name, const struct sv_network *net, const struct sv_endpoint *ep,
+			 bool running)
+{
+	char a[16], mac[18];
+	cJSON *o = cJSON_AddObjectToObject(nets, name);
+	cJSON *al = cJSON_AddArrayToObject(o, "Aliases");
+	for (size_t i = 0; ep->aliases[i]; i++)
+		cJSON_AddItemToArray(al, cJSON_CreateString(ep->aliases[i]));
+	cJSON_AddStringToObject(o, "NetworkID", net->id);
+	cJSON_AddStringToObject(o, "EndpointID", running ? ep->container_id : "");
+	cJSON_AddStringToObject(o, "Gateway", running ? sv_ipv4_fmt(net->gateway, a) : "");
+	cJSON_AddStringToObject(o, "IPAddress", running ? sv_ipv4_fmt(ep->ip, a) : "");
+	cJSON_AddNumberToObject(o, "IPPrefixLen", running ? net->subnet.prefix : 0);
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1], ep->mac[2], ep->mac[3],
+		 ep->mac[4], ep->mac[5]);
+	cJSON_AddStringToObject(o, "MacAddress", running ? mac : "");
+	if (ep->static_ip)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "IPAMConfig"), "IPv4Address", sv_ipv4_fmt(ep->ip, a));
+	else
+		cJSON_AddNullToObject(o, "IPAMConfig");
+}
+
+cJSON *ctr_net_settings(sv_engine *e, const struct ctr_row *r)
+{
+	bool running = r->state == SV_CTR_RUNNING || r->state == SV_CTR_PAUSED;
+	cJSON *n = cJSON_CreateObject();
+	cJSON_AddStringToObject(n, "Bridge", "");
+	cJSON_AddStringToObject(n, "SandboxID", "");
+	cJSON *ports = cJSON_AddObjectToObject(n, "Ports");
+	struct sv_port_binding *pv;
+	size_t np;
+	if (sv_port_list(e->store, r->id, &pv, &np, NULL) == 0) {
+		for (size_t i = 0; i < np; i++) {
+			char key[32], hp[16];
+			snprintf(key, sizeof key, "%d/%s", pv[i].ctr_port, pv[i].proto);
+			cJSON *arr = cJSON_GetObjectItemCaseSensitive(ports, key);
+			if (!arr)
+				arr = cJSON_AddArrayToObject(ports, key);
+			cJSON *b = cJSON_CreateObject();
+			cJSON_AddStringToObject(b, "HostIp", pv[i].host_ip);
+			snprintf(hp, sizeof hp, "%d", pv[i].host_port);
+			cJSON_AddStringToObject(b, "HostPort", hp);
+			cJSON_AddItemToArray(arr, b);
+		}
+		free(pv);
+	}
+	SV_AUTOFREE char *sandbox = running && r->pid > 0 ? sv_xasprintf("/proc/%d/ns/net", r->pid) : sv_xstrdup("");
+	cJSON_AddStringToObject(n, "SandboxKey", sandbox);
+	cJSON *nets = cJSON_CreateObject();
+	struct sv_endpoint *eps;
+	size_t k = 0;
+	char a[16];
+	const char *gw = "", *ip = "", *mac = "";
+	char macbuf[18] = "", gwbuf[16] = "", ipbuf[16] = "";
+	int prefix = 0;
+	if (sv_endpoint_list(e->store, NULL, r->id, &eps, &k, NULL) == 0) {
+		for (size_t i = 0; i < k; i++) {
+			struct sv_network net;
+			if (sv_network_get(e->store, eps[i].network_id, &net, NULL) < 0)
+				continue;
+			add_endpoint(nets, net.name, &net, &eps[i], running);
+			if (i == 0 && running && net.builtin) {
+				gw = strcpy(gwbuf, sv_ipv4_fmt(net.gateway, a));
+				ip = strcpy(ipbuf, sv_ipv4_fmt(eps[i].ip, a));
+				snprintf(macbuf, sizeof macbuf, "02:42:%02x:%02x:%02x:%02x", eps[i].mac[2], eps[i].mac[3],
+					 eps[i].mac[4], eps[i].mac[5]);
+				mac = macbuf;
+				prefix = net.subnet.prefix;
+			}
+			sv_network_release(&net);
+		}
+		sv_endpoints_free(eps, k);
+	}
+	const char *mode = ctr_net_mode(r);
+	if (!k && !sv_str_has_prefix(mode, "container:"))
+		cJSON_AddObjectToObject(nets, mode);
+	cJSON_AddStringToObject(n, "Gateway", gw);
+	cJSON_AddStringToObject(n, "IPAddress", ip);
+	cJSON_AddNumberToObject(n, "IPPrefixLen", prefix);
+	cJSON_AddStringToObject(n, "MacAddress", mac);
+	cJSON_AddItemToObject(n, "Networks", nets);
+	return n;
+}
+
+cJSON *ctr_mounts_inspect(const struct ctr_row *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	struct sv_mount *m;
+	size_t n;
+	if (sv_mounts_from_json(sv_json_arr(r->config, "MountPoints"), &m, &n, NULL) < 0)
+		return a;
+	static const char *const types[] = { "bind", "volume", "tmpfs" };
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Type", types[m[i].type]);
+		if (m[i].name)
+			cJSON_AddStringToObject(o, "Name", m[i].name);
+		cJSON_AddStringToObject(o, "Source", m[i].source ? m[i].source : "");
+		cJSON_AddStringToObject(o, "Destination", m[i].target);
+		if (m[i].type == SV_MOUNT_VOLUME)
+			cJSON_AddStringToObject(o, "Driver", "local");
+		cJSON_AddStringToObject(o, "Mode", m[i].ro ? "ro" : "");
+		cJSON_AddBoolToObject(o, "RW", !m[i].ro);
+		cJSON_AddStringToObject(o, "Propagation", m[i].type == SV_MOUNT_BIND ? (m[i].propagation ? m[i].propagation : "rprivate") : "");
+		cJSON_AddItemToArray(a, o);
+	}
+	sv_mounts_free(m, n);
+	return a;
+}
