@@ -245,6 +245,7 @@ static int check_mounts(sv_engine *e, cJSON *doc, const cJSON *image_cfg, sv_err
 			char hex[65];
 			sv_random_hex(hex, 64);
 			m[i].name = sv_xstrdup(hex);
+			m[i].anonymous = true;
 		}
 	set_item(doc, "MountPoints", sv_mounts_to_json(m, n));
 	sv_mounts_free(m, n);

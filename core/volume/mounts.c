@@ -365,7 +365,7 @@ int sv_mounts_claim_tx(sv_store *s, const char *container_id, struct sv_mount *m
 			continue;
 		struct sv_volume v;
 		bool existed;
-		struct sv_volume_create_opts o = { .name = m[i].name, .anonymous = !m[i].name };
+		struct sv_volume_create_opts o = { .name = m[i].name, .anonymous = m[i].anonymous || !m[i].name };
 		if (vol_create_tx(s, &o, &v, &existed, err) < 0)
 			return -1;
 		if (!m[i].name)
@@ -400,6 +400,8 @@ cJSON *sv_mounts_to_json(const struct sv_mount *m, size_t n)
 		cJSON_AddStringToObject(o, "Destination", m[i].target);
 		cJSON_AddBoolToObject(o, "RW", !m[i].ro);
 		cJSON_AddBoolToObject(o, "NoCopy", m[i].nocopy);
+		if (m[i].anonymous)
+			cJSON_AddBoolToObject(o, "Anonymous", true);
 		cJSON_AddBoolToObject(o, "CreateSource", m[i].create_source);
 		cJSON_AddStringToObject(o, "Propagation", m[i].propagation ? m[i].propagation : "");
 		if (m[i].type == SV_MOUNT_TMPFS) {
@@ -444,6 +446,7 @@ int sv_mounts_from_json(const cJSON *arr, struct sv_mount **out, size_t *n, sv_e
 			m->tmpfs_opts = sv_xstrdup(s);
 		m->ro = !sv_json_bool(it, "RW", true);
 		m->nocopy = sv_json_bool(it, "NoCopy", false);
+		m->anonymous = sv_json_bool(it, "Anonymous", false);
 		m->create_source = sv_json_bool(it, "CreateSource", false);
 		m->tmpfs_size = sv_json_i64(it, "TmpfsSize", 0);
 		m->tmpfs_mode = (int)sv_json_i64(it, "TmpfsMode", 0);
@@ -561,7 +564,7 @@ static int prepare_bind(struct sv_mount *m, sv_err **err)
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
 		if (errno != ENOENT || !m->create_source)
-			return sv_err_setx(err, ENOENT,
+			return sv_err_setx(err, EINVAL,
 					   "invalid mount config for type \"bind\": bind source path does not exist: %s",
 					   m->source);
 		if (sv_mkdir_p(m->source, 0755, err) < 0)

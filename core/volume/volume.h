@@ -75,6 +75,7 @@ enum sv_mount_type { SV_MOUNT_BIND = 0, SV_MOUNT_VOLUME, SV_MOUNT_TMPFS };
 struct sv_mount {
 	enum sv_mount_type type;
 	char *name;	    /* volume name */
+	bool anonymous;	    /* volume: named by servin, goes with its container */
 	char *source;	    /* bind: host path; volume: filled at start */
 	char *target;	    /* absolute path in the container */
 	bool ro;
