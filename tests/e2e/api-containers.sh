@@ -51,6 +51,9 @@ like "$(dk stats --no-stream --format '{{.Name}} {{.PIDs}}' web)" "^web [0-9]+$"
 is "$(dk exec web echo in-exec)" in-exec "exec"
 is "$(echo exec-stdin | dk exec -i web cat)" exec-stdin "exec -i"
 exit_is 7 "exec's exit code" dk exec web sh -c 'exit 7'
+exit_is 127 "exec of a missing command: 127" dk exec web no-such-command
+like "$(dk exec web no-such-command 2>&1)" "executable file not found" "with the reason in the stream"
+exit_is 126 "exec of a directory: 126" dk exec web /etc
 ok "exec -d" dk exec -d web touch /tmp/made-by-exec
 sleep 0.3
 ok "the detached exec ran" dk exec web test -f /tmp/made-by-exec
