@@ -52,7 +52,7 @@ PAGES = [
     ("events", "/events", "Events"),
 ]
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'%s; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
@@ -264,14 +264,18 @@ def log_query(tail, follow, timestamps):
 
 # ---------------------------------------------------------------- the app
 
-def create_app(client, token=None, csrf=None, hosts=None):
+def create_app(client, token=None, csrf=None, hosts=None, allow_eval=False):
     """The Flask app for one engine. token and csrf default to fresh
     random values; hosts is the set of Host header values accepted
-    (main.py sets it once the port is known)."""
+    (main.py sets it once the port is known). allow_eval adds
+    'unsafe-eval' to the page policy: WebKitGTK runs pywebview's
+    evaluate_js as an eval, which the window's self-test needs; the pages
+    themselves never eval."""
     app = Flask(__name__, static_folder=None, template_folder=None)
     app.jinja_loader = FunctionLoader(_template)
     app.config.update(GUI_TOKEN=token or secrets.token_urlsafe(32), GUI_CSRF=csrf or secrets.token_urlsafe(32),
-                      GUI_HOSTS=set(hosts or ()), JSON_SORT_KEYS=False)
+                      GUI_HOSTS=set(hosts or ()), GUI_CSP=CSP % (" 'unsafe-eval'" if allow_eval else ""),
+                      JSON_SORT_KEYS=False)
     app.extensions["servin_client"] = client
     app.extensions["servin_hub"] = LiveHub(client)
     _install_guard(app)
@@ -328,7 +332,7 @@ def _install_guard(app):
 
     @app.after_request
     def headers(resp):
-        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["Content-Security-Policy"] = app.config["GUI_CSP"]
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"

@@ -98,7 +98,7 @@ def main(argv=None):
     except (ValueError, OSError) as e:
         print("servin-gui: %s" % e, file=sys.stderr)
         return 2
-    app = create_app(client)
+    app = create_app(client, allow_eval=bool(args.self_test))
     try:
         server, base = start_server(app, args.port)
     except OSError as e:
@@ -110,6 +110,9 @@ def main(argv=None):
         serve_forever(server)
         return 0
     threading.Thread(target=server.serve_forever, name="gui-http", daemon=True).start()
+    if args.self_test:
+        # X screenshots see WebKit's accelerated layers as blank: paint plainly.
+        os.environ.setdefault("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
     webview = load_webview()
     if webview is None:
         if args.self_test:
