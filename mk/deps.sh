@@ -27,6 +27,7 @@ tests="
  docker-registry
  apache2-utils
  podman
+ conmon
  iproute2
  procps
  util-linux
@@ -36,6 +37,7 @@ tests="
  python3-docker
  docker-compose
  wrk
+ gnuplot-nox
  python3-flask
  python3-webview
  gir1.2-webkit2-4.0

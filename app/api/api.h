@@ -23,6 +23,7 @@
 #ifndef SV_APP_API_API_H
 #define SV_APP_API_API_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,9 @@ extern const struct rest_route rest_routes_system[];
 extern const struct rest_route rest_routes_images[];
 extern const struct rest_route rest_routes_events[];
 extern const struct rest_route rest_routes_openapi[];
+extern const struct rest_route rest_routes_containers[];
+extern const struct rest_route rest_routes_container_streams[];
+extern const struct rest_route rest_routes_exec[];
 
 /* Every table, in match order; NULL-terminated. */
 extern const struct rest_route *const rest_route_tables[];
@@ -92,6 +96,10 @@ bool rest_qbool(const struct rest_req *r, const char *key, bool def);
 /* An integer in [min, max]; absent or "" → def; junk → EINVAL. */
 int rest_qint(const struct rest_req *r, const char *key, int64_t min, int64_t max, int64_t def,
 	      int64_t *out, sv_err **err);
+/* h= and w= of a TTY resize (both required, 1 to 65535). */
+int rest_tty_size(struct rest_req *r, unsigned *rows, unsigned *cols, sv_err **err);
+/* Standard base64 of data (owned), as Docker's X-Docker-Container-Path-Stat. */
+char *rest_base64(const void *data, size_t len);
 /* The `filters` parameter in either encoding ({"k":{"v":true}} or
  * {"k":["v"]}) as an owned strv of "k=v" (NULL when absent). EINVAL when
  * malformed. */
@@ -137,6 +145,49 @@ int rest_stream_write(struct rest_req *r, const void *data, size_t len);
 int rest_stream_json(struct rest_req *r, const struct cJSON *j);
 /* True once the client went away (the stream's peer closed). */
 bool rest_stream_gone(struct rest_req *r);
+
+/* Docker's JSON-lines progress (progress.c): the stream opens at the first
+ * line, so an error before any output is still a plain HTTP error. Lines
+ * may come from engine worker threads. */
+struct rest_progress;
+struct rest_progress *rest_progress_new(struct rest_req *r, bool quiet);
+void rest_progress_free(struct rest_progress *p);
+/* An sv_progress_fn (arg: the rest_progress). */
+void rest_progress_fn(const struct sv_progress *pr, void *arg);
+/* Becomes true once the client left: give it to the engine's `cancel`. */
+const volatile bool *rest_progress_cancel(struct rest_progress *p);
+bool rest_progress_opened(struct rest_progress *p);
+void rest_progress_line(struct rest_progress *p, const char *key, const char *text, const char *id);
+void rest_progress_json(struct rest_progress *p, const struct cJSON *o);
+/* An HTTP error before any line, an errorDetail line after. */
+void rest_progress_error(struct rest_progress *p, const sv_err *err);
+/* Sends the head if nothing was sent yet (an empty stream). */
+void rest_progress_finish(struct rest_progress *p);
+
+/* Attach and exec streams (attach.c). An attach that comes before start
+ * registers one end of a socketpair for the start handler to give the
+ * engine (sv_start_opts.attach_fd); *mine is the end to pump. */
+int rest_attach_register(const char *id, unsigned streams, int *mine);
+/* Removes a registration; true when a start had taken it. */
+bool rest_attach_unregister(const char *id, int mine);
+bool rest_attach_taken(const char *id);
+/* The start handler's side: a registered end (owned) or -1. */
+int rest_attach_take(const char *id, unsigned *streams);
+
+struct rest_attach_pump {
+	int conn;		   /* the engine's attach connection (frames) */
+	int client;		   /* the hijacked client (r->fd) */
+	bool tty;		   /* raw output instead of multiplexed frames */
+	bool stdin_;		   /* forward the client's bytes as stdin */
+	pthread_mutex_t *conn_mu;  /* serialises writes to conn (resizes), or NULL */
+	/* Polled every second while nothing happens; true stops the pump
+	 * (returns 1), e.g. to attach to a container started elsewhere. */
+	bool (*idle_check)(void *arg);
+	void *idle_arg;
+};
+/* Relays until the container (or exec) exits (0, *exit_code set when an
+ * EXIT frame came), the client leaves (-1), or idle_check says so (1). */
+int rest_attach_pump(const struct rest_attach_pump *p, int *exit_code);
 
 /* ---------------------------------------------------------------- router */
 

@@ -25,19 +25,22 @@ static int parse_time(struct rest_req *r, const char *key, int64_t now, int64_t 
 	return 0;
 }
 
-/* Sends events after *seq up to until; -1 once the client is gone. */
+/* Sends the events after *seq (up to until) that match filters; -1 once
+ * the client is gone. */
 static int send_batch(struct rest_req *r, int64_t *seq, int64_t since, int64_t until, char **filters)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	for (;;) {
 		struct sv_engine_event *v;
 		size_t n;
-		if (sv_engine_events(r->engine, *seq, since, until, filters, 256, &v, &n, &err) < 0) {
+		if (sv_engine_events(r->engine, *seq, since, until, 256, &v, &n, &err) < 0) {
 			sv_warn("events: %s", err->msg);
 			return -1;
 		}
 		int rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
+			if (!sv_engine_event_matches(&v[i], filters))
+				continue;
 			cJSON *j = sv_engine_event_json(&v[i]);
 			rc = rest_stream_json(r, j);
 			cJSON_Delete(j);

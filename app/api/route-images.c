@@ -1,7 +1,7 @@
 /*
  * Image routes: list, inspect, history, tag, remove, prune, save (get),
- * load, import (create?fromSrc=-). Names may carry slashes, so every
- * per-image route takes {name*}.
+ * load, import (create?fromSrc=-), pull (create?fromImage=), push, search.
+ * Names may carry slashes, so every per-image route takes {name*}.
  *
  * Load and import read their upload from the request socket while it
  * arrives (no buffering of archives in memory); their answers are Docker's
@@ -197,87 +197,26 @@ static void image_get(struct rest_req *r)
 	save_names(r, names);
 }
 
-/* Docker's progress lines, opened lazily so that an early error can still
- * be a plain HTTP error. */
-struct progress {
-	struct rest_req *r;
-	bool open, quiet;
-	int64_t last_ns;
-};
-
-static bool progress_open(struct progress *p)
-{
-	if (!p->open)
-		p->open = rest_stream_open(p->r, 200, "application/json", REST_STREAM_CHUNKED) >= 0;
-	return p->open;
-}
-
-static void progress_line(struct progress *p, const char *key, const char *text)
-{
-	if (!progress_open(p))
-		return;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, key, text);
-	rest_stream_json(p->r, o);
-	cJSON_Delete(o);
-}
-
-static void progress_error(struct progress *p, const sv_err *err)
-{
-	if (!p->open) {
-		rest_reply_err(p->r, err);
-		return;
-	}
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", err->msg);
-	cJSON_AddStringToObject(o, "error", err->msg);
-	rest_stream_json(p->r, o);
-	cJSON_Delete(o);
-}
-
-static void on_progress(const struct sv_progress *pr, void *arg)
-{
-	struct progress *p = arg;
-	int64_t now = sv_time_mono_ns();
-	bool last = pr->total >= 0 && pr->current >= pr->total;
-	if (p->quiet || (!last && now - p->last_ns < 100000000))
-		return; /* at most ten lines a second */
-	p->last_ns = now;
-	if (!progress_open(p))
-		return;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", pr->status ? pr->status : "");
-	cJSON *d = cJSON_AddObjectToObject(o, "progressDetail");
-	if (pr->total >= 0) {
-		cJSON_AddNumberToObject(d, "current", (double)pr->current);
-		cJSON_AddNumberToObject(d, "total", (double)pr->total);
-	}
-	if (pr->id && *pr->id)
-		cJSON_AddStringToObject(o, "id", pr->id);
-	rest_stream_json(p->r, o);
-	cJSON_Delete(o);
-}
-
 static void images_load(struct rest_req *r)
 {
-	struct progress p = { .r = r, .quiet = rest_qbool(r, "quiet", false) };
+	struct rest_progress *p = rest_progress_new(r, rest_qbool(r, "quiet", false));
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOSTRV char **loaded = NULL;
-	if (sv_engine_image_load(r->engine, r->fd, on_progress, &p, &loaded, &err) < 0) {
-		progress_error(&p, err);
-		return;
+	if (sv_engine_image_load(r->engine, r->fd, rest_progress_fn, p, &loaded, &err) < 0) {
+		rest_progress_error(p, err);
+	} else {
+		for (size_t i = 0; loaded && loaded[i]; i++) {
+			bool id = sv_str_has_prefix(loaded[i], "sha256:");
+			SV_AUTOFREE char *msg = sv_xasprintf("Loaded image%s: %s\n", id ? " ID" : "", loaded[i]);
+			rest_progress_line(p, "stream", msg, NULL);
+		}
+		rest_progress_finish(p);
 	}
-	for (size_t i = 0; loaded && loaded[i]; i++) {
-		bool id = sv_str_has_prefix(loaded[i], "sha256:");
-		SV_AUTOFREE char *msg = sv_xasprintf("Loaded image%s: %s\n", id ? " ID" : "", loaded[i]);
-		progress_line(&p, "stream", msg);
-	}
-	progress_open(&p);
+	rest_progress_free(p);
 }
 
 static void image_import(struct rest_req *r, const char *src)
 {
-	struct progress p = { .r = r };
 	if (strcmp(src, "-") != 0) {
 		rest_reply_error(r, 501, "importing from a URL is not supported: send the archive as the body");
 		return;
@@ -292,11 +231,50 @@ static void image_import(struct rest_req *r, const char *src)
 				    .platform = rest_qs(r, "platform") };
 	char id[SV_DIGEST_STR_LEN];
 	SV_AUTOERR sv_err *err = NULL;
+	struct rest_progress *p = rest_progress_new(r, false);
 	if (sv_engine_image_import(r->engine, r->fd, &o, id, &err) < 0) {
-		progress_error(&p, err);
-		return;
+		rest_progress_error(p, err);
+	} else {
+		rest_progress_line(p, "status", id, NULL);
+		rest_progress_finish(p);
 	}
-	progress_line(&p, "status", id);
+	rest_progress_free(p);
+}
+
+/* ---------------------------------------------------------------- registry */
+
+/* fromImage=alpine&tag=3 → alpine:3; tag=sha256:... → alpine@sha256:... */
+static char *pull_ref(const char *from, const char *tag)
+{
+	if (!tag || !*tag)
+		return sv_xstrdup(from);
+	return sv_xasprintf("%s%c%s", from, sv_str_has_prefix(tag, "sha256:") ? '@' : ':', tag);
+}
+
+static void image_pull(struct rest_req *r, const char *from)
+{
+	const char *tag = rest_qs(r, "tag");
+	SV_AUTOFREE char *ref = pull_ref(from, tag);
+	struct rest_progress *p = rest_progress_new(r, false);
+	struct sv_pull_opts o = { .platform = rest_qs(r, "platform"),
+				  .progress = rest_progress_fn,
+				  .progress_arg = p,
+				  .cancel = rest_progress_cancel(p) };
+	struct sv_pull_result res = { 0 };
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_engine_image_pull(r->engine, ref, &o, &res, &err) < 0) {
+		rest_progress_error(p, err);
+	} else {
+		SV_AUTOFREE char *dg = sv_xasprintf("Digest: %s", res.digest);
+		SV_AUTOFREE char *st = sv_xasprintf("Status: %s %s",
+						    res.up_to_date ? "Image is up to date for" : "Downloaded newer image for",
+						    res.familiar ? res.familiar : ref);
+		rest_progress_line(p, "status", dg, NULL);
+		rest_progress_line(p, "status", st, NULL);
+		rest_progress_finish(p);
+	}
+	sv_pull_result_release(&res);
+	rest_progress_free(p);
 }
 
 static void images_create(struct rest_req *r)
@@ -311,7 +289,80 @@ static void images_create(struct rest_req *r)
 		rest_reply_error(r, 400, "fromImage or fromSrc is required");
 		return;
 	}
-	rest_reply_error(r, 501, "pulling images is not available in this build yet");
+	image_pull(r, from);
+}
+
+static void image_push(struct rest_req *r)
+{
+	/* Docker refuses a push without the header, even an empty one. */
+	if (!rest_http_header(r->http, "x-registry-auth")) {
+		rest_reply_error(r, 400, "missing X-Registry-Auth header");
+		return;
+	}
+	const char *tag = rest_qs(r, "tag");
+	SV_AUTOFREE char *ref = tag && *tag ? sv_xasprintf("%s:%s", r->params[0], tag) : sv_xstrdup(r->params[0]);
+	char id[SV_DIGEST_STR_LEN];
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_engine_image_resolve(r->engine, ref, id, &err) < 0) {
+		rest_reply_err(r, err);
+		return;
+	}
+	struct rest_progress *p = rest_progress_new(r, false);
+	struct sv_push_opts o = { .progress = rest_progress_fn, .progress_arg = p, .cancel = rest_progress_cancel(p) };
+	SV_AUTOFREE char *first = sv_xasprintf("The push refers to repository [%s]", r->params[0]);
+	rest_progress_line(p, "status", first, NULL);
+	struct sv_push_result res = { 0 };
+	if (sv_engine_image_push(r->engine, ref, &o, &res, &err) < 0) {
+		rest_progress_error(p, err);
+	} else {
+		SV_AUTOFREE char *st = sv_xasprintf("%s: digest: %s size: %lld", res.tag ? res.tag : "latest",
+						    res.digest, (long long)res.size);
+		rest_progress_line(p, "status", st, NULL);
+		cJSON *o2 = cJSON_CreateObject();
+		cJSON_AddObjectToObject(o2, "progressDetail");
+		cJSON *aux = cJSON_AddObjectToObject(o2, "aux");
+		cJSON_AddStringToObject(aux, "Tag", res.tag ? res.tag : "");
+		cJSON_AddStringToObject(aux, "Digest", res.digest);
+		cJSON_AddNumberToObject(aux, "Size", (double)res.size);
+		rest_progress_json(p, o2);
+		cJSON_Delete(o2);
+		rest_progress_finish(p);
+	}
+	sv_push_result_release(&res);
+	rest_progress_free(p);
+}
+
+static void images_search(struct rest_req *r)
+{
+	const char *term = rest_qs(r, "term");
+	int64_t limit;
+	SV_AUTOERR sv_err *err = NULL;
+	if (!term || !*term) {
+		rest_reply_error(r, 400, "term is required");
+		return;
+	}
+	if (rest_qint(r, "limit", 1, 100, 25, &limit, &err) < 0) {
+		rest_reply_err(r, err);
+		return;
+	}
+	struct sv_search_hit *hits;
+	size_t n;
+	if (sv_engine_image_search(r->engine, term, (int)limit, &hits, &n, &err) < 0) {
+		rest_reply_err(r, err);
+		return;
+	}
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", hits[i].name);
+		cJSON_AddStringToObject(o, "description", hits[i].description ? hits[i].description : "");
+		cJSON_AddNumberToObject(o, "star_count", (double)hits[i].stars);
+		cJSON_AddBoolToObject(o, "is_official", hits[i].official);
+		cJSON_AddBoolToObject(o, "is_automated", hits[i].automated);
+		cJSON_AddItemToArray(a, o);
+	}
+	sv_search_hits_free(hits, n);
+	rest_reply_json(r, 200, a);
 }
 
 #define NAME "/images/{name*}"
@@ -320,7 +371,7 @@ const struct rest_route rest_routes_images[] = {
 	{ "GET", "/images/json", images_list, 0, "List images", "all:boolean filters:string shared-size:boolean digests:boolean",
 	  "200 400 500" },
 	{ "POST", "/images/create", images_create, REST_ROUTE_STREAM | REST_ROUTE_BODY_STREAM,
-	  "Import an image from the request body (fromSrc=-)",
+	  "Pull an image (fromImage) or import one from the body (fromSrc=-)",
 	  "fromImage:string fromSrc:string repo:string tag:string message:string changes:string platform:string",
 	  "200 400 404 500 501" },
 	{ "POST", "/images/load", images_load, REST_ROUTE_STREAM | REST_ROUTE_BODY_STREAM,
@@ -328,10 +379,14 @@ const struct rest_route rest_routes_images[] = {
 	{ "GET", "/images/get", images_get, REST_ROUTE_STREAM, "Save images as a tar archive", "names:string",
 	  "200 400 404 500" },
 	{ "POST", "/images/prune", images_prune, 0, "Remove unused images", "filters:string", "200 400 500" },
+	{ "GET", "/images/search", images_search, REST_ROUTE_STREAM, "Search a registry", "term:string limit:integer",
+	  "200 400 500" },
 	{ "GET", NAME "/json", image_inspect, 0, "Inspect an image", NULL, "200 404 500" },
 	{ "GET", NAME "/history", image_history, 0, "History of an image", NULL, "200 404 500" },
 	{ "GET", NAME "/get", image_get, REST_ROUTE_STREAM, "Save one image as a tar archive", NULL,
 	  "200 404 500" },
+	{ "POST", NAME "/push", image_push, REST_ROUTE_STREAM, "Push an image to its registry", "tag:string",
+	  "200 400 404 500" },
 	{ "POST", NAME "/tag", image_tag, 0, "Tag an image", "repo:string tag:string", "201 400 404 409 500" },
 	{ "DELETE", NAME, image_remove, 0, "Remove an image", "force:boolean noprune:boolean",
 	  "200 404 409 500" },

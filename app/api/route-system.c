@@ -3,6 +3,7 @@
  * disk usage.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -70,11 +71,42 @@ static void df(struct rest_req *r)
 	rest_reply_result(r, 200, sv_engine_df(r->engine, &err), &err);
 }
 
+/* docker login: the server checks the credentials with the registry. The
+ * engine keeps them (its auth.json) for later pulls and pushes, since it
+ * has no per-request credentials yet (see /work/notes/api-needs.md). */
+static void auth(struct rest_req *r)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *b = rest_body_json(r, true, &err);
+	if (!b || !cJSON_IsObject(b)) {
+		rest_reply_error(r, 400, "%s", err ? err->msg : "request body: want a JSON object");
+		return;
+	}
+	const char *user = sv_json_str(b, "username"), *pass = sv_json_str(b, "password");
+	const char *server = sv_json_str(b, "serveraddress");
+	if (!user || !pass) {
+		rest_reply_error(r, 400, "username and password are required strings");
+		return;
+	}
+	SV_AUTOFREE char *host = NULL;
+	if (sv_engine_login(r->engine, server && *server ? server : NULL, user, pass, &host, &err) < 0) {
+		int st = err->code == EACCES || err->code == EPERM ? 401 : rest_status_for(err->code);
+		rest_reply_error(r, st, "%s", err->msg);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Status", "Login Succeeded");
+	cJSON_AddStringToObject(o, "IdentityToken", "");
+	rest_reply_json(r, 200, o);
+}
+
 const struct rest_route rest_routes_system[] = {
 	{ "GET", "/_ping", ping, REST_ROUTE_INLINE, "Ping the server", NULL, "200" },
 	{ "HEAD", "/_ping", ping_head, REST_ROUTE_INLINE, "Ping the server (headers only)", NULL, "200" },
 	{ "GET", "/version", version, REST_ROUTE_INLINE, "Version of the server and its API", NULL, "200" },
 	{ "GET", "/info", info, 0, "System-wide information", NULL, "200 500" },
 	{ "GET", "/system/df", df, 0, "Disk usage", "type:array", "200 500" },
+	{ "POST", "/auth", auth, REST_ROUTE_STREAM | REST_ROUTE_JSON_BODY, "Check registry credentials (docker login)",
+	  NULL, "200 400 401 500" },
 	{ 0 },
 };

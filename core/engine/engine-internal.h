@@ -19,12 +19,17 @@ struct sv_engine {
 	char *bindir;	 /* directory of self_exe: servin-shim lives beside it */
 	sv_store *store;
 	struct sv_registry *registry; /* opened on first use (registry.c) */
+	/* Set with the session: frees it. A pointer, so that binaries that
+	 * never pull (servin-shim-ctl) do not link libcurl. */
+	void (*registry_release)(sv_engine *e);
 	pthread_mutex_t registry_mu;
 };
 
 /* Frees the registry session (registry.c). */
 void engine_registry_release(sv_engine *e);
 
+/* Opens the engine without seeding the default image (engine.c). */
+int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 /* The default image is seeded once per store, on its first use: true
  * until a seed has succeeded (image.c). */
 bool engine_needs_seed(sv_engine *e);

@@ -123,16 +123,18 @@ is "$?" 0 "with every mirror down the registry itself serves" || echo "$out" | s
 ok "and it did" grep -q 'GET /v2/e2e/mir/manifests/1' "$SV_TMP/proxy.log"
 
 # ---------------------------------------------------------------- bad registries
-fake() { # MODE EXPECTED-ERROR-REGEX DESCRIPTION
+fake() { # MODE EXPECTED-ERROR-REGEX (empty: success) DESCRIPTION
 	local port out
 	port=$(free_port)
-	helper_start "fake-$1" fake "$port" "$1"
+	helper_start "fake-$1" fake "$port" "$1" "$SV_TMP/fake-$1.log"
 	sv_registries '{"insecure-registries": ["127.0.0.1:'"$port"'"], "retries": 1, "timeout": 2}'
 	before=$(store_state)
 	out=$(timeout 60 "$BIN/servin" pull "127.0.0.1:$port/e2e/fake:1" 2>&1)
 	local rc=$?
-	if [ "$1" = ok ]; then
+	if [ -z "$2" ]; then
 		is "$rc" 0 "$3"
+		sv rmi -f "127.0.0.1:$port/e2e/fake:1" >/dev/null 2>&1
+		sv image prune -af >/dev/null 2>&1
 	else
 		is "$rc" 1 "$3: fails"
 		like "$out" "$2" "$3: clear error"
@@ -141,8 +143,10 @@ fake() { # MODE EXPECTED-ERROR-REGEX DESCRIPTION
 	helper_stop "fake-$1"
 }
 fake ok "" "the fake registry's well-formed image pulls (the fake itself works)"
-sv rmi "$(sv images -q --filter reference='*/e2e/fake:1' | head -n1)" >/dev/null 2>&1
-sv image prune -af >/dev/null 2>&1
+fake flaky "" "a registry answering 503 once per request is retried until it serves"
+ok "every request was retried" test "$(grep -c ' /v2/e2e/fake/' "$SV_TMP/fake-flaky.log")" -ge 6
+fake resetonce "" "a layer whose connection breaks once is resumed in the same pull"
+ok "with a Range request for the rest" grep -q 'GET /v2/e2e/fake/blobs/sha256:[0-9a-f]* range=bytes=[1-9][0-9]*-' "$SV_TMP/fake-resetonce.log"
 fake hang "timed out" "a registry that never answers"
 fake garbage "GET http://127.0.0.1:[0-9]+/v2/|not a registry|Weird server reply|garbage" "a registry answering garbage"
 fake bigmanifest "over the limit of 4194304 bytes" "a 5 MiB manifest"

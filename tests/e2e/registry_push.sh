@@ -7,11 +7,7 @@
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
 
-reg_start plain
-PROXY=$(free_port)
-helper_start proxy proxy "$PROXY" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/proxy.log"
-R=127.0.0.1:$PROXY
-sv_registries '{"insecure-registries": ["'"$R"'"]}'
+plain_registry
 
 mkdir -p "$SV_TMP/app/usr/share/app"
 head -c 500000 /dev/urandom > "$SV_TMP/app/usr/share/app/data"

@@ -8,7 +8,7 @@
  * Invariants checked: the parser never consumes more than it was given,
  * body bytes never exceed what was fed, a refusal carries a 4xx/5xx status.
  *
- *   make fuzz && build/fuzz/http-fuzzer -max_total_time=60 tests/fuzz/corpus/http
+ *   make fuzz-bins && tests/fuzz/run.sh 60 build/fuzz/http-fuzzer
  */
 #include <stdint.h>
 #include <stdlib.h>
