@@ -467,7 +467,9 @@ def _install_containers(app, client):
 
     @app.route("/gui/api/containers/<cid>/stats")
     def stats_history(cid):
-        return jsonify(app.extensions["servin_hub"].snapshot(cid))
+        """The samples the hub keeps, by full ID (cid may be a name)."""
+        full = client.container(cid)["Id"]
+        return jsonify(app.extensions["servin_hub"].snapshot(full))
 
 
 def _install_images(app, client):

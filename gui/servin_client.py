@@ -47,17 +47,23 @@ class Stream:
         self.conn = conn
         self.items = items
         self.closed = False
+        self.iterating = False
 
     def __iter__(self):
+        self.iterating = True
         try:
             yield from self.items
-        except (OSError, http.client.HTTPException, ValueError) as e:
+        except (OSError, http.client.HTTPException, ValueError, AttributeError) as e:
+            # AttributeError: http.client's reader after a close from another thread
             if not self.closed:
                 raise EngineDown("engine is down: %s stopped answering (%s)" % (self.api, _reason(e))) from None
         finally:
-            self.close()
+            self.closed = True
+            self.conn.close()
 
     def close(self):
+        """Ends the stream. From another thread only the socket is shut
+        down: the iterating thread wakes with EOF and releases the rest."""
         self.closed = True
         sock = self.conn.sock
         if sock is not None:
@@ -65,7 +71,8 @@ class Stream:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self.conn.close()
+        if not self.iterating:
+            self.conn.close()
 
 
 class _UnixConnection(http.client.HTTPConnection):
