@@ -317,7 +317,8 @@ class Containers(GuiCase):
         self.require("/gui/api/containers")
         self.app.extensions["servin_hub"].start()
         out = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-t1",
-                        "command": "sh -c 'echo hello-from-gui; echo oops >&2; sleep 300'"}, 201)
+                        "command": "sh -c 'trap \"exit 0\" TERM; echo hello-from-gui; echo oops >&2; "
+                                   "while :; do sleep 1; done'"}, 201)
         cid = out["Id"]
         try:
             names = [n for c in self.get("/gui/api/containers") for n in c["Names"]]
@@ -328,7 +329,7 @@ class Containers(GuiCase):
             self.assertIn({"stream": "stderr", "text": "oops"}, lines)
             self.assertEqual(self.get("/gui/api/containers/" + cid)["State"]["Running"], True)
             top = self.get("/gui/api/containers/gui-t1/top")
-            self.assertTrue(any("sleep" in " ".join(p) for p in top["Processes"]), top)
+            self.assertTrue(any("sh -c" in " ".join(p) for p in top["Processes"]), top)
             taken = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-t1"}, 409)
             self.assertReadable(taken)
             self.assertTrue(wait_for(lambda: self.get("/gui/api/containers/gui-t1/stats")["history"], 10),
