@@ -411,8 +411,8 @@ def _install_system(app, client):
             ago = max(1, min(int(request.args.get("since", "3600")), 30 * 86400))
         except ValueError:
             raise BadInput("since must be a number of seconds") from None
-        now = int(time.time())
-        stream = client.events(since=str(now - ago), until=str(now), timeout=30)
+        now = time.time()  # to the nanosecond: an event of this very second is included
+        stream = client.events(since="%.9f" % (now - ago), until="%.9f" % now, timeout=30)
         return jsonify(list(stream)[-1000:])
 
 
