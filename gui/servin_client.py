@@ -169,6 +169,9 @@ class Client:
         try:
             conn.request(method, url, body=data, headers=h)
             resp = conn.getresponse()
+        except ssl.SSLError as e:
+            conn.close()
+            raise EngineDown("engine unreachable: the TLS handshake with %s failed (%s)" % (self.api, _reason(e))) from None
         except (OSError, http.client.HTTPException) as e:
             conn.close()
             raise EngineDown("engine is down: cannot reach %s (%s)" % (self.api, _reason(e))) from None

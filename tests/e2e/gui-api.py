@@ -9,14 +9,18 @@ Parts whose engine endpoints this build of `servin serve` lacks are
 reported as "# untested: ..." lines (never as passes): the test asks the
 engine, so they run by themselves once the endpoints land. TAP output.
 """
+import http.client
 import json
 import os
 import re
 import shutil
+import socket
+import subprocess
 import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 TOP = os.path.realpath(os.path.join(HERE, "..", ".."))
@@ -30,8 +34,8 @@ except ImportError:
 
 import app as gui_app  # noqa: E402
 import live  # noqa: E402
-from servin_client import Client  # noqa: E402
-from stack import Engine, Registry, make_image, tmp_dir, wait_for  # noqa: E402
+from servin_client import Client, EngineDown, EngineError  # noqa: E402
+from stack import PY, Engine, Registry, free_port, make_image, tmp_dir, wait_for  # noqa: E402
 
 ENGINE = None
 REGISTRY = None
@@ -426,6 +430,99 @@ class EngineDownAndBack(GuiCase):
         self.assertIn("busybox:latest", [t for i in self.get("/gui/api/images") for t in i["RepoTags"]])
 
 
+# ---------------------------------------------------------------- launcher and remote engines
+
+def make_pki(d):
+    """A CA and a server certificate for 127.0.0.1, with openssl."""
+    os.makedirs(d, exist_ok=True)
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=gui-test-ca",
+        "-keyout", "ca.key", "-out", "ca.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "ext", "-out", "server.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=gui-client", "-keyout", "client.key", "-out", "client.csr")
+    run("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-out", "client.crt")
+
+
+class Launcher(unittest.TestCase):
+    """gui/main.py as a user starts it."""
+
+    def launch(self, *args):
+        p = subprocess.Popen([PY, os.path.join(TOP, "gui", "main.py"), "--no-window", *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        return p, p.stdout.readline().strip()
+
+    def fetch(self, url, path, token, host=None):
+        u = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(host or u.hostname, u.port, timeout=10)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + token, "Host": u.netloc})
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    def test_no_window_prints_the_url_first_and_serves_loopback_only(self):
+        p, url = self.launch("--api", ENGINE.api)
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{40,})", url)
+        self.assertTrue(m, url)
+        port, token = int(m.group(1)), m.group(2)
+        status, body = self.fetch(url, "/gui/api/images", token)
+        self.assertEqual(status, 200)
+        self.assertIn(b"busybox:latest", body)
+        self.assertEqual(self.fetch(url, "/gui/api/images", "x" * 43)[0], 403)
+        with self.assertRaises(OSError):  # bound to 127.0.0.1, not to every loopback address
+            socket.create_connection(("127.0.0.2", port), timeout=2).close()
+        p2, url2 = self.launch("--api", ENGINE.api)
+        self.assertNotEqual(url2.split("token=")[1], token, "a fresh token per launch")
+        self.assertNotEqual(urllib.parse.urlsplit(url2).port, port, "a random port per launch")
+        p.terminate()
+        self.assertEqual(p.wait(10), 0)
+
+    def test_bad_api_address_is_a_clear_error(self):
+        r = subprocess.run([PY, os.path.join(TOP, "gui", "main.py"), "--no-window", "--api", "ftp://x"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unix:///path or https://host:port", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_remote_engine_over_mutual_tls_and_a_token(self):
+        pki = os.path.join(TMP, "pki")
+        make_pki(pki)
+        with open(os.path.join(TMP, "api-token"), "w") as f:
+            f.write("gui-test-token-0123456789\n")
+        os.chmod(os.path.join(TMP, "api-token"), 0o600)
+        port = free_port()
+        serve = subprocess.Popen([os.path.join(TOP, "build", "bin", "servin"), "serve", "--no-unix", "--access-log",
+                                  "off", "--tcp", "127.0.0.1:%d" % port, "--token-file", os.path.join(TMP, "api-token"),
+                                  "--tls-cert", os.path.join(pki, "server.crt"), "--tls-key",
+                                  os.path.join(pki, "server.key"), "--tls-ca", os.path.join(pki, "ca.crt")],
+                                 env=ENGINE.env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (serve.terminate(), serve.wait()))
+        api = "https://127.0.0.1:%d" % port
+        tls = {"tls_ca": os.path.join(pki, "ca.crt"), "tls_cert": os.path.join(pki, "client.crt"),
+               "tls_key": os.path.join(pki, "client.key")}
+        remote = Client(api, token="gui-test-token-0123456789", **tls)
+        self.assertTrue(wait_for(remote.ping, 10), "the TLS engine answers")
+        self.assertIn("busybox:latest", [t for i in remote.images() for t in i["RepoTags"]])
+        with self.assertRaises(EngineError) as e:
+            Client(api, **tls).images()
+        self.assertEqual(e.exception.status, 401)
+        with self.assertRaises(EngineDown):
+            Client(api, token="gui-test-token-0123456789", tls_ca=tls["tls_ca"]).images()  # no client certificate
+        with self.assertRaises(EngineDown) as down:
+            Client(api, token="gui-test-token-0123456789").images()  # the test CA is not trusted by default
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(down.exception))
+        p, url = self.launch("--api", api, "--api-token-file", os.path.join(TMP, "api-token"),
+                             "--tls-ca", tls["tls_ca"], "--tls-cert", tls["tls_cert"], "--tls-key", tls["tls_key"])
+        status, body = self.fetch(url, "/gui/api/dashboard", url.split("token=")[1])
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(json.loads(body)["version"]["ApiVersion"], "1.43")
+
+
 class Client_(unittest.TestCase):
     def test_addresses(self):
         from servin_client import parse_address
@@ -488,7 +585,7 @@ def main():
         ENGINE.start()
         REGISTRY.start()
         REGISTRY.push(make_image(TMP, "gui/pulled:v1"), "gui/pulled:v1")
-        order = [Client_, Security, Pages, Dashboard, Images, Events, Containers, VolumesNetworks, Pull,
+        order = [Client_, Launcher, Security, Pages, Dashboard, Images, Events, Containers, VolumesNetworks, Pull,
                  EngineDownAndBack]
         suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in order)
         result = Tap()
