@@ -77,7 +77,8 @@ const SV = (() => {
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text.slice(0, 300) }; }
     if (!resp.ok) {
-      if (data && data.engine === "down") setEngine("down", data.error);
+      // The badge follows the live stream alone (it reports the engine's
+      // return too); a failed request only explains itself in the banner.
       throw new RequestError((data && data.error) || ("HTTP " + resp.status), resp.status, data);
     }
     return data;
