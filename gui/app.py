@@ -202,6 +202,17 @@ def prune_preview(client, all_unused):
 
 # ---------------------------------------------------------------- streams
 
+def waiting(q):
+    """The items of q as they come, and None after each KEEPALIVE_SECONDS
+    of quiet (the caller sends a keep-alive: writing is how a closed page
+    is noticed)."""
+    while True:
+        try:
+            yield q.get(timeout=KEEPALIVE_SECONDS)
+        except queue.Empty:
+            yield None
+
+
 def relay(stream, convert):
     """Yields SSE text for each item of an engine Stream, read by a helper
     thread so that a quiet stream still sends keep-alives (which is how a
@@ -226,12 +237,11 @@ def relay(stream, convert):
 
     threading.Thread(target=pump, name="gui-relay", daemon=True).start()
     try:
-        while True:
-            try:
-                kind, item = q.get(timeout=KEEPALIVE_SECONDS)
-            except queue.Empty:
+        for got in waiting(q):
+            if got is None:
                 yield ": keepalive\n\n"
                 continue
+            kind, item = got
             if kind == "end":
                 yield sse("end", item)
                 return
@@ -586,13 +596,8 @@ def _install_streams(app, client):
                 snap = hub.snapshot()
                 yield sse("engine", snap["engine"])
                 yield sse("latest", snap["latest"])
-                while True:
-                    try:
-                        kind, data = q.get(timeout=KEEPALIVE_SECONDS)
-                    except queue.Empty:
-                        yield ": keepalive\n\n"
-                        continue
-                    yield sse(kind, data)
+                for got in waiting(q):
+                    yield sse(*got) if got else ": keepalive\n\n"
             finally:
                 hub.unsubscribe(q)
 

@@ -216,32 +216,28 @@ test('pull an image from a local registry and watch per-layer progress', async (
   await expect(page.locator('#images')).toContainText(`${state.registry}/gui/pulled:v1`);
 });
 
-test('create and remove a volume', async ({ page }) => {
-  await upAt(page, '/volumes');
-  await requireEndpoint(page, '/gui/api/volumes');
-  await page.locator('#volume-name').fill('pw-vol');
-  await page.locator('#volume-create').click();
-  const row = page.locator('#volumes tr[data-name="pw-vol"]');
+// Create from the page's form, see the row, inspect it, remove it (two clicks).
+async function createInspectRemove(page, kind, name, inspectText) {
+  const plural = kind + 's';
+  await upAt(page, '/' + plural);
+  await requireEndpoint(page, '/gui/api/' + plural);
+  await page.locator(`#${kind}-name`).fill(name);
+  await page.locator(`#${kind}-create`).click();
+  const row = page.locator(`#${plural} tr[data-name="${name}"]`);
   await expect(row).toBeVisible();
   await row.getByRole('button', { name: 'Inspect' }).click();
-  await expect(page.locator('#inspect')).toContainText('"Mountpoint"');
+  await expect(page.locator('#inspect')).toContainText(inspectText);
   await row.getByRole('button', { name: 'Remove' }).click();
   await row.getByRole('button', { name: /Sure/ }).click();
-  await expect(page.locator('#volumes tr[data-name="pw-vol"]')).toHaveCount(0);
+  await expect(page.locator(`#${plural} tr[data-name="${name}"]`)).toHaveCount(0);
+}
+
+test('create and remove a volume', async ({ page }) => {
+  await createInspectRemove(page, 'volume', 'pw-vol', '"Mountpoint"');
 });
 
 test('create and remove a network', async ({ page }) => {
-  await upAt(page, '/networks');
-  await requireEndpoint(page, '/gui/api/networks');
-  await page.locator('#network-name').fill('pw-net');
-  await page.locator('#network-create').click();
-  const row = page.locator('#networks tr[data-name="pw-net"]');
-  await expect(row).toBeVisible();
-  await row.getByRole('button', { name: 'Inspect' }).click();
-  await expect(page.locator('#inspect')).toContainText('"pw-net"');
-  await row.getByRole('button', { name: 'Remove' }).click();
-  await row.getByRole('button', { name: /Sure/ }).click();
-  await expect(page.locator('#networks tr[data-name="pw-net"]')).toHaveCount(0);
+  await createInspectRemove(page, 'network', 'pw-net', '"pw-net"');
 });
 
 test('with the API stopped the page shows the engine down, then recovers', async ({ page }) => {
