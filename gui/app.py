@@ -553,7 +553,15 @@ def _install_volumes_networks(app, client):
 
     @app.route("/gui/api/networks")
     def networks():
-        return jsonify(client.networks() or [])
+        """Docker's list leaves Containers empty (only inspect fills it), so
+        each network is inspected for the members column."""
+        out = []
+        for n in client.networks() or []:
+            try:
+                out.append(client.network(n["Id"]))
+            except EngineError:
+                out.append(n)  # removed meanwhile, or not inspectable: the list entry will do
+        return jsonify(out)
 
     @app.route("/gui/api/networks", methods=["POST"])
     def network_create():

@@ -240,6 +240,28 @@ test('create and remove a network', async ({ page }) => {
   await createInspectRemove(page, 'network', 'pw-net', '"pw-net"');
 });
 
+test('connect a container to a network and disconnect it', async ({ page }) => {
+  await upAt(page, '/networks');
+  await requireEndpoint(page, '/gui/api/networks');
+  await requireEndpoint(page, '/gui/api/containers');
+  await post(page, '/gui/api/networks', { name: 'pw-net2' });
+  await post(page, '/gui/api/containers', { image: 'busybox:latest', name: 'pw-netc',
+    command: "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'" });
+  try {
+    const row = page.locator('#networks tr[data-name="pw-net2"]');
+    await row.getByRole('button', { name: 'Containers…' }).click();
+    await page.locator('#attach-container').fill('pw-netc');
+    await page.locator('#attach-connect').click();
+    await expect(row.locator('td').nth(4)).toContainText('pw-netc');
+    await page.locator('#attach-disconnect').click();
+    await expect(page.locator('#networks tr[data-name="pw-net2"] td').nth(4)).not.toContainText('pw-netc');
+  } finally {
+    const h = { 'X-CSRF-Token': await csrf(page) };
+    await page.request.delete(base + '/gui/api/containers/pw-netc?force=1', { headers: h });
+    await page.request.delete(base + '/gui/api/networks/pw-net2', { headers: h });
+  }
+});
+
 test('with the API stopped the page shows the engine down, then recovers', async ({ page }) => {
   allow503 = true;
   await upAt(page, '/images');

@@ -369,15 +369,40 @@ class VolumesNetworks(GuiCase):
         self.assertNotIn("gui-vol", [x["Name"] for x in self.get("/gui/api/volumes")])
         self.assertReadable(self.send("DELETE", "/gui/api/volumes/gui-vol", None, 404))
 
+    def test_volume_with_a_generated_name(self):
+        self.require("/gui/api/volumes")
+        v = self.send("POST", "/gui/api/volumes", {"name": ""}, 201)
+        self.assertRegex(v["Name"], r"^[0-9a-f]{16,}$")
+        self.send("DELETE", "/gui/api/volumes/" + v["Name"])
+
     def test_network_create_connect_remove(self):
         self.require("/gui/api/networks")
-        n = self.send("POST", "/gui/api/networks", {"name": "gui-net"}, 201)
+        n = self.send("POST", "/gui/api/networks", {"name": "gui-net", "subnet": "10.231.7.0/24"}, 201)
         self.assertTrue(n["Id"])
-        self.assertEqual(self.get("/gui/api/networks/gui-net")["Name"], "gui-net")
+        net = self.get("/gui/api/networks/gui-net")
+        self.assertEqual(net["Name"], "gui-net")
+        self.assertEqual(net["IPAM"]["Config"][0]["Subnet"], "10.231.7.0/24")
         self.assertReadable(self.send("POST", "/gui/api/networks", {"name": "gui-net"}, 409))
         self.assertReadable(self.send("POST", "/gui/api/networks/gui-net/connect", {"container": "no-such-ctr"}, 404))
+        self.assertReadable(self.send("POST", "/gui/api/networks/gui-net/connect", {}, 400))
         self.send("DELETE", "/gui/api/networks/gui-net")
         self.assertNotIn("gui-net", [x["Name"] for x in self.get("/gui/api/networks")])
+
+    def test_connect_and_disconnect_a_container(self):
+        self.require("/gui/api/networks")
+        self.require("/gui/api/containers")
+        self.send("POST", "/gui/api/networks", {"name": "gui-net2"}, 201)
+        out = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-netc",
+                        "command": "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"}, 201)
+        try:
+            self.send("POST", "/gui/api/networks/gui-net2/connect", {"container": "gui-netc"})
+            members = self.get("/gui/api/networks/gui-net2")["Containers"] or {}
+            self.assertIn(out["Id"], members)
+            self.send("POST", "/gui/api/networks/gui-net2/disconnect", {"container": "gui-netc"})
+            self.assertNotIn(out["Id"], self.get("/gui/api/networks/gui-net2")["Containers"] or {})
+        finally:
+            self.c.delete("/gui/api/containers/gui-netc?force=1", headers={"X-CSRF-Token": CSRF})
+            self.c.delete("/gui/api/networks/gui-net2", headers={"X-CSRF-Token": CSRF})
 
 
 class Pull(GuiCase):
