@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -338,8 +339,17 @@ class Containers(GuiCase):
             self.assertReadable(taken)
             self.assertTrue(wait_for(lambda: self.get("/gui/api/containers/gui-t1/stats")["history"], 10),
                             "stats samples arrive through the hub")
+            state = lambda: self.get("/gui/api/containers/gui-t1")["State"]
+            self.send("POST", "/gui/api/containers/gui-t1/pause")
+            self.assertTrue(state()["Paused"])
+            self.send("POST", "/gui/api/containers/gui-t1/unpause")
+            self.assertFalse(state()["Paused"])
+            started = state()["StartedAt"]
+            self.send("POST", "/gui/api/containers/gui-t1/restart")
+            self.assertTrue(state()["Running"])
+            self.assertNotEqual(state()["StartedAt"], started, "restart starts it anew")
             self.send("POST", "/gui/api/containers/gui-t1/stop")
-            self.assertFalse(self.get("/gui/api/containers/gui-t1")["State"]["Running"])
+            self.assertFalse(state()["Running"])
         finally:
             self.c.delete("/gui/api/containers/%s?force=1" % cid, headers={"X-CSRF-Token": CSRF})
         self.assertNotIn(cid, [c["Id"] for c in self.get("/gui/api/containers")])
@@ -504,6 +514,26 @@ class Launcher(unittest.TestCase):
         self.assertNotEqual(url2.split("token=")[1], token, "a fresh token per launch")
         self.assertNotEqual(urllib.parse.urlsplit(url2).port, port, "a random port per launch")
         p.terminate()
+        self.assertEqual(p.wait(10), 0)
+
+    def test_without_a_webview_backend_the_browser_opens_the_url(self):
+        record = os.path.join(TMP, "browser-got")
+        script = os.path.join(TMP, "fake-browser")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\necho \"$1\" > %s\n" % record)
+        os.chmod(script, 0o755)
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env["BROWSER"] = script + " %s"  # what Python's webbrowser runs: a stand-in that records the URL
+        p = subprocess.Popen([PY, os.path.join(TOP, "gui", "main.py"), "--api", ENGINE.api], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        url = p.stdout.readline().strip()
+        self.assertTrue(wait_for(lambda: os.path.exists(record), 10), "the browser was asked to open the URL")
+        with open(record) as f:
+            self.assertEqual(f.read().strip(), url)
+        self.assertIsNone(p.poll(), "it keeps serving")
+        self.assertEqual(self.fetch(url, "/gui/api/images", url.split("token=")[1])[0], 200)
+        p.send_signal(signal.SIGINT)
         self.assertEqual(p.wait(10), 0)
 
     def test_bad_api_address_is_a_clear_error(self):
