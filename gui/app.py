@@ -19,6 +19,7 @@ Errors. Engine failures become readable messages (EngineDown: 503 with
 "engine": "down"; EngineError: the engine's status and message); anything
 else is logged here and answered with a one-line message, never a trace.
 """
+import collections
 import hmac
 import json
 import mimetypes
@@ -29,6 +30,7 @@ import secrets
 import shlex
 import threading
 import time
+import urllib.parse
 
 from flask import Flask, Response, jsonify, redirect, render_template, request
 from jinja2 import FunctionLoader
@@ -39,6 +41,7 @@ from servin_client import FOREVER, EngineDown, EngineError
 
 KEEPALIVE_SECONDS = 15
 RELAY_QUEUE = 1000
+MAX_LOG_LINES = 10000
 CONTAINER_ACTIONS = {"start", "stop", "restart", "pause", "unpause", "kill"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*\.(js|css|svg|png)$")
@@ -353,7 +356,7 @@ def _install_guard(app):
 def _login_redirect(app):
     """Trades ?token= for the cookie and drops it from the address bar."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
-    target = request.path + ("?" + "&".join("%s=%s" % kv for kv in args) if args else "")
+    target = request.path + ("?" + urllib.parse.urlencode(args) if args else "")
     resp = redirect(target, code=303)
     resp.set_cookie(_cookie_name(), app.config["GUI_TOKEN"], httponly=True, samesite="Strict", path="/")
     return resp
@@ -469,11 +472,11 @@ def _install_containers(app, client):
         if tail != "all" and not tail.isdigit():
             raise BadInput("tail must be a number or all")
         split = LineSplitter()
-        out = []
+        out = collections.deque(maxlen=MAX_LOG_LINES)  # tail=all of a chatty container stays bounded
         for stream, text in client.stream_logs(cid, log_query(tail, False, truthy(request.args.get("timestamps")))):
             out.extend(split.feed(stream, text))
         out.extend(split.flush())
-        return jsonify({"lines": out})
+        return jsonify({"lines": list(out)})
 
     @app.route("/gui/api/containers/<cid>/stats")
     def stats_history(cid):

@@ -105,9 +105,9 @@ class Security(GuiCase):
 
     def test_token_becomes_a_strict_cookie_and_leaves_the_url(self):
         c = self.app.test_client()
-        r = c.get("/images?token=%s&x=1" % TOKEN)
+        r = c.get("/images?token=%s&x=1&q=a%%26b" % TOKEN)
         self.assertEqual(r.status_code, 303)
-        self.assertEqual(r.headers["Location"], "/images?x=1")
+        self.assertEqual(r.headers["Location"], "/images?x=1&q=a%26b")
         cookie = r.headers["Set-Cookie"]
         for part in ("servin_gui_80=" + TOKEN, "HttpOnly", "SameSite=Strict"):
             self.assertIn(part, cookie)
