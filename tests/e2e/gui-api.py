@@ -652,6 +652,7 @@ def main():
     finally:
         REGISTRY.stop()
         ENGINE.stop()
+        ENGINE.remove_containers()
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(TMP, ignore_errors=True)
 
