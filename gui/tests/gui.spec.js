@@ -163,7 +163,7 @@ test('run a container from the form, search its logs, see its stats, stop it, re
   await page.locator('#run-image').fill('busybox:latest');
   await page.locator('#run-name').fill('pw-c1');
   // sh as PID 1 ignores SIGTERM unless it traps it: stop stays quick.
-  await page.locator('#run-command').fill("sh -c 'trap \"exit 0\" TERM; echo first; echo needle-in-the-log; echo last; while :; do sleep 1; done'");
+  await page.locator('#run-command').fill("sh -c 'trap \"exit 0\" TERM; echo first; echo needle-in-the-log; echo \"<b id=injected>markup</b>\"; echo last; while :; do sleep 1; done'");
   await page.locator('#run-submit').click();
   const row = page.locator('#containers tbody tr', { has: page.locator('a.c-name', { hasText: 'pw-c1' }) });
   await expect(row.locator('.state')).toHaveText('running');
@@ -176,6 +176,8 @@ test('run a container from the form, search its logs, see its stats, stop it, re
   await expect(page).toHaveURL(/\/containers\/[0-9a-f]{64}$/);
   await expect(page.locator('#c-state')).toHaveText('running');
   await expect(page.locator('#log')).toContainText('needle-in-the-log');
+  await expect(page.locator('#log')).toContainText('<b id=injected>markup</b>'); // shown as text
+  await expect(page.locator('#injected')).toHaveCount(0);                         // never as markup
   await page.locator('#log-search').fill('needle');
   await expect(page.locator('#log-matches')).toHaveText('1 matching lines');
   await expect(page.locator('#log mark')).toHaveText('needle');
