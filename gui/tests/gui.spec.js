@@ -163,7 +163,7 @@ test('run a container from the form, search its logs, see its stats, stop it, re
   await page.locator('#run-image').fill('busybox:latest');
   await page.locator('#run-name').fill('pw-c1');
   // sh as PID 1 ignores SIGTERM unless it traps it: stop stays quick.
-  await page.locator('#run-command').fill("sh -c 'trap \"exit 0\" TERM; echo first; echo needle-in-the-log; echo \"<b id=injected>markup</b>\"; echo last; while :; do sleep 1; done'");
+  await page.locator('#run-command').fill("sh -c 'trap \"exit 0\" TERM; echo first; echo needle-in-the-log; echo \"<b id=injected>markup</b>\"; echo last; i=0; while :; do i=$((i+1)); echo tick-$i; sleep 1; done'");
   await page.locator('#run-submit').click();
   const row = page.locator('#containers tbody tr', { has: page.locator('a.c-name', { hasText: 'pw-c1' }) });
   await expect(row.locator('.state')).toHaveText('running');
@@ -178,11 +178,20 @@ test('run a container from the form, search its logs, see its stats, stop it, re
   await expect(page.locator('#log')).toContainText('needle-in-the-log');
   await expect(page.locator('#log')).toContainText('<b id=injected>markup</b>'); // shown as text
   await expect(page.locator('#injected')).toHaveCount(0);                         // never as markup
+  const ticks = () => page.locator('#log div', { hasText: /^tick-[0-9]+$/ }).count();
+  const seen = await ticks();
+  await expect.poll(ticks, { message: 'follow: new lines arrive without a reload' }).toBeGreaterThan(seen);
   await page.locator('#log-search').fill('needle');
   await expect(page.locator('#log-matches')).toHaveText('1 matching lines');
   await expect(page.locator('#log mark')).toHaveText('needle');
   await page.locator('#log-only').check();
   await expect(page.locator('#log div:visible')).toHaveCount(1);
+  for (const [w, h] of [[800, 600], [1280, 800]]) {  // the detail page works at both sizes too
+    await page.setViewportSize({ width: w, height: h });
+    await expect(page.locator('#log-search')).toBeInViewport();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, `container-logs-${w}x${h}.png`) });
+  }
   if (stats) {
     await page.getByRole('tab', { name: 'Stats' }).click();
     await expect(page.locator('#now-cpu')).toHaveText(/%/);
