@@ -114,7 +114,8 @@ bool cli_parse_bool(const char *s, bool *out);
 
 /* Prints JSON as docker does (4-space indent, "key": value). */
 void cli_print_json(FILE *out, const struct cJSON *j);
-/* Asks "msg [y/N] " on ctx->out and reads a line from stdin. */
+/* Asks "msg [y/N] " on ctx->out and reads a line from stdin; in batch
+ * mode (scripts, the shell, the TUI) it answers no: use --force. */
 bool cli_confirm(struct cli_ctx *ctx, const char *msg);
 /* Go's time.Time.String() form: "2024-01-01 00:00:00 +0000 UTC". */
 const char *cli_time_go(int64_t secs, char *buf, size_t len);

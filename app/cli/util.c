@@ -52,6 +52,13 @@ void cli_print_json(FILE *out, const cJSON *j)
 
 bool cli_confirm(struct cli_ctx *ctx, const char *msg)
 {
+	/* A script's stdin is the script (or a terminal curses owns): never
+	 * read an answer from it. */
+	if (ctx->in_batch) {
+		fprintf(ctx->err, "%s\nNot confirmed: scripts and servin-desktop's ':' line need --force\n",
+			msg);
+		return false;
+	}
 	fprintf(ctx->out, "%s [y/N] ", msg);
 	fflush(ctx->out);
 	char line[64];

@@ -136,4 +136,32 @@ SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);
  * BuildCache). Owned. */
 SV_API struct cJSON *sv_engine_df(sv_engine *e, sv_err **err);
 
+/* ---------------------------------------------------------------- events */
+
+/* One row of the store's event journal: Docker's Type/Action/Actor. Every
+ * change any process makes is recorded with it, so a surface started later
+ * still sees what happened. */
+struct sv_engine_event {
+	int64_t seq;	     /* increasing; resume after the last one seen */
+	int64_t time_ns;
+	char *type;	     /* "image", "container", "volume", "network" */
+	char *action;	     /* "pull", "tag", "delete", "start", "die"... */
+	char *actor;	     /* id or name of the object */
+	struct cJSON *attrs; /* object, never NULL */
+};
+
+/* Events with seq > after and time in [since_ns, until_ns] (0 = open),
+ * oldest first, at most max (0 = all). *out owned: free with
+ * sv_engine_events_free(). Any thread. */
+SV_API int sv_engine_events(sv_engine *e, int64_t after, int64_t since_ns, int64_t until_ns,
+			    size_t max, struct sv_engine_event **out, size_t *n, sv_err **err);
+SV_API void sv_engine_events_free(struct sv_engine_event *v, size_t n);
+/* The newest event's seq, 0 when there is none; -1 on error. */
+SV_API int64_t sv_engine_events_last(sv_engine *e, sv_err **err);
+/* The file that changes whenever any process commits a change to the
+ * state (the database's write-ahead log). Watch its directory with
+ * inotify / uv_fs_event for this name, then read events after the last
+ * seq: no polling. borrowed: valid until sv_engine_free(). */
+SV_API const char *sv_engine_watch_path(const sv_engine *e);
+
 #endif

@@ -1,0 +1,87 @@
+/*
+ * app/tui/backend — where the TUI's data comes from.
+ *
+ * Views never call the engine themselves: their jobs call these
+ * operations on a worker thread. The one real backend is the local engine
+ * (backend-engine.c); a remote engine speaking the REST API can stand in
+ * later behind the same table. backend-fake.c adds synthetic containers
+ * for UI tests and benchmarks at scales this machine cannot host (10,000
+ * containers); it is reached only through the hidden --fake-containers
+ * option and users never meet it.
+ *
+ * Every operation may block and is called from worker threads only.
+ */
+#ifndef SV_APP_TUI_BACKEND_H
+#define SV_APP_TUI_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+/* A container as the dashboard shows it; stats fields are -1 when unknown. */
+struct tui_container {
+	char id[65];
+	char *name;
+	char *image;
+	char *command;
+	char *state;	  /* "running", "exited", "paused", "created", "dead", "restarting" */
+	char *status;	  /* "Up 5 minutes", "Exited (0) 2 hours ago" */
+	char *ports;	  /* "0.0.0.0:8080->80/tcp" or "" */
+	char **labels;	  /* "k=v"; never NULL */
+	int64_t created;  /* seconds since the epoch */
+	int64_t started;  /* 0 when never started */
+	int exit_code;
+	double cpu;	  /* percent of one core */
+	int64_t mem, mem_limit, net_rx, net_tx, pids;
+};
+
+void tui_containers_free(struct tui_container *v, size_t n);
+
+enum tui_container_op {
+	TUI_CT_START,
+	TUI_CT_STOP,
+	TUI_CT_RESTART,
+	TUI_CT_PAUSE,
+	TUI_CT_UNPAUSE,
+	TUI_CT_KILL,
+	TUI_CT_REMOVE,
+};
+
+struct tui_backend;
+
+struct tui_backend_ops {
+	const char *name;
+	int (*images)(struct tui_backend *b, struct sv_image_summary **out, size_t *n, sv_err **err);
+	struct cJSON *(*image_inspect)(struct tui_backend *b, const char *id, sv_err **err);
+	struct cJSON *(*image_history)(struct tui_backend *b, const char *id, sv_err **err);
+	int (*image_remove)(struct tui_backend *b, const char *id, bool force,
+			    struct sv_image_rm_result *res, sv_err **err);
+	int (*image_tag)(struct tui_backend *b, const char *id, const char *target, sv_err **err);
+	int (*image_prune)(struct tui_backend *b, bool all, struct sv_image_rm_result *res,
+			   sv_err **err);
+	int (*events)(struct tui_backend *b, int64_t after, size_t max,
+		      struct sv_engine_event **out, size_t *n, sv_err **err);
+	int64_t (*events_last)(struct tui_backend *b, sv_err **err);
+	/* The file whose changes mean "something happened" (see engine.h). */
+	const char *(*watch_path)(struct tui_backend *b);
+	/* ENOSYS while the engine has no containers. */
+	int (*containers)(struct tui_backend *b, struct tui_container **out, size_t *n, sv_err **err);
+	int (*container_op)(struct tui_backend *b, const char *id, enum tui_container_op op,
+			    sv_err **err);
+};
+
+struct tui_backend {
+	const struct tui_backend_ops *ops;
+	sv_engine *engine; /* borrowed */
+	void *priv;
+};
+
+/* The local engine. */
+void tui_backend_engine_init(struct tui_backend *b, sv_engine *e);
+/* The local engine plus n synthetic containers (tests and benchmarks). */
+void tui_backend_fake_init(struct tui_backend *b, sv_engine *e, size_t n);
+void tui_backend_release(struct tui_backend *b);
+
+#endif

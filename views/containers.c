@@ -1,0 +1,497 @@
+/*
+ * The containers dashboard: a live table of every container with CPU (and
+ * a sparkline of its recent history), memory against its limit, network,
+ * PIDs, status and ports. Sort by any column, filter (text, state:running,
+ * label:k=v, image:x, name:x), mark rows and act on the marked set (a
+ * preview first, then per-container results). Enter opens the container.
+ *
+ * While containers are running the view reloads at the refresh interval
+ * (stats change); with none running it only reloads when the journal says
+ * a container changed, so an idle dashboard never wakes.
+ */
+#include "views/views.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "widgets/spark.h"
+
+#define HIST 32 /* CPU samples kept per container for the sparkline */
+
+enum { CC_NAME, CC_IMAGE, CC_STATE, CC_CPU, CC_SPARK, CC_MEM, CC_NET, CC_PIDS, CC_STATUS, CC_PORTS,
+       CC_ID, CC_COUNT };
+
+static const struct table_col container_cols[CC_COUNT] = {
+	[CC_NAME] = { "name", "NAME", 10, 0, false },
+	[CC_IMAGE] = { "image", "IMAGE", 10, 24, false },
+	[CC_STATE] = { "state", "STATE", 8, 10, false },
+	[CC_CPU] = { "cpu", "CPU %", 6, 6, true },
+	[CC_SPARK] = { "cpu-history", "CPU HISTORY", 11, 16, false },
+	[CC_MEM] = { "mem", "MEM / LIMIT", 12, 18, false },
+	[CC_NET] = { "net", "NET RX/TX", 11, 15, true },
+	[CC_PIDS] = { "pids", "PIDS", 4, 5, true },
+	[CC_STATUS] = { "status", "STATUS", 12, 22, false },
+	[CC_PORTS] = { "ports", "PORTS", 5, 24, false },
+	[CC_ID] = { "id", "ID", 12, 12, false },
+};
+
+struct hist {
+	char id[65];
+	double v[HIST];
+	size_t n;
+};
+
+struct containers_view {
+	struct tui *app;
+	struct view *self;
+	struct tui_container *cts;
+	size_t n;
+	struct hist *hist; /* parallel to cts */
+	struct list_ui list;
+	bool loading, again, loaded;
+	char *error;
+	int64_t load_ms; /* how long the last load took */
+};
+
+/* ------------------------------------------------------------------ model */
+
+static size_t m_count(void *m)
+{
+	return ((struct containers_view *)m)->n;
+}
+
+static const char *fmt_net(const struct tui_container *c, char *buf, size_t len)
+{
+	if (c->net_rx < 0)
+		return "-";
+	char a[16], b[16];
+	snprintf(buf, len, "%s/%s", sv_str_human_size(c->net_rx, a, sizeof a),
+		 sv_str_human_size(c->net_tx, b, sizeof b));
+	return buf;
+}
+
+static const char *m_cell(void *m, size_t row, int col, char *buf, size_t len)
+{
+	const struct tui_container *c = &((struct containers_view *)m)->cts[row];
+	switch (col) {
+	case CC_NAME: return c->name;
+	case CC_IMAGE: return c->image;
+	case CC_STATE: return c->state;
+	case CC_CPU:
+		if (c->cpu < 0)
+			return "-";
+		snprintf(buf, len, "%.1f", c->cpu);
+		return buf;
+	case CC_SPARK: return "";
+	case CC_MEM: {
+		if (c->mem < 0)
+			return "-";
+		char a[16], b[16];
+		snprintf(buf, len, "%s / %s", sv_str_human_size(c->mem, a, sizeof a),
+			 c->mem_limit > 0 ? sv_str_human_size(c->mem_limit, b, sizeof b) : "-");
+		return buf;
+	}
+	case CC_NET: return fmt_net(c, buf, len);
+	case CC_PIDS:
+		if (c->pids < 0)
+			return "-";
+		snprintf(buf, len, "%lld", (long long)c->pids);
+		return buf;
+	case CC_STATUS: return c->status;
+	case CC_PORTS: return c->ports;
+	case CC_ID: snprintf(buf, len, "%.12s", c->id); return buf;
+	default: return "";
+	}
+}
+
+static int m_compare(void *m, size_t a, size_t b, int col)
+{
+	const struct containers_view *v = m;
+	const struct tui_container *x = &v->cts[a], *y = &v->cts[b];
+	switch (col) {
+	case CC_CPU:
+	case CC_SPARK: return x->cpu < y->cpu ? -1 : x->cpu > y->cpu ? 1 : 0;
+	case CC_MEM: return view_cmp_i64(x->mem, y->mem);
+	case CC_NET: return view_cmp_i64(x->net_rx + x->net_tx, y->net_rx + y->net_tx);
+	case CC_PIDS: return view_cmp_i64(x->pids, y->pids);
+	case CC_STATUS: return view_cmp_i64(x->started, y->started);
+	case CC_NAME: return strverscmp(x->name, y->name);
+	case CC_IMAGE: return strcmp(x->image, y->image);
+	case CC_STATE: return strcmp(x->state, y->state);
+	case CC_PORTS: return strcmp(x->ports, y->ports);
+	default: return strcmp(x->id, y->id);
+	}
+}
+
+static int m_match(void *m, size_t row, const char *field, const char *value)
+{
+	const struct tui_container *c = &((struct containers_view *)m)->cts[row];
+	if (strcmp(field, "state") == 0 || strcmp(field, "status") == 0)
+		return strcmp(c->state, value) == 0;
+	if (strcmp(field, "image") == 0)
+		return strstr(c->image, value) != NULL;
+	if (strcmp(field, "name") == 0)
+		return strstr(c->name, value) != NULL;
+	if (strcmp(field, "id") == 0)
+		return strncmp(c->id, value, strlen(value)) == 0;
+	if (strcmp(field, "label") == 0) {
+		size_t n = strcspn(value, "=");
+		for (size_t i = 0; c->labels && c->labels[i]; i++) {
+			if (value[n] == '=' ? strcmp(c->labels[i], value) == 0
+					    : strncmp(c->labels[i], value, n) == 0 && c->labels[i][n] == '=')
+				return 1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const char *m_key(void *m, size_t row)
+{
+	return ((struct containers_view *)m)->cts[row].id;
+}
+
+static enum theme_role m_role(void *m, size_t row, int col)
+{
+	const struct tui_container *c = &((struct containers_view *)m)->cts[row];
+	return col == CC_STATE || col == CC_NAME ? tui_state_role(c->state) : ROLE_DEFAULT;
+}
+
+static bool m_draw(void *m, size_t row, int col, struct canvas *c, struct rect r, enum theme_role base)
+{
+	struct containers_view *v = m;
+	const struct tui_container *ct = &v->cts[row];
+	if (col == CC_SPARK && base == ROLE_DEFAULT) {
+		sparkline_draw(c, r, v->hist[row].v, v->hist[row].n, 100.0, ROLE_SPARK_CPU);
+		return true;
+	}
+	if (col == CC_MEM && base == ROLE_DEFAULT && ct->mem >= 0 && ct->mem_limit > 0) {
+		char buf[64];
+		gauge_draw(c, r, (double)ct->mem / (double)ct->mem_limit, m_cell(m, row, col, buf, sizeof buf));
+		return true;
+	}
+	return false;
+}
+
+static const struct table_ops containers_table = {
+	.count = m_count,
+	.cell = m_cell,
+	.compare = m_compare,
+	.match = m_match,
+	.key = m_key,
+	.role = m_role,
+	.draw = m_draw,
+};
+
+/* ----------------------------------------------------------------- loading */
+
+static int cmp_hist(const void *a, const void *b)
+{
+	return strcmp(((const struct hist *)a)->id, ((const struct hist *)b)->id);
+}
+
+/* Carries each container's CPU history over to the new list. */
+static struct hist *carry_history(struct containers_view *v, struct tui_container *cts, size_t n)
+{
+	struct hist *old = v->hist;
+	if (old)
+		qsort(old, v->n, sizeof *old, cmp_hist);
+	struct hist *h = sv_xcalloc(n ? n : 1, sizeof *h);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(h[i].id, cts[i].id, sizeof h[i].id);
+		struct hist *prev = old ? bsearch(&h[i], old, v->n, sizeof *old, cmp_hist) : NULL;
+		if (prev)
+			h[i] = *prev;
+		if (cts[i].cpu >= 0) {
+			if (h[i].n == HIST) {
+				memmove(h[i].v, h[i].v + 1, (HIST - 1) * sizeof(double));
+				h[i].n--;
+			}
+			h[i].v[h[i].n++] = cts[i].cpu;
+		}
+	}
+	free(old);
+	return h;
+}
+
+struct load_job {
+	struct tui_job job;
+	struct containers_view *v;
+	struct tui_backend *b;
+	struct tui_container *cts;
+	size_t n;
+	sv_err *err;
+	int64_t ms;
+};
+
+static void load_work(struct tui_job *j)
+{
+	struct load_job *l = (struct load_job *)j;
+	int64_t t0 = sv_time_mono_ns();
+	l->b->ops->containers(l->b, &l->cts, &l->n, &l->err);
+	l->ms = (sv_time_mono_ns() - t0) / 1000000;
+}
+
+static void load_start(struct containers_view *v);
+
+static bool any_running(const struct containers_view *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->cts[i].state, "running") == 0)
+			return true;
+	return false;
+}
+
+static void load_done(struct tui_job *j)
+{
+	struct load_job *l = (struct load_job *)j;
+	struct containers_view *v = l->v;
+	v->loading = false;
+	v->loaded = true;
+	v->load_ms = l->ms;
+	free(v->error);
+	v->error = l->err ? sv_xstrdup(l->err->msg) : NULL;
+	if (!l->err) {
+		v->hist = carry_history(v, l->cts, l->n);
+		tui_containers_free(v->cts, v->n);
+		v->cts = sv_steal_ptr(&l->cts);
+		v->n = l->n;
+		table_reload(&v->list.table);
+	}
+	tui_want_tick(v->app, v->self, !l->err && any_running(v));
+	if (v->again) {
+		v->again = false;
+		load_start(v);
+	}
+}
+
+static void load_free(struct tui_job *j)
+{
+	struct load_job *l = (struct load_job *)j;
+	tui_containers_free(l->cts, l->n);
+	sv_err_free(l->err);
+	free(l);
+}
+
+static void load_start(struct containers_view *v)
+{
+	if (v->loading) {
+		v->again = true;
+		return;
+	}
+	struct load_job *l = tui_job_new(sizeof *l, load_work, load_done, load_free);
+	l->v = v;
+	l->b = tui_backend(v->app);
+	v->loading = true;
+	tui_submit(v->app, v->self, &l->job);
+}
+
+/* ----------------------------------------------------------------- actions */
+
+static const struct {
+	enum tui_action act;
+	enum tui_container_op op;
+	const char *verb, *done;
+	bool ask;
+} ops[] = {
+	{ ACT_START, TUI_CT_START, "Start", "started", false },
+	{ ACT_STOP, TUI_CT_STOP, "Stop", "stopped", false },
+	{ ACT_RESTART, TUI_CT_RESTART, "Restart", "restarted", false },
+	{ ACT_KILL, TUI_CT_KILL, "Kill", "killed", true },
+	{ ACT_REMOVE, TUI_CT_REMOVE, "Remove", "removed", true },
+};
+
+struct op_job {
+	struct tui_job job;
+	struct tui *app;
+	char **ids, **names;
+	enum tui_container_op op;
+	const char *done_word;
+	struct sv_buf report;
+	int failures;
+};
+
+static void op_work(struct tui_job *j)
+{
+	struct op_job *o = (struct op_job *)j;
+	struct tui_backend *b = tui_backend(o->app);
+	sv_buf_init(&o->report);
+	for (size_t i = 0; o->ids[i] && !atomic_load(&j->cancel); i++) {
+		SV_AUTOERR sv_err *err = NULL;
+		if (b->ops->container_op(b, o->ids[i], o->op, &err) < 0) {
+			o->failures++;
+			sv_buf_addf(&o->report, "%s: %s\n", o->names[i], err->msg);
+		} else {
+			sv_buf_addf(&o->report, "%s: %s\n", o->names[i], o->done_word);
+		}
+	}
+}
+
+static void op_done(struct tui_job *j)
+{
+	struct op_job *o = (struct op_job *)j;
+	size_t n = sv_strv_len(o->ids);
+	if (n == 1 && !o->failures)
+		tui_status(o->app, TUI_INFO, "%s %s", o->names[0], o->done_word);
+	else if (!o->failures)
+		tui_status(o->app, TUI_INFO, "%zu containers %s", n, o->done_word);
+	else
+		tui_status(o->app, TUI_ERROR, "%d of %zu failed", o->failures, n);
+	if (n > 1 || o->failures)
+		tui_show_text(o->app, "Results", sv_buf_detach(&o->report, NULL));
+	tui_refresh(o->app);
+}
+
+static void op_free(struct tui_job *j)
+{
+	struct op_job *o = (struct op_job *)j;
+	sv_strv_free(o->ids);
+	sv_strv_free(o->names);
+	sv_buf_release(&o->report);
+	free(o);
+}
+
+static void run_op(struct containers_view *v, int k, enum tui_container_op op)
+{
+	size_t n;
+	SV_AUTOFREE size_t *rows = table_targets(&v->list.table, &n);
+	if (!n)
+		return;
+	struct op_job *o = tui_job_new(sizeof *o, op_work, op_done, op_free);
+	o->app = v->app;
+	o->op = op;
+	o->done_word = op == TUI_CT_PAUSE ? "paused" : op == TUI_CT_UNPAUSE ? "unpaused" : ops[k].done;
+	sv_buf_init(&o->report);
+	char **lines = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct tui_container *c = &v->cts[rows[i]];
+		sv_strv_push(&o->ids, c->id);
+		sv_strv_push(&o->names, c->name);
+		sv_strv_push_take(&lines, sv_xasprintf("%-20s %-10s %s", c->name, c->state, c->image));
+	}
+	if (k >= 0 && (ops[k].ask || n > 1)) {
+		SV_AUTOFREE char *title = sv_xasprintf("%s %zu container%s?", ops[k].verb, n, n == 1 ? "" : "s");
+		tui_confirm_job(v->app, title, lines, ops[k].verb, &o->job);
+		return;
+	}
+	sv_strv_free(lines);
+	tui_submit(v->app, NULL, &o->job);
+}
+
+/* ------------------------------------------------------------------- view */
+
+static void *containers_init(struct tui *app, struct view *self, const char *arg)
+{
+	(void)arg;
+	struct containers_view *v = sv_xcalloc(1, sizeof *v);
+	v->app = app;
+	v->self = self;
+	list_ui_init(&v->list, app, container_cols, CC_COUNT, &containers_table, v,
+		     tui_config(app)->containers_columns);
+	if (!tui_config(app)->containers_columns) { /* the default: no id, no separate spark */
+		SV_AUTOSTRV char **def =
+			sv_strv_split("name image state status cpu cpu-history mem net pids ports", ' ', true);
+		table_set_columns(&v->list.table, def, NULL);
+	}
+	load_start(v);
+	return v;
+}
+
+static void containers_free(void *state)
+{
+	struct containers_view *v = state;
+	list_ui_release(&v->list);
+	tui_containers_free(v->cts, v->n);
+	free(v->hist);
+	free(v->error);
+	free(v);
+}
+
+static void containers_draw(void *state, struct canvas *c, struct rect r)
+{
+	struct containers_view *v = state;
+	const char *note = !v->loaded ? "loading..." : v->error ? v->error : NULL;
+	list_ui_draw(&v->list, c, r, "containers", note);
+}
+
+static const struct tui_container *selected(struct containers_view *v)
+{
+	size_t row;
+	return table_selected(&v->list.table, &row) ? &v->cts[row] : NULL;
+}
+
+static int containers_key(void *state, enum tui_action a, tui_key k)
+{
+	struct containers_view *v = state;
+	int r = list_ui_key(&v->list, a, k);
+	if (r != VIEW_IGNORED)
+		return r;
+	const struct tui_container *c = selected(v);
+	for (int i = 0; i < (int)(sizeof ops / sizeof ops[0]); i++)
+		if (ops[i].act == a) {
+			run_op(v, i, ops[i].op);
+			return VIEW_REDRAW;
+		}
+	switch (a) {
+	case ACT_PAUSE:
+		if (c)
+			run_op(v, -1, strcmp(c->state, "paused") == 0 ? TUI_CT_UNPAUSE : TUI_CT_PAUSE);
+		break;
+	case ACT_OPEN:
+	case ACT_LOGS:
+	case ACT_INSPECT:
+		if (c)
+			tui_push(v->app, &view_container, c->id);
+		break;
+	case ACT_EXEC:
+	case ACT_RENAME:
+		tui_status(v->app, TUI_WARN, "not available with this engine yet");
+		break;
+	default: return VIEW_IGNORED;
+	}
+	return VIEW_REDRAW;
+}
+
+static int containers_mouse(void *state, const struct tui_mouse *m)
+{
+	return list_ui_mouse(&((struct containers_view *)state)->list, m);
+}
+
+static void containers_on_event(void *state, const struct sv_engine_event *ev)
+{
+	struct containers_view *v = state;
+	if (strcmp(ev->type, "container") == 0)
+		load_start(v);
+}
+
+static void containers_on_tick(void *state)
+{
+	load_start(state);
+}
+
+static const char *containers_selected_id(void *state)
+{
+	const struct tui_container *c = selected(state);
+	return c ? c->id : NULL;
+}
+
+static const char *const containers_scopes[] = { "containers", "list", "global", NULL };
+static const enum tui_action containers_hints[] = { ACT_OPEN, ACT_FILTER, ACT_START, ACT_STOP,
+						    ACT_EXEC, ACT_MARK, ACT_REMOVE, ACT_NONE };
+
+const struct view_ops view_containers = {
+	.name = "containers",
+	.title = "Containers",
+	.scopes = containers_scopes,
+	.hints = containers_hints,
+	.init = containers_init,
+	.free = containers_free,
+	.draw = containers_draw,
+	.key = containers_key,
+	.mouse = containers_mouse,
+	.on_event = containers_on_event,
+	.on_tick = containers_on_tick,
+	.selected_id = containers_selected_id,
+};
