@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #define CLI_CMD_LIST                     \
+	CLI_CMD(cli_cmd_batch)           \
 	CLI_CMD(cli_cmd_help)            \
 	CLI_CMD(cli_cmd_history)         \
 	CLI_CMD(cli_cmd_image_inspect)   \
@@ -19,6 +20,7 @@
 	CLI_CMD(cli_cmd_load)            \
 	CLI_CMD(cli_cmd_rmi)             \
 	CLI_CMD(cli_cmd_save)            \
+	CLI_CMD(cli_cmd_shell)           \
 	CLI_CMD(cli_cmd_system_df)       \
 	CLI_CMD(cli_cmd_system_prune)    \
 	CLI_CMD(cli_cmd_tag)             \
