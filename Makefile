@@ -74,7 +74,16 @@ BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(B
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
 
-.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz
+# Fuzzers (libFuzzer): every tests/fuzz/*-fuzzer.c, with clang.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*-fuzzer.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -DSV_FUZZING=1
+fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+
+.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
 
 all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
 
@@ -87,6 +96,19 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(quiet) CC-ASAN $<
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Wextra -Werror -Wno-unused-command-line-argument \
+		$(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libservin-all.a: $(call fobj,$(CORE_SRC) $(CLI_SRC) $(TUI_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/fuzz/%-fuzzer: $(BUILD)/fuzz/obj/tests/fuzz/%-fuzzer.o $(BUILD)/fuzz/libservin-all.a
+	$(quiet) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
 
 $(LIB): $(call obj,$(CORE_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -147,7 +169,17 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 
-check: lint unit e2e
+check: lint unit fuzz-check e2e
+
+fuzz-bins: $(FUZZ_BINS)
+
+# `make fuzz` explores for FUZZ_TIME seconds per target; `make test` runs
+# each for 10 s (fuzz-check), after replaying every recorded regression.
+fuzz: fuzz-bins
+	@tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BINS)
+
+fuzz-check: fuzz-bins
+	@tests/fuzz/run.sh 10 $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

@@ -7,7 +7,8 @@ set -eu
 build="make gcc pkg-config libc6-dev
  libcurl4-openssl-dev libarchive-dev libcjson-dev libsqlite3-dev libuv1-dev
  libseccomp-dev libcap-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
- libncurses-dev libreadline-dev libcmocka-dev"
+ libncurses-dev libreadline-dev libcmocka-dev
+ clang libclang-rt-14-dev"
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
 tests="busybox-static tar gzip zstd openssl sqlite3 python3 jq

@@ -17,6 +17,7 @@
 	CLI_CMD(cli_cmd_images)          \
 	CLI_CMD(cli_cmd_import)          \
 	CLI_CMD(cli_cmd_info)            \
+	CLI_CMD(cli_cmd_layer_unpack)    \
 	CLI_CMD(cli_cmd_load)            \
 	CLI_CMD(cli_cmd_rmi)             \
 	CLI_CMD(cli_cmd_save)            \

@@ -128,6 +128,16 @@ struct sv_import_opts {
 SV_API int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *opts,
 				  char id_out[SV_DIGEST_STR_LEN], sv_err **err);
 
+/* Unpacks one layer stream (tar, gzip or zstd) from fd into the existing
+ * empty directory dest, with every check of a pull or a load; for
+ * diagnostics and benchmarks (`servin layer unpack`). No engine needed. */
+struct sv_layer_stats {
+	char diff_id[SV_DIGEST_STR_LEN];
+	int64_t entries;
+	int64_t bytes; /* uncompressed tar bytes */
+};
+SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err);
+
 /* ---------------------------------------------------------------- system */
 
 /* Docker's /info object. Owned. */

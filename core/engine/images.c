@@ -102,24 +102,34 @@ static bool labels_match(const cJSON *labels, char *const *want)
 	return true;
 }
 
-static bool ref_matches(const struct sv_image_summary *s, char *const *pats)
+static bool tag_matches(const char *tag, char *const *pats)
 {
-	if (!pats || !pats[0])
-		return true;
-	for (size_t i = 0; pats[i]; i++) {
-		for (size_t j = 0; s->repo_tags[j]; j++) {
-			SV_AUTOFREE char *repo = sv_xstrdup(s->repo_tags[j]);
-			char *colon = strrchr(repo, ':');
-			if (colon && !strchr(colon, '/'))
-				*colon = '\0';
-			if (fnmatch(pats[i], s->repo_tags[j], 0) == 0 || fnmatch(pats[i], repo, 0) == 0)
-				return true;
-		}
-	}
+	SV_AUTOFREE char *repo = sv_xstrdup(tag);
+	char *colon = strrchr(repo, ':');
+	if (colon && !strchr(colon, '/'))
+		*colon = '\0';
+	for (size_t i = 0; pats[i]; i++)
+		if (fnmatch(pats[i], tag, 0) == 0 || fnmatch(pats[i], repo, 0) == 0)
+			return true;
 	return false;
 }
 
-static bool filter_keep(const struct image_filter *f, const struct sv_image_summary *s)
+/* Keeps only the tags a reference filter matches, as docker lists only
+ * those rows; false when none is left. */
+static bool ref_matches(struct sv_image_summary *s, char *const *pats)
+{
+	if (!pats || !pats[0])
+		return true;
+	char **kept = sv_xcalloc(1, sizeof *kept);
+	for (size_t j = 0; s->repo_tags[j]; j++)
+		if (tag_matches(s->repo_tags[j], pats))
+			sv_strv_push(&kept, s->repo_tags[j]);
+	sv_strv_free(s->repo_tags);
+	s->repo_tags = kept;
+	return kept[0] != NULL;
+}
+
+static bool filter_keep(const struct image_filter *f, struct sv_image_summary *s)
 {
 	bool dangling = !s->repo_tags[0];
 	if (f->dangling >= 0 && dangling != (f->dangling == 1))
@@ -491,4 +501,18 @@ int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *op
 	int rc = sv_image_import(e->store, fd, &o, id_out, err);
 	sv_platform_release(&p);
 	return rc;
+}
+
+int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err)
+{
+	SV_AUTOCLOSE int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "open %s", dest);
+	struct sv_unpack_result res;
+	if (sv_layer_unpack_fd(fd, dfd, &(struct sv_unpack_opts){ .expected_size = -1 }, &res, err) < 0)
+		return -1;
+	memcpy(stats->diff_id, res.diff_id, SV_DIGEST_STR_LEN);
+	stats->entries = res.entries;
+	stats->bytes = res.diff_size;
+	return 0;
 }

@@ -145,6 +145,9 @@ struct sv_unpack_opts {
 	 * stream that decompresses over 1000:1 past 1 GiB is refused too. */
 	int64_t max_bytes;
 	int64_t max_entries;
+	/* The ratio bound (0 = defaults: 1000:1 once past 1 GiB). */
+	int64_t max_ratio;
+	int64_t ratio_floor;
 	/* Keep OCI whiteout files as they are instead of converting them to
 	 * overlayfs whiteouts (for tests and for export). */
 	bool keep_whiteouts;
@@ -250,7 +253,8 @@ SV_API int sv_image_gc(sv_store *s, int64_t *reclaimed, sv_err **err);
 /* ---------------------------------------------------------- archives */
 
 /* Loads a docker-archive or oci-archive tar stream (optionally gzip, zstd,
- * xz or bzip2 compressed). *loaded: familiar names (or "sha256:..." ids for
+ * xz or bzip2 compressed), or, when fd is a directory, an OCI layout in
+ * place (its blobs are linked into the store, or copied across filesystems). *loaded: familiar names (or "sha256:..." ids for
  * untagged images), owned. All or nothing. */
 SV_API int sv_image_load(sv_store *s, int fd, sv_progress_fn *progress, void *arg, char ***loaded,
 			 sv_err **err);

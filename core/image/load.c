@@ -15,6 +15,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -53,6 +54,7 @@ struct load {
 	sv_store *s;
 	char *work;  /* absolute path of tmp/load-... */
 	int workfd;
+	int srcfd;   /* where afile.tmp names live: workfd, or a layout directory */
 	struct afile *files;
 	size_t nfiles, capfiles;
 	struct plan *plans;
@@ -167,6 +169,63 @@ out:
 	return rc;
 }
 
+/* An OCI layout directory: every regular file is hashed in place; links
+ * and other types are ignored, and nothing outside the directory is read. */
+static int walk_layout(struct load *l, int dfd, const char *prefix, int depth, sv_err **err)
+{
+	if (depth > 8)
+		return 0;
+	int fd2 = dup(dfd);
+	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+	if (!d) {
+		if (fd2 >= 0)
+			close(fd2);
+		return sv_err_set(err, errno, "read layout directory");
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (l->nfiles >= LOAD_MAX_ENTRIES) {
+			rc = sv_err_setx(err, E2BIG, "more than %d files in the layout", LOAD_MAX_ENTRIES);
+			break;
+		}
+		char *rel = *prefix ? sv_xasprintf("%s/%s", prefix, de->d_name) : sv_xstrdup(de->d_name);
+		struct stat st;
+		if (fstatat(l->srcfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+			free(rel);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			SV_AUTOCLOSE int sub = openat(l->srcfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = sub < 0 ? 0 : walk_layout(l, sub, rel, depth + 1, err);
+			free(rel);
+			continue;
+		}
+		struct afile *f = add_file(l, rel);
+		f->tmp = sv_xstrdup(rel);
+		f->size = st.st_size;
+		SV_AUTOCLOSE int in = openat(l->srcfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0) {
+			rc = sv_err_set(err, errno, "open %s", rel);
+			break;
+		}
+		sv_sha256 *h = sv_sha256_new();
+		char *buf = sv_xmalloc(1 << 20);
+		ssize_t n;
+		while ((n = read(in, buf, 1 << 20)) > 0)
+			sv_sha256_update(h, buf, (size_t)n);
+		free(buf);
+		sv_sha256_final(h, f->digest);
+		sv_sha256_free(h);
+		if (n < 0)
+			rc = sv_err_set(err, errno, "read %s", rel);
+	}
+	closedir(d);
+	return rc;
+}
+
 static const struct afile *find_file(const struct load *l, const char *name)
 {
 	SV_AUTOFREE char *clean = clean_name(name);
@@ -190,7 +249,7 @@ static int read_json_file(struct load *l, const struct afile *f, struct sv_buf *
 	if (f->size > (int64_t)SV_MANIFEST_MAX)
 		return sv_err_setx(err, E2BIG, "%s: %lld bytes is over the limit of %u", f->name,
 				   (long long)f->size, SV_MANIFEST_MAX);
-	return sv_read_fileat(l->workfd, f->tmp, SV_MANIFEST_MAX, out, err);
+	return sv_read_fileat(l->srcfd, f->tmp, SV_MANIFEST_MAX, out, err);
 }
 
 /* ---------------------------------------------------------- plans */
@@ -243,7 +302,7 @@ static int add_ref(struct plan *p, const char *name, sv_err **err)
 static const char *layer_media_for(const struct load *l, const struct afile *f)
 {
 	unsigned char magic[4] = { 0 };
-	SV_AUTOCLOSE int fd = openat(l->workfd, f->tmp, O_RDONLY | O_CLOEXEC);
+	SV_AUTOCLOSE int fd = openat(l->srcfd, f->tmp, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && read(fd, magic, sizeof magic) > 0) {
 		if (magic[0] == 0x1f && magic[1] == 0x8b)
 			return SV_MEDIA_OCI_LAYER_GZIP;
@@ -308,8 +367,10 @@ static int plan_docker_entry(struct load *l, const cJSON *ent, sv_err **err)
 	if (!cf)
 		return sv_err_setx(err, EBADMSG, "manifest.json names config %s, which is not in the archive", cfg);
 	struct plan *p = new_plan(l);
+	const cJSON *t0 = cJSON_GetArrayItem(tags, 0);
+	const char *who = cJSON_IsString(t0) ? t0->valuestring : cfg;
 	if (plan_config(l, p, cf, err) < 0 || plan_layers(p, (size_t)cJSON_GetArraySize(layers), err) < 0)
-		return -1;
+		return sv_err_prefix(err, "image %s", who);
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, layers)
@@ -398,6 +459,8 @@ static int plan_oci_manifest(struct load *l, const struct sv_descriptor *d, cons
 	rc = name ? add_ref(p, name, err) : 0;
 out:
 	sv_manifest_release(&m);
+	if (rc < 0)
+		sv_err_prefix(err, "image %s", name ? name : d->digest);
 	return rc;
 }
 
@@ -498,7 +561,7 @@ static int unpack_layer(struct load *l, struct plan *p, size_t i, sv_err **err)
 	if (mkdirat(l->workfd, rel, 0755) < 0)
 		return sv_err_set(err, errno, "mkdir");
 	SV_AUTOCLOSE int dfd = openat(l->workfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	SV_AUTOCLOSE int in = openat(l->workfd, f->tmp, O_RDONLY | O_CLOEXEC);
+	SV_AUTOCLOSE int in = openat(l->srcfd, f->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0 || in < 0)
 		return sv_err_set(err, errno, "open layer %s", f->name);
 	char shortid[13];
@@ -512,8 +575,10 @@ static int unpack_layer(struct load *l, struct plan *p, size_t i, sv_err **err)
 		.progress_total = f->size,
 	};
 	struct sv_unpack_result res;
-	if (sv_layer_unpack_fd(in, dfd, &o, &res, err) < 0)
-		return sv_err_prefix(err, "layer %s", f->name);
+	if (sv_layer_unpack_fd(in, dfd, &o, &res, err) < 0) {
+		SV_AUTOFREE char *who = p->refs[0] ? sv_ref_familiarize(p->refs[0]) : sv_xstrdup(p->config_digest);
+		return sv_err_prefix(err, "image %s: layer %s", who, f->name);
+	}
 	ly->diff_size = res.diff_size;
 	ly->content_size = res.content_size;
 	ly->unpacked_dir = sv_xasprintf("%s/%s", l->work, rel);
@@ -560,16 +625,41 @@ static int unpack_all(struct load *l, sv_err **err)
 	return 0;
 }
 
+static int copy_blob(struct load *l, const struct afile *f, sv_err **err)
+{
+	SV_AUTOCLOSE int in = openat(l->srcfd, f->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return sv_err_set(err, errno, "open %s", f->name);
+	sv_blob_writer *w;
+	if (sv_blob_writer_new(l->s, &w, err) < 0)
+		return -1;
+	char *buf = sv_xmalloc(1 << 20);
+	int rc = 0;
+	ssize_t n;
+	while (rc == 0 && (n = read(in, buf, 1 << 20)) > 0)
+		rc = sv_blob_writer_write(w, buf, (size_t)n, err);
+	if (rc == 0 && n < 0)
+		rc = sv_err_set(err, errno, "read %s", f->name);
+	free(buf);
+	if (rc == 0)
+		rc = sv_blob_writer_commit(w, f->digest, f->size, NULL, err);
+	sv_blob_writer_free(w);
+	return rc;
+}
+
 static int store_blob_file(struct load *l, const struct afile *f, sv_err **err)
 {
 	if (sv_store_blob_exists(l->s, f->digest))
 		return 0;
-	SV_AUTOFREE char *src = sv_xasprintf("%s/%s", l->work, f->tmp);
 	SV_AUTOFREE char *dst = sv_store_blob_path(l->s, f->digest);
-	/* A link keeps the spooled file for a second image that shares it. */
-	if (link(src, dst) < 0 && errno != EEXIST)
-		return sv_err_set(err, errno, "store blob %s", f->digest);
-	return 0;
+	/* A link keeps the source for a second image that shares it; from a
+	 * layout directory on another filesystem the blob is copied (and
+	 * verified again on the way). */
+	if (linkat(l->srcfd, f->tmp, AT_FDCWD, dst, 0) == 0 || errno == EEXIST)
+		return 0;
+	if (errno == EXDEV || errno == EPERM)
+		return copy_blob(l, f, err);
+	return sv_err_set(err, errno, "store blob %s", f->digest);
 }
 
 static int store_blobs(struct load *l, sv_err **err)
@@ -630,8 +720,14 @@ static int commit_all(struct load *l, char ***loaded, sv_err **err)
 
 static int load_run(struct load *l, int fd, char ***loaded, sv_err **err)
 {
-	if (read_outer(l, fd, err) < 0)
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		l->srcfd = fd;
+		if (walk_layout(l, fd, "", 0, err) < 0)
+			return -1;
+	} else if (read_outer(l, fd, err) < 0) {
 		return -1;
+	}
 	const struct afile *mf = find_file(l, "manifest.json");
 	const struct afile *ixf = find_file(l, "index.json");
 	if (mf) {
@@ -661,6 +757,7 @@ int sv_image_load(sv_store *s, int fd, sv_progress_fn *progress, void *arg, char
 	int rc = -1;
 	if (l.work) {
 		l.workfd = open(l.work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		l.srcfd = l.workfd;
 		rc = l.workfd < 0 ? sv_err_set(err, errno, "open %s", l.work) : load_run(&l, fd, loaded, err);
 	}
 	for (size_t i = 0; i < l.nplans; i++)

@@ -54,7 +54,7 @@ static int descriptor_parse(const cJSON *j, struct sv_descriptor *d, const char 
 	const char *mt = sv_json_str(j, "mediaType");
 	const char *digest = sv_json_str(j, "digest");
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size");
-	if (!digest || sv_digest_validate(digest, err) < 0)
+	if (!digest || sv_digest_validate(digest, NULL) < 0)
 		return sv_err_setx(err, EBADMSG, "%s: missing or invalid digest", what);
 	if (!cJSON_IsNumber(size) || size->valuedouble < 0 || size->valuedouble > 1e15)
 		return sv_err_setx(err, EBADMSG, "%s: missing or invalid size", what);

@@ -256,6 +256,11 @@ char *sv_ref_familiar(const struct sv_ref *r)
 	const char *path = r->path;
 	if (sv_str_has_prefix(path, "library/") && !strchr(path + 8, '/'))
 		path += 8;
+	/* Without "docker.io/", a first part like "a.b" would read as a
+	 * registry host: keep the domain so the short form means the same. */
+	const char *slash = strchr(path, '/');
+	if (slash && looks_like_domain(path, (size_t)(slash - path)))
+		return ref_format(r->domain, r->path, r);
 	return ref_format(NULL, path, r);
 }
 

@@ -47,6 +47,7 @@ struct sv_unpacker {
 	struct chunk *pending; /* partially filled input chunk */
 	/* inflate side */
 	enum compression comp;
+	int64_t comp_in; /* compressed bytes taken from q_in */
 	sv_sha256 *h_tar;
 	int64_t tar_bytes;
 	/* extract side */
@@ -158,10 +159,11 @@ static int emit_tar(struct sv_unpacker *u, struct chunk *c, sv_err **err)
 		return sv_err_setx(err, E2BIG, "layer decompresses to more than %lld bytes",
 				   (long long)u->opts.max_bytes);
 	}
-	if (u->comp != COMP_NONE && u->tar_bytes > RATIO_FLOOR && u->tar_bytes / RATIO_MAX > u->fed) {
+	if (u->comp != COMP_NONE && u->tar_bytes > u->opts.ratio_floor &&
+	    u->tar_bytes / u->opts.max_ratio > u->comp_in) {
 		free(c);
-		return sv_err_setx(err, E2BIG, "layer decompresses over %d:1 (%lld bytes from %lld): a decompression bomb",
-				   RATIO_MAX, (long long)u->tar_bytes, (long long)u->fed);
+		return sv_err_setx(err, E2BIG, "layer decompresses over %lld:1 (%lld bytes from %lld): a decompression bomb",
+				   (long long)u->opts.max_ratio, (long long)u->tar_bytes, (long long)u->comp_in);
 	}
 	sv_sha256_update(u->h_tar, c->data, c->len);
 	if (!chunkq_put(&u->q_tar, c))
@@ -240,6 +242,7 @@ static int inflate_run(struct sv_unpacker *u, sv_err **err)
 	int rc = 0;
 	struct chunk *c;
 	while (rc == 0 && (c = chunkq_get(&u->q_in, &stopped))) {
+		u->comp_in += (int64_t)c->len;
 		if (u->comp == COMP_UNKNOWN) {
 			u->comp = sniff((unsigned char *)c->data, c->len);
 			if (u->comp == COMP_GZIP) {
@@ -270,7 +273,6 @@ static int inflate_run(struct sv_unpacker *u, sv_err **err)
 	}
 	free(gz);
 	ZSTD_freeDCtx(zd);
-	chunkq_close(&u->q_tar);
 	return stopped ? -1 : rc;
 }
 
@@ -278,8 +280,11 @@ static void *inflate_main(void *arg)
 {
 	struct sv_unpacker *u = arg;
 	sv_err *err = NULL;
+	/* Stop everyone before the extractor can see the end of its input:
+	 * it must not report a truncated tar instead of the real cause. */
 	if (inflate_run(u, &err) < 0 && err)
 		unpacker_fail(u, err);
+	chunkq_close(&u->q_tar);
 	return NULL;
 }
 
@@ -305,6 +310,10 @@ int sv_unpacker_new(int destfd, const struct sv_unpack_opts *opts, sv_unpacker *
 		u->opts.max_bytes = DEFAULT_MAX_BYTES;
 	if (u->opts.max_entries <= 0)
 		u->opts.max_entries = DEFAULT_MAX_ENTRIES;
+	if (u->opts.max_ratio <= 0)
+		u->opts.max_ratio = RATIO_MAX;
+	if (u->opts.ratio_floor <= 0)
+		u->opts.ratio_floor = RATIO_FLOOR;
 	u->rootfd = destfd;
 	pthread_mutex_init(&u->mu, NULL);
 	chunkq_init(&u->q_in, &u->mu, &u->stop);

@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define NS_PER_SEC 1000000000LL
+/* Seconds that still fit in int64 nanoseconds (year 2262 either way). */
+#define MAX_SECS (INT64_MAX / NS_PER_SEC - 1)
 
 int64_t sv_time_now_ns(void)
 {
@@ -74,7 +77,7 @@ static bool parse_duration(const char *s, int64_t *out)
 		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 			if (strlen(units[i].unit) == ulen && strncmp(end, units[i].unit, ulen) == 0)
 				mult = units[i].ns;
-		if (!mult)
+		if (!mult || v * (double)mult > 9.2e18 - (double)total)
 			return false;
 		total += (int64_t)(v * (double)mult);
 		s = end + ulen;
@@ -88,7 +91,7 @@ static bool parse_unix(const char *s, int64_t *out)
 	char *end;
 	errno = 0;
 	long long secs = strtoll(s, &end, 10);
-	if (errno || end == s || secs < 0)
+	if (errno || end == s || secs < 0 || secs > MAX_SECS)
 		return false;
 	int64_t frac = 0;
 	if (*end == '.') {
@@ -140,6 +143,8 @@ static bool parse_rfc3339(const char *s, int64_t *out)
 	if (*p)
 		return false;
 	time_t t = timegm(&tm);
+	if (t - offset > MAX_SECS || t - offset < -MAX_SECS)
+		return false;
 	*out = ((int64_t)t - offset) * NS_PER_SEC + frac;
 	return true;
 }

@@ -71,7 +71,7 @@ SV_API void sv_warn(const char *fmt, ...) SV_PRINTF(1, 2);
 SV_API void sv_info(const char *fmt, ...) SV_PRINTF(1, 2);
 SV_API void sv_debug(const char *fmt, ...) SV_PRINTF(1, 2);
 /* A ready-made sink writing "servin: level: msg\n" to the fd passed as arg
- * (cast from intptr_t). For the CLI only: never while curses is active. */
+ * (cast from intptr_t). For the CLI only: never while the TUI owns the terminal. */
 SV_API void sv_log_fd_sink(enum sv_log_level level, const char *msg, void *arg);
 
 /* ---------------------------------------------------------------- memory */
