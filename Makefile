@@ -152,7 +152,7 @@ $(BUILD)/gen/theme-data.inc: themes/gen.sh $(THEME_JSON)
 	@mkdir -p $(@D)
 	$(quiet) GEN $@
 	$(Q)themes/gen.sh $@ $(THEME_JSON)
-$(call obj,themes/theme.c) $(call aobj,themes/theme.c): $(BUILD)/gen/theme-data.inc
+$(call obj,themes/theme.c) $(call aobj,themes/theme.c) $(call fobj,themes/theme.c): $(BUILD)/gen/theme-data.inc
 
 # The default image: busybox-static from the host, as an OCI archive.
 $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh

@@ -118,10 +118,15 @@ static int feed(struct parser *p, const char *text, size_t len,
 		char c = text[i], next = i + 1 < len ? text[i + 1] : '\0';
 		bool skip = false;
 		int rc = 0;
-		if (c == '\0')
-			return perr(p, err, "NUL byte in script");
-		if (bad_control(c))
-			return perr(p, err, "control character in script");
+		/* The character after a backslash is taken as it is: check it too. */
+		for (size_t k = i; k <= i + 1 && k < len; k++) {
+			if (k > i && c != '\\')
+				break;
+			if (text[k] == '\0')
+				return perr(p, err, "NUL byte in script");
+			if (bad_control(text[k]))
+				return perr(p, err, "control character in script");
+		}
 		if (!p->argv && !p->in_word && p->st != S_COMMENT && c != ' ' && c != '\t' && c != '\n')
 			p->cmd_line = p->line;
 		switch (p->st) {
