@@ -21,7 +21,7 @@ static const struct table_col event_cols[EC_COUNT] = {
 	[EC_TIME] = { "time", "TIME", 19, 19, false },
 	[EC_TYPE] = { "type", "TYPE", 9, 9, false },
 	[EC_ACTION] = { "action", "ACTION", 8, 12, false },
-	[EC_ACTOR] = { "actor", "ACTOR", 14, 40, false },
+	[EC_ACTOR] = { "actor", "ACTOR", 14, 30, false },
 	[EC_ATTRS] = { "attributes", "ATTRIBUTES", 10, 0, false },
 };
 
@@ -60,7 +60,16 @@ static const char *m_cell(void *m, size_t row, int col, char *buf, size_t len)
 	}
 	case EC_TYPE: return r->ev.type;
 	case EC_ACTION: return r->ev.action;
-	case EC_ACTOR: return r->ev.actor;
+	case EC_ACTOR: { /* the name the user knows, else a short id */
+		const char *name = sv_json_str(r->ev.attrs, "name");
+		if (name)
+			return name;
+		const char *a = r->ev.actor;
+		if (sv_str_has_prefix(a, "sha256:"))
+			a += 7;
+		snprintf(buf, len, "%.12s", a);
+		return buf;
+	}
 	case EC_ATTRS: return r->attrs;
 	default: return "";
 	}

@@ -117,9 +117,10 @@ static void parse_members(struct tui_config *c, const cJSON *j, struct sv_buf *p
 int tui_config_parse(struct tui_config *c, const char *text, size_t len, const char *what,
 		     sv_err **err)
 {
-	SV_AUTOJSON cJSON *j = sv_json_parse(text, len, TUI_CONFIG_MAX_BYTES, what, err);
+	SV_AUTOERR sv_err *perr = NULL;
+	SV_AUTOJSON cJSON *j = sv_json_parse(text, len, TUI_CONFIG_MAX_BYTES, what, &perr);
 	if (!j)
-		return sv_err_prefix(err, "using the default settings");
+		return sv_err_setx(err, perr->code, "%s; using the default settings", perr->msg);
 	if (!cJSON_IsObject(j))
 		return sv_err_setx(err, EINVAL, "%s: the settings must be a JSON object; using the defaults",
 				   what);
