@@ -48,7 +48,8 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 CLI_SRC  := $(filter-out app/cli/main.c,$(sort $(wildcard app/cli/*.c app/api/*.c)))
 TUI_SRC  := $(filter-out app/tui/main.c,$(sort $(wildcard app/tui/*.c views/*.c widgets/*.c themes/*.c)))
-SHIM_SRC := $(sort $(wildcard app/shim/*.c))
+SHIM_SRC := $(filter-out app/shim/ctl.c,$(sort $(wildcard app/shim/*.c)))
+CTL_SRC  := $(wildcard app/shim/ctl.c)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(sort $(wildcard tests/unit/helpers/*.c))
 HEADERS  := $(sort $(wildcard core/*/*.h app/*/*.h views/*.h widgets/*.h themes/*.h))
@@ -70,7 +71,8 @@ TUILIB   := $(BUILD)/obj/libservin-tui.a
 ALIB     := $(BUILD)/asan/libservin.a
 ACLILIB  := $(BUILD)/asan/libservin-cli.a
 ATUILIB  := $(BUILD)/asan/libservin-tui.a
-BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim)
+BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(BUILD)/bin/servin-shim) \
+	$(if $(CTL_SRC),$(BUILD)/bin/servin-shim-ctl)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
 
@@ -136,10 +138,19 @@ $(BUILD)/bin/servin-desktop: $(call obj,app/tui/main.c) $(TUILIB) $(CLILIB) $(LI
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS)
 
+# servin-shim runs beside every container for its whole life: static, and
+# linked only with the few libservin objects it needs (no store, no cJSON).
 $(BUILD)/bin/servin-shim: $(call obj,$(SHIM_SRC)) $(LIB)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) -static-pie -Wl,-z,relro,-z,now -Wl,--gc-sections -o $@ $^
+
+# servin-shim-ctl starts containers and records their exits: dynamic, but
+# --as-needed keeps the image archive libraries (libarchive...) out.
+$(BUILD)/bin/servin-shim-ctl: $(call obj,$(CTL_SRC)) $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS)) $(ATUILIB) $(ACLILIB) $(ALIB)
 	@mkdir -p $(@D)
@@ -153,6 +164,38 @@ $(BUILD)/gen/theme-data.inc: themes/gen.sh $(THEME_JSON)
 	$(quiet) GEN $@
 	$(Q)themes/gen.sh $@ $(THEME_JSON)
 $(call obj,themes/theme.c) $(call aobj,themes/theme.c) $(call fobj,themes/theme.c): $(BUILD)/gen/theme-data.inc
+
+# servin-init: the runtime's in-container helper (core/runtime/init/), a
+# small static program embedded in libservin as bytes and exec'd from a
+# sealed memfd (core/runtime/spawn.c). Both library variants embed the same
+# (uninstrumented) build.
+INIT_SRC := $(sort $(wildcard core/runtime/init/*.c)) core/runtime/plan.c \
+	core/util/buf.c core/util/err.c core/util/fs.c core/util/log.c core/util/mem.c core/util/path.c \
+	core/util/str.c
+INIT_BIN := $(BUILD)/gen/servin-init
+INIT_BLOB := $(BUILD)/gen/runtime-init-blob.o
+# Docker's default seccomp profile (moby profiles/seccomp/default.json), as data.
+SECCOMP_BLOB := $(BUILD)/gen/runtime-seccomp-default.o
+
+# Embeds $< as bytes between the symbols $(1) and $(1)_end, NUL-terminated.
+embed = printf '\t.section .rodata\n\t.balign 16\n\t.globl $(1)\n\t.globl $(1)_end\n$(1):\n\t.incbin "%s"\n$(1)_end:\n\t.byte 0\n\t.section .note.GNU-stack,"",@progbits\n' $< \
+	| $(CC) -x assembler -c - -o $@
+
+$(INIT_BIN): $(call obj,$(INIT_SRC))
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) -static-pie -s -Wl,-z,relro,-z,now -Wl,--gc-sections -o $@ $^ -l:libcap.a
+
+$(INIT_BLOB): $(INIT_BIN)
+	$(quiet) EMBED $@
+	$(Q)$(call embed,sv_runtime_init_blob)
+
+$(SECCOMP_BLOB): core/runtime/seccomp-default.json
+	@mkdir -p $(@D)
+	$(quiet) EMBED $@
+	$(Q)$(call embed,sv_runtime_seccomp_default)
+
+$(LIB) $(ALIB): $(INIT_BLOB) $(SECCOMP_BLOB)
 
 # The default image: busybox-static from the host, as an OCI archive.
 $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh

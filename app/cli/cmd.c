@@ -168,6 +168,7 @@ struct parse_state {
 	struct option *longopts;
 	char *shortopts;
 	int nopts;
+	bool h_is_opt; /* -h belongs to the command (run -h HOSTNAME), not help */
 };
 
 void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, char **argv)
@@ -195,13 +196,15 @@ void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, ch
 									  : no_argument,
 						   NULL, 1000 + i };
 		if (o->shortc) {
+			st->h_is_opt |= o->shortc == 'h';
 			sv_buf_addc(&shorts, (char)o->shortc);
 			if (o->arg == CLI_ARG)
 				sv_buf_addc(&shorts, ':');
 		}
 	}
 	st->longopts[n] = (struct option){ "help", no_argument, NULL, 999 };
-	sv_buf_addc(&shorts, 'h');
+	if (!st->h_is_opt)
+		sv_buf_addc(&shorts, 'h');
 	st->shortopts = sv_buf_detach(&shorts, NULL);
 	p->state = st;
 	optind = 0; /* GNU: a full re-initialisation, so batch lines start fresh */
@@ -228,7 +231,7 @@ int cli_parse_next(struct cli_ctx *ctx, struct cli_parse *p)
 	p->arg = optarg;
 	if (c == -1)
 		return -1;
-	if (c == 999 || c == 'h') {
+	if (c == 999 || (c == 'h' && !st->h_is_opt)) {
 		cli_usage(ctx, p->cmd, ctx->out);
 		return -3;
 	}

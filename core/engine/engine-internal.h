@@ -16,6 +16,8 @@ struct sv_engine {
 	sv_store *store;
 };
 
+/* Opens the engine without seeding the default image (engine.c). */
+int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 /* The default image is seeded once per store, on its first use: true
  * until a seed has succeeded (image.c). */
 bool engine_needs_seed(sv_engine *e);

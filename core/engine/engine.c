@@ -35,26 +35,6 @@ static char *pick(const char *given, const char *env, const char *def)
 	return sv_xstrdup(v && *v ? v : def);
 }
 
-/* The default image ships beside the binaries: <bindir>/../share/servin/. */
-static char *find_default_image(const sv_engine *e)
-{
-	const char *env = getenv("SERVIN_DEFAULT_IMAGE");
-	if (env && *env)
-		return sv_xstrdup(env);
-	if (e->bindir) {
-		char *p = sv_xasprintf("%s/../share/servin/busybox.oci.tar", e->bindir);
-		if (access(p, R_OK) == 0)
-			return p;
-		free(p);
-	}
-	static const char *const sys[] = { "/usr/local/share/servin/busybox.oci.tar",
-					   "/usr/share/servin/busybox.oci.tar" };
-	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
-		if (access(sys[i], R_OK) == 0)
-			return sv_xstrdup(sys[i]);
-	return NULL;
-}
-
 static void locate_self(sv_engine *e, const char *self_exe)
 {
 	char buf[PATH_MAX];
@@ -71,7 +51,7 @@ static void locate_self(sv_engine *e, const char *self_exe)
 	}
 }
 
-int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
+int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
 {
 	sv_engine *e = sv_xcalloc(1, sizeof *e);
 	e->root = pick(opts->root, "SERVIN_ROOT", SV_ENGINE_DEFAULT_ROOT);
@@ -84,21 +64,16 @@ int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **
 	}
 	if (sv_mkdir_p(e->runroot, 0700, err) < 0 || sv_store_open(e->root, &e->store, err) < 0)
 		goto fail;
-	if (!opts->no_seed && engine_needs_seed(e)) {
-		SV_AUTOFREE char *img = opts->default_image ? sv_xstrdup(opts->default_image)
-							     : find_default_image(e);
-		if (img && engine_seed_default_image(e, img, err) < 0) {
-			sv_err_prefix(err, "seed default image %s", img);
-			goto fail;
-		}
-		if (!img)
-			sv_warn("no default image found to seed (set SERVIN_DEFAULT_IMAGE)");
-	}
 	*out = e;
 	return 0;
 fail:
 	sv_engine_free(e);
 	return -1;
+}
+
+int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
+{
+	return engine_open_core(opts, out, err);
 }
 
 void sv_engine_free(sv_engine *e)

@@ -43,6 +43,9 @@ struct sv_engine_opts {
  * default busybox image is imported too). Returns owned; free with
  * sv_engine_free(). */
 SV_API int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
+/* The same without seeding, for servin-shim-ctl: links none of the image
+ * archive code (no libarchive), so the shim starts fast. */
+SV_API int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 SV_API void sv_engine_free(sv_engine *e);
 /* borrowed: valid until sv_engine_free() */
 SV_API const char *sv_engine_root(const sv_engine *e);
@@ -127,6 +130,349 @@ struct sv_import_opts {
  * image; id_out receives its id. */
 SV_API int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *opts,
 				  char id_out[SV_DIGEST_STR_LEN], sv_err **err);
+
+/* ---------------------------------------------------------------- containers
+ *
+ * A container is a row in the store plus containers/<id>/ (upper and work
+ * dirs, the OCI bundle, the json-file log). While it runs, one servin-shim
+ * process owns it: the shim started it, holds its stdio, writes its log,
+ * records its exit and applies its restart policy; everything else talks
+ * to the shim through a unix socket under the runroot (see "attach" below).
+ *
+ * Every reader reconciles the row with reality: a container whose shim is
+ * gone is stopped (its leftovers killed, its rootfs unmounted) before it is
+ * reported. So `ps`, `rm -f` and `start` always see a state they can act on.
+ *
+ * Names are accepted as Docker does: full id, unique id prefix, or name
+ * (with or without the leading "/"). ENOENT "No such container: x".
+ */
+
+enum sv_container_state {
+	SV_CTR_CREATED = 0,
+	SV_CTR_RUNNING,
+	SV_CTR_PAUSED,
+	SV_CTR_RESTARTING,
+	SV_CTR_REMOVING,
+	SV_CTR_EXITED,
+	SV_CTR_DEAD,
+};
+/* "created", "running"... as Docker spells them (static). */
+SV_API const char *sv_container_state_name(enum sv_container_state s);
+SV_API enum sv_container_state sv_container_state_parse(const char *s);
+
+#define SV_CONTAINER_ID_LEN 64
+
+/* One row of `ps`: a snapshot the caller owns. */
+struct sv_container_summary {
+	char id[SV_CONTAINER_ID_LEN + 1];
+	char *name;			    /* without the leading "/" */
+	char *image;			    /* as the user gave it ("busybox") */
+	char image_id[SV_DIGEST_STR_LEN];
+	char *command;			    /* "sh -c 'echo hi'", Docker's quoting */
+	int64_t created;		    /* seconds since the epoch */
+	enum sv_container_state state;
+	char *status;			    /* "Up 2 minutes", "Exited (0) 3 seconds ago" */
+	int exit_code;
+	int pid;			    /* 0 when not running */
+	int64_t started_ns, finished_ns;    /* 0 when never */
+	int64_t size_rw, size_root_fs;	    /* -1 unless sizes were asked for */
+	struct cJSON *labels;		    /* object, never NULL */
+	struct cJSON *ports;		    /* array (empty until networking lands) */
+	char *network_mode;		    /* "none", "host", "default" */
+};
+
+struct sv_container_list_opts {
+	bool all;	      /* stopped ones too */
+	int last;	      /* the n most recently created (any state); <= 0: no limit */
+	bool size;	      /* compute size_rw/size_root_fs (walks the upper dirs) */
+	char *const *filters; /* "id=", "name=", "label=k[=v]", "status=", "exited=N",
+			       * "ancestor=IMG", "before=", "since=", "is-task=false";
+			       * NULL-terminated. EINVAL for an unknown key. */
+};
+SV_API int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts,
+				struct sv_container_summary **out, size_t *n, sv_err **err);
+SV_API void sv_container_summaries_free(struct sv_container_summary *v, size_t n);
+
+/* Creates a container from Docker's create body ({"Image", "Cmd", ...,
+ * "HostConfig": {...}}, the POST /containers/create JSON; borrowed). name
+ * may be NULL (a random one is picked). Options are validated here: a bad
+ * value is EINVAL with Docker's wording, an unknown image ENOENT ("No such
+ * image: x:latest"), a taken name EEXIST (Docker's "Conflict..." text).
+ * id receives the new id; *warnings (may be NULL) owned strv. */
+SV_API int sv_engine_container_create(sv_engine *e, const char *name, const struct cJSON *body,
+				      char id[SV_CONTAINER_ID_LEN + 1], char ***warnings, sv_err **err);
+/* Full id of a container by id, id prefix or name. */
+SV_API int sv_engine_container_resolve(sv_engine *e, const char *name, char id[SV_CONTAINER_ID_LEN + 1],
+				       sv_err **err);
+/* Docker's container inspect object. Owned. size: add SizeRw/SizeRootFs. */
+SV_API struct cJSON *sv_engine_container_inspect(sv_engine *e, const char *name, bool size, sv_err **err);
+
+/* Streams of an attach, and the frames spoken on an attach connection. */
+enum sv_attach_streams {
+	SV_ATTACH_STDIN = 1 << 0,
+	SV_ATTACH_STDOUT = 1 << 1,
+	SV_ATTACH_STDERR = 1 << 2,
+};
+
+struct sv_start_opts {
+	/* One end of a connected SOCK_STREAM socketpair (or -1): it becomes
+	 * an attach connection before the container runs, so no output is
+	 * lost (run, start -a, the REST attach-then-start sequence). Borrowed:
+	 * the shim gets its own copy. */
+	int attach_fd;
+	unsigned attach_streams; /* enum sv_attach_streams */
+	/* Wait for the first start only; do not restart a container whose
+	 * restart policy says so when its start fails. Reserved. */
+	bool no_restart;
+};
+/* Starts a created or stopped container: mounts its rootfs, generates the
+ * bundle and runs it under a new shim; returns once the process runs (or
+ * could not start: the error tells why; code ENOENT for a missing
+ * executable (exit 127), EACCES for one that cannot run (126)). EALREADY
+ * when it already runs (Docker's 304). */
+SV_API int sv_engine_container_start(sv_engine *e, const char *name, const struct sv_start_opts *opts,
+				     sv_err **err);
+/* Sends the stop signal (signal NULL: the container's), waits timeout
+ * seconds (< 0: the container's, default 10), then SIGKILL; returns once it
+ * stopped. EALREADY when it was not running (Docker's 304). */
+SV_API int sv_engine_container_stop(sv_engine *e, const char *name, int timeout, const char *signal,
+				    sv_err **err);
+/* Sends a signal (name "KILL", "SIGTERM" or number; NULL: KILL). EINVAL for
+ * a bad signal, EBUSY ("is not running") when stopped. */
+SV_API int sv_engine_container_kill(sv_engine *e, const char *name, const char *signal, sv_err **err);
+SV_API int sv_engine_container_restart(sv_engine *e, const char *name, int timeout, sv_err **err);
+SV_API int sv_engine_container_pause(sv_engine *e, const char *name, sv_err **err);
+SV_API int sv_engine_container_unpause(sv_engine *e, const char *name, sv_err **err);
+
+enum sv_container_remove_flags {
+	SV_CTR_RM_FORCE = 1 << 0,   /* kill it first when running */
+	SV_CTR_RM_VOLUMES = 1 << 1, /* remove anonymous volumes (none yet) */
+};
+/* EBUSY (Docker's "You cannot remove a running container ...") when it
+ * runs and not forced. */
+SV_API int sv_engine_container_remove(sv_engine *e, const char *name, unsigned flags, sv_err **err);
+
+enum sv_wait_condition { SV_WAIT_NOT_RUNNING = 0, SV_WAIT_NEXT_EXIT, SV_WAIT_REMOVED };
+/* Blocks until the condition holds; *exit_code receives the exit status. */
+SV_API int sv_engine_container_wait(sv_engine *e, const char *name, enum sv_wait_condition cond,
+				    int *exit_code, sv_err **err);
+SV_API int sv_engine_container_rename(sv_engine *e, const char *name, const char *new_name, sv_err **err);
+/* Removes stopped containers matching filters ("until=", "label="); *deleted
+ * owned ids. */
+SV_API int sv_engine_container_prune(sv_engine *e, char *const *filters, char ***deleted,
+				     int64_t *reclaimed, sv_err **err);
+/* Docker's top object {"Titles": [...], "Processes": [[...]]}; ps_args NULL
+ * for "-ef". Owned. */
+SV_API struct cJSON *sv_engine_container_top(sv_engine *e, const char *name, const char *ps_args,
+					     sv_err **err);
+/* Docker's port map as "80/tcp -> 0.0.0.0:8080" lines (empty until
+ * networking lands). Owned strv. */
+SV_API char **sv_engine_container_ports(sv_engine *e, const char *name, sv_err **err);
+
+/* ---------------------------------------------------------------- logs */
+
+struct sv_log_opts {
+	bool follow;
+	bool stdout_;
+	bool stderr_;
+	int64_t since_ns; /* 0: from the start */
+	int64_t until_ns; /* 0: no end */
+	int64_t tail;	  /* last n lines; < 0: all */
+};
+/* One log entry; return < 0 to stop (with *err set or not). */
+typedef int sv_log_entry_fn(int stream, int64_t time_ns, const char *data, size_t len, void *arg);
+/* Reads the json-file log (rotated files too), then with follow waits for
+ * more until the container stops. */
+SV_API int sv_engine_container_logs(sv_engine *e, const char *name, const struct sv_log_opts *opts,
+				    sv_log_entry_fn *fn, void *arg, sv_err **err);
+
+/* ---------------------------------------------------------------- attach
+ *
+ * An attach connection carries frames: an 8-byte header [type, 0, 0, 0,
+ * length (uint32 big-endian)] then the payload. Types 0, 1, 2 are Docker's
+ * stdin/stdout/stderr (so the REST API forwards output frames unchanged;
+ * with a TTY everything arrives as stdout). The others are servin's and
+ * never reach a Docker client.
+ */
+enum sv_frame_type {
+	SV_FRAME_STDIN = 0,
+	SV_FRAME_STDOUT = 1,
+	SV_FRAME_STDERR = 2,
+	SV_FRAME_HELLO = 16,	  /* client→shim: 1 byte enum sv_attach_streams */
+	SV_FRAME_EXIT = 17,	  /* shim→client: "<code>" (decimal), the container stopped */
+	SV_FRAME_RESIZE = 18,	  /* client→shim: "<rows> <cols>" */
+	SV_FRAME_CLOSE_STDIN = 19, /* client→shim: no more input */
+	SV_FRAME_SIGNAL = 20,	  /* client→shim: "<signo>" */
+	SV_FRAME_STOP = 21,	  /* client→shim: "<signo> <timeout>" */
+	SV_FRAME_ERROR = 22,	  /* shim→client: a message */
+};
+#define SV_FRAME_MAX (1u << 20)
+
+/* Connects to a running container's shim and says which streams to get;
+ * *fd receives the connection (owned). EBUSY when not running. */
+SV_API int sv_engine_container_attach(sv_engine *e, const char *name, unsigned streams, int *fd,
+				      sv_err **err);
+/* Sets a running container's TTY size. */
+SV_API int sv_engine_container_resize(sv_engine *e, const char *name, unsigned rows, unsigned cols,
+				      sv_err **err);
+/* Writes one frame (retries short writes). */
+SV_API int sv_frame_write(int fd, enum sv_frame_type type, const void *data, size_t len, sv_err **err);
+/* Reads one frame: *type and the payload into out (replaced). Returns 1, 0
+ * at a clean end of stream, -1 on error (EBADMSG for a bad frame). */
+SV_API int sv_frame_read(int fd, int *type, struct sv_buf *out, sv_err **err);
+
+/* Pumps a local terminal or pipes to an attach connection until the
+ * container exits or the user detaches (ctrl-p ctrl-q on a TTY with stdin).
+ * in_fd < 0: no stdin. Returns 0 and sets *exit_code (-1 when detached). */
+struct sv_attach_pump {
+	int conn;		 /* borrowed */
+	int in_fd, out_fd, err_fd; /* borrowed; err_fd unused with a TTY */
+	bool tty;		 /* raw bytes; send resizes of in_fd's terminal */
+	bool close_stdin_at_eof; /* send CLOSE_STDIN when in_fd reaches EOF */
+	bool proxy_signals;	 /* forward SIGINT/SIGTERM/SIGHUP... to the container */
+	const char *detach_keys; /* "ctrl-p,ctrl-q" (NULL: that default) */
+};
+SV_API int sv_attach_pump_run(const struct sv_attach_pump *p, int *exit_code, sv_err **err);
+
+/* ---------------------------------------------------------------- exec */
+
+struct sv_exec_opts {
+	char *const *cmd;	  /* required */
+	char *const *env;	  /* "K=V" added to the container's */
+	const char *user;	  /* NULL: the container's */
+	const char *workdir;	  /* NULL: the container's */
+	bool tty;
+	bool privileged;
+	bool detach;		  /* run without a client; output discarded */
+	int attach_fd;		  /* as in sv_start_opts (-1: none) */
+	unsigned attach_streams;
+};
+/* Runs a process in a running container under a small shim of its own;
+ * returns once it runs. exec_id (may be NULL) receives its id; the exit
+ * code arrives as an EXIT frame on attach_fd, and in
+ * sv_engine_exec_inspect. Errors as for start (ENOENT → 127, EACCES → 126). */
+SV_API int sv_engine_exec(sv_engine *e, const char *container, const struct sv_exec_opts *opts,
+			  char exec_id[SV_CONTAINER_ID_LEN + 1], sv_err **err);
+/* Docker's exec inspect object ({"ID", "Running", "ExitCode", "Pid", ...}). */
+SV_API struct cJSON *sv_engine_exec_inspect(sv_engine *e, const char *exec_id, sv_err **err);
+
+/* ---------------------------------------------------------------- stats */
+
+/* One sample of a container's cgroup counters. */
+struct sv_stats_sample {
+	int64_t time_ns;
+	int64_t cpu_ns;	     /* total CPU time used */
+	int64_t system_ns;   /* host CPU time (all cpus) at the sample, for ratios */
+	int64_t mem_usage;   /* bytes, page cache included */
+	int64_t mem_cache;   /* inactive_file (Docker subtracts it) */
+	int64_t mem_limit;   /* bytes; the host's memory when unlimited */
+	int64_t pids;
+	int64_t blk_read, blk_write;
+	int64_t net_rx, net_tx;
+	int online_cpus;
+};
+struct sv_container_stats {
+	char id[SV_CONTAINER_ID_LEN + 1];
+	char *name;
+	bool running;
+	struct sv_stats_sample now;
+};
+/* Samples every running container (names NULL) or the named ones, reading
+ * each cgroup once. Owned; free with sv_container_stats_free(). */
+SV_API int sv_engine_container_stats(sv_engine *e, char *const *names, struct sv_container_stats **out,
+				     size_t *n, sv_err **err);
+SV_API void sv_container_stats_free(struct sv_container_stats *v, size_t n);
+/* Docker's stats object for one sample and the one before it (prev may be
+ * NULL). Owned. */
+SV_API struct cJSON *sv_container_stats_json(const struct sv_container_stats *s,
+					     const struct sv_stats_sample *prev);
+/* The host's CPU time in ns (/proc/stat), the clock of system_ns. */
+SV_API int64_t sv_host_cpu_ns(void);
+/* The shim's history of samples (oldest first, up to a few minutes). */
+SV_API int sv_engine_container_stats_history(sv_engine *e, const char *name, struct sv_stats_sample **out,
+					     size_t *n, sv_err **err);
+
+/* ---------------------------------------------------------------- copy */
+
+/* Writes a tar of `path` inside the container (a running container's live
+ * view, else its rootfs mounted for the copy) to fd, its top entry named
+ * as_name (NULL: the path's base name; ".": a directory's content only).
+ * Paths resolve inside the container root: symlinks never lead out. *stat
+ * (may be NULL) receives Docker's path stat {"name", "size", "mode" (Go's
+ * FileMode bits), "mtime", "linkTarget"}. */
+SV_API int sv_engine_container_archive_get(sv_engine *e, const char *name, const char *path,
+					   const char *as_name, int fd, struct cJSON **stat, sv_err **err);
+/* Extracts a tar stream from fd into directory `path` inside the
+ * container, every entry resolved inside the root. */
+SV_API int sv_engine_container_archive_put(sv_engine *e, const char *name, const char *path, int fd,
+					   sv_err **err);
+/* A tar of a host path (for `cp` into a container), top entry as_name
+ * (NULL: the base name; "." a directory's content); owners kept or 0:0. */
+SV_API int sv_engine_tar_path(const char *path, const char *as_name, bool keep_owner, int fd, sv_err **err);
+/* Extracts a tar that came out of a container into a host directory, with
+ * the same guards as an image layer (nothing lands outside dir). */
+SV_API int sv_engine_untar_host(int fd, const char *dir, sv_err **err);
+/* Docker's path stat only (ENOENT when missing). Owned. */
+SV_API struct cJSON *sv_engine_container_stat_path(sv_engine *e, const char *name, const char *path,
+						   sv_err **err);
+
+/* ---------------------------------------------------------------- shim side
+ *
+ * For servin-shim-ctl only: the steps of starting a container under a
+ * shim and recording its end. Surfaces use sv_engine_container_start().
+ */
+
+/* What the shim needs to know about a container it starts. */
+struct sv_shim_info {
+	bool tty, open_stdin, stdin_once;
+	char *log_path;		 /* NULL: log driver "none" */
+	int64_t log_max_size;	 /* 0: unbounded */
+	int log_max_file;
+	int stop_signal;
+	char *ring_path;	 /* runroot/containers/<id>/stats */
+	char **cgroup_paths;	 /* "controller:/dir" of the running container */
+	int pid;		 /* the started process */
+	int pidfd;		 /* owned */
+	int console_fd;		 /* owned: pty master with tty, else -1 */
+};
+SV_API void sv_shim_info_release(struct sv_shim_info *i);
+
+/* Claims container `id` for the calling process (its shim): fails with
+ * EALREADY when a live shim owns it. Mounts the rootfs and writes the
+ * bundle; fills the static part of *info. */
+SV_API int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err);
+/* Creates and starts the container as the caller's child with stdio
+ * (three fds, -1 for /dev/null; ignored with a tty) and records it
+ * running. On failure the container is left stopped (or removed with
+ * AutoRemove), its error recorded, the claim released. */
+SV_API int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct sv_shim_info *info,
+			      sv_err **err);
+
+struct sv_shim_exit {
+	int exit_code;
+	bool oom_killed;
+	bool restart;	  /* start it again after delay_ms */
+	int64_t delay_ms;
+	bool removed;	  /* AutoRemove took it away */
+};
+/* Records the end of the container's process (wait status), removes its
+ * runtime state, applies the restart policy (manual: stopped or signalled
+ * by a user; canceled: a stop/kill that cancels restarts; delay_ms: the
+ * previous delay, 0 for the first) and AutoRemove. */
+SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
+				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+/* Gives up a restart that was canceled while waiting: records the stop. */
+SV_API int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err);
+
+/* Reads exec instance exec_id (its container must run) into *info. */
+SV_API int sv_engine_shim_exec_claim(sv_engine *e, const char *exec_id, struct sv_shim_info *info,
+				     sv_err **err);
+/* Starts exec instance exec_id as the caller's child (stdio as above). */
+SV_API int sv_engine_shim_exec_run(sv_engine *e, const char *exec_id, const int stdio[3],
+				   struct sv_shim_info *info, sv_err **err);
+/* Records an exec instance's exit code. */
+SV_API int sv_engine_shim_exec_exited(sv_engine *e, const char *exec_id, int wait_status, int *exit_code,
+				      sv_err **err);
 
 /* Unpacks one layer stream (tar, gzip or zstd) from fd into the existing
  * empty directory dest, with every check of a pull or a load; for

@@ -45,6 +45,46 @@ int engine_seed_default_image(sv_engine *e, const char *path, sv_err **err)
 			     "INSERT OR REPLACE INTO meta (key, value) VALUES ('default_image_seeded', '1')", err);
 }
 
+/* The default image ships beside the binaries: <bindir>/../share/servin/. */
+static char *find_default_image(const sv_engine *e)
+{
+	const char *env = getenv("SERVIN_DEFAULT_IMAGE");
+	if (env && *env)
+		return sv_xstrdup(env);
+	if (e->bindir) {
+		char *p = sv_xasprintf("%s/../share/servin/busybox.oci.tar", e->bindir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	static const char *const sys[] = { "/usr/local/share/servin/busybox.oci.tar",
+					   "/usr/share/servin/busybox.oci.tar" };
+	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+		if (access(sys[i], R_OK) == 0)
+			return sv_xstrdup(sys[i]);
+	return NULL;
+}
+
+int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
+{
+	sv_engine *e;
+	if (engine_open_core(opts, &e, err) < 0)
+		return -1;
+	if (!opts->no_seed && engine_needs_seed(e)) {
+		SV_AUTOFREE char *img = opts->default_image ? sv_xstrdup(opts->default_image)
+							     : find_default_image(e);
+		if (img && engine_seed_default_image(e, img, err) < 0) {
+			sv_err_prefix(err, "seed default image %s", img);
+			sv_engine_free(e);
+			return -1;
+		}
+		if (!img)
+			sv_warn("no default image found to seed (set SERVIN_DEFAULT_IMAGE)");
+	}
+	*out = e;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- lists */
 
 static void summary_release(struct sv_image_summary *s)

@@ -99,6 +99,23 @@ static const struct migration migrations[] = {
 	  "  actor TEXT NOT NULL,"
 	  "  attrs TEXT NOT NULL DEFAULT '{}');"
 	  "CREATE INDEX events_time ON events(time);" },
+	/* Containers: the shim's start time (to tell a live shim from a
+	 * reused pid), and exec instances (Docker keeps them for inspect). */
+	{ "0002-containers",
+	  "ALTER TABLE containers ADD COLUMN shim_start INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE TABLE execs ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	  "  config TEXT NOT NULL,"
+	  "  created INTEGER NOT NULL,"
+	  "  running INTEGER NOT NULL DEFAULT 0,"
+	  "  pid INTEGER NOT NULL DEFAULT 0,"
+	  "  shim_pid INTEGER NOT NULL DEFAULT 0,"
+	  "  shim_start INTEGER NOT NULL DEFAULT 0,"
+	  "  exit_code INTEGER,"
+	  "  finished INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE INDEX execs_container ON execs(container_id);" },
 };
 
 static int migration_done(sqlite3 *db, const char *name, bool *done, sv_err **err)

@@ -1,0 +1,146 @@
+/*
+ * Internals shared by the container files of core/engine: the row as read
+ * from the store, where a container's files live, and the steps the shim
+ * runs (start, record an exit) that the facade functions build on.
+ */
+#ifndef SV_CORE_ENGINE_CONTAINERS_INTERNAL_H
+#define SV_CORE_ENGINE_CONTAINERS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine-internal.h"
+
+struct cJSON;
+
+/* A containers row. config is the stored document:
+ * {"Config": {...}, "HostConfig": {...}, "Path": "...", "Args": [...]}. */
+struct ctr_row {
+	char id[SV_CONTAINER_ID_LEN + 1];
+	char *name;
+	char image_id[SV_DIGEST_STR_LEN];
+	char *image_ref;
+	int64_t created_ns;
+	struct cJSON *config;
+	enum sv_container_state state;
+	int pid;
+	int shim_pid;
+	int64_t shim_start;
+	int exit_code;
+	bool oom_killed;
+	int64_t started_ns, finished_ns;
+	int restart_count;
+	char *error;
+	bool manual_stop;
+};
+
+void ctr_row_release(struct ctr_row *r);
+/* Reads row `id` (a full id). ENOENT "No such container: id". */
+int ctr_load(sv_engine *e, const char *id, struct ctr_row *r, sv_err **err);
+/* Resolves name, loads the row and reconciles it with reality (a dead
+ * shim means the container stopped: cleaned up and recorded). */
+int ctr_find(sv_engine *e, const char *name, struct ctr_row *r, sv_err **err);
+/* When the row says a shim owns the container but the shim is gone, kills
+ * what is left, unmounts, records the stop and reloads *r. */
+int ctr_reconcile(sv_engine *e, struct ctr_row *r, sv_err **err);
+/* True when pid runs and started at start_ticks (field 22 of stat). */
+bool ctr_pid_alive(int pid, int64_t start_ticks);
+/* Field 22 of /proc/<pid>/stat, or -1. */
+int64_t ctr_pid_start(int pid);
+
+/* root/containers/<id> and runroot/containers/<id> (owned). */
+char *ctr_dir(const sv_engine *e, const char *id);
+char *ctr_run_dir(const sv_engine *e, const char *id);
+/* The attach socket of a running container (owned). */
+char *ctr_sock_path(const sv_engine *e, const char *id);
+/* root/containers/<id>/<id>-json.log (owned). */
+char *ctr_log_path(const sv_engine *e, const char *id);
+
+/* Config accessors over r->config (borrowed). */
+struct cJSON *ctr_cfg(const struct ctr_row *r);
+struct cJSON *ctr_host(const struct ctr_row *r);
+bool ctr_is_live(enum sv_container_state s);
+
+/* Updates the state columns in one transaction with an event; `set` is
+ * an SQL SET list with ?2.. bound by the caller through the callback. */
+int ctr_set_state(sv_engine *e, const char *id, enum sv_container_state st, const char *event,
+		  sv_err **err);
+/* Records an event about a container (name and image as attributes);
+ * extra (may be NULL) is merged in. Inside the caller's transaction. */
+int ctr_event(sv_engine *e, const struct ctr_row *r, const char *action, const struct cJSON *extra,
+	      sv_err **err);
+
+/* Parses a signal name or number ("KILL", "SIGTERM", "9"); -1 if bad. */
+int ctr_signal_parse(const char *s);
+
+/* Every row, newest first, each reconciled. */
+int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
+void ctr_rows_free(struct ctr_row *v, size_t n);
+/* Removes a stopped container: unmount, files to the trash, row (with a
+ * destroy event). */
+int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Bytes in the container's upper dir. */
+int64_t ctr_upper_size(sv_engine *e, const char *id);
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+bool ctr_name_valid(const char *n);
+
+/* ------------------------------------------------------------ lifecycle.c */
+
+/* Kills a live container and waits until its shim recorded the exit. */
+int ctr_force_stop(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Connects to a running container's attach socket (*out owned). */
+int ctr_sock_connect(const sv_engine *e, const char *id, int *out, sv_err **err);
+/* Spawns `servin-shim-ctl ARGS...` for container id (name for messages)
+ * with an optional pre-attached client, and returns its verdict. */
+int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int attach_fd, unsigned streams,
+		sv_err **err);
+
+/* ------------------------------------------------------------ ctr-shim.c */
+
+/* <runroot>/runtime: the runtime's state root. Owned. */
+char *ctr_state_root(const sv_engine *e);
+/* Kills whatever is left of a container whose shim is gone and removes
+ * its runtime state (cgroups included); nothing left is fine. */
+int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
+/* Records a start that failed (why), releases the claim; AutoRemove. */
+int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
+
+/* ------------------------------------------------------------ rootfs.c */
+
+/* Mounts the image layers + upper dir at containers/<id>/rootfs (idempotent). */
+int ctr_rootfs_mount(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Unmounts it (absent is fine). */
+int ctr_rootfs_unmount(sv_engine *e, const char *id, sv_err **err);
+bool ctr_rootfs_mounted(sv_engine *e, const char *id);
+
+/* ------------------------------------------------------------ ctr-user.c */
+
+struct ctr_user {
+	uint32_t uid, gid;
+	uint32_t *gids; /* supplementary, from /etc/group membership */
+	size_t ngids;
+	char *home;
+};
+/* Resolves "user[:group]" (names or ids) inside the container root. */
+int ctr_user_resolve(int rootfd, const char *spec, struct ctr_user *u, sv_err **err);
+void ctr_user_release(struct ctr_user *u);
+
+/* ------------------------------------------------------------ bundle.c */
+
+/* The OCI spec of a start (the rootfs is mounted: users resolve inside
+ * it); writes the hostname/hosts/resolv.conf files beside it. Owned. */
+struct cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* The final capability set of a HostConfig ("CAP_..."). Owned strv. */
+char **ctr_caps(const struct cJSON *host);
+/* The static binary that serves as --init (servin-shim in init mode). */
+char *ctr_init_binary(const sv_engine *e);
+/* Writes containers/<id>/config.json for a start; the rootfs is mounted. */
+int ctr_bundle_write(sv_engine *e, const struct ctr_row *r, sv_err **err);
+
+/* ------------------------------------------------------------ create.c */
+
+/* Parses the restart policy of a HostConfig: name ("no", "always",
+ * "unless-stopped", "on-failure") and max retries. */
+void ctr_restart_policy(const struct cJSON *host, const char **name, int *max_retries);
+
+#endif

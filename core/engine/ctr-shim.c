@@ -1,0 +1,370 @@
+/*
+ * The engine's side of servin-shim-ctl: claiming a container for a shim,
+ * running it through core/runtime, recording what happened, and deciding
+ * restarts (Docker's restart manager: no, always, unless-stopped,
+ * on-failure[:N], with a delay that starts at 100 ms, doubles up to a
+ * minute and falls back to 100 ms after a run of 10 s or more).
+ *
+ * Every step is one transaction, and the row always names the shim that
+ * owns the container (shim_pid + its start time), so a shim killed at any
+ * point leaves a row that ctr_reconcile() can settle.
+ */
+#include "engine/engine.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "containers-internal.h"
+#include "runtime/runtime.h"
+
+#define RESTART_DELAY_MIN_MS 100
+#define RESTART_DELAY_MAX_MS 60000
+#define RESTART_RESET_NS (10LL * 1000000000LL)
+
+char *ctr_state_root(const sv_engine *e)
+{
+	return sv_xasprintf("%s/runtime", e->runroot);
+}
+
+int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err)
+{
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	if (sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, err) < 0) {
+		if (sv_err_code(err) != ENOENT)
+			return -1;
+		sv_err_clear(err);
+	}
+	return 0;
+}
+
+void sv_shim_info_release(struct sv_shim_info *i)
+{
+	free(i->log_path);
+	free(i->ring_path);
+	sv_strv_free(i->cgroup_paths);
+	if (i->pidfd >= 0)
+		close(i->pidfd);
+	if (i->console_fd >= 0)
+		close(i->console_fd);
+	memset(i, 0, sizeof *i);
+	i->pidfd = i->console_fd = -1;
+}
+
+static int step(sv_engine *e, sqlite3_stmt *st, const char *what, sv_err **err)
+{
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sv_store_sql_err(e->store, what, err);
+	return 0;
+}
+
+static void fill_info(sv_engine *e, const struct ctr_row *r, struct sv_shim_info *info)
+{
+	const cJSON *cfg = ctr_cfg(r), *host = ctr_host(r);
+	info->tty = sv_json_bool(cfg, "Tty", false);
+	info->open_stdin = sv_json_bool(cfg, "OpenStdin", false);
+	info->stdin_once = sv_json_bool(cfg, "StdinOnce", false);
+	const cJSON *lc = sv_json_obj(host, "LogConfig");
+	const char *type = lc ? sv_json_str(lc, "Type") : NULL;
+	if (!type || strcmp(type, "none") != 0) {
+		info->log_path = ctr_log_path(e, r->id);
+		const cJSON *o = sv_json_obj(lc, "Config");
+		int64_t v;
+		const char *ms = sv_json_str(o, "max-size"), *mf = sv_json_str(o, "max-file");
+		info->log_max_size = ms && sv_str_to_size(ms, &v) ? v : 0;
+		info->log_max_file = mf && sv_str_to_i64(mf, 1, 1000, &v) ? (int)v : 1;
+	}
+	const char *sig = sv_json_str(cfg, "StopSignal");
+	info->stop_signal = sig && *sig ? ctr_signal_parse(sig) : SIGTERM;
+	if (info->stop_signal <= 0)
+		info->stop_signal = SIGTERM;
+	info->ring_path = sv_xasprintf("%s/stats", ctr_run_dir(e, r->id));
+}
+
+/* shim_pid := ours, unless a live shim already owns the container. */
+static int claim_row(sv_engine *e, struct ctr_row *r, sv_err **err)
+{
+	if (ctr_reconcile(e, r, err) < 0)
+		return -1;
+	if (r->shim_pid > 0 && r->shim_pid != getpid())
+		return sv_err_setx(err, EALREADY, "container %s is already running", r->name);
+	if (r->state == SV_CTR_REMOVING)
+		return sv_err_setx(err, EBUSY, "container %s is marked for removal and cannot be started", r->name);
+	if (sv_store_begin(e->store, err) < 0)
+		return -1;
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+		e->store, "UPDATE containers SET shim_pid = ?, shim_start = ? WHERE id = ? AND shim_pid IN (0, ?1)",
+		err);
+	if (!st || (sqlite3_bind_int(st, 1, getpid()), sqlite3_bind_int64(st, 2, ctr_pid_start(getpid())),
+		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "claim container", err)) < 0)
+		goto fail;
+	if (sqlite3_changes(sqlite3_db_handle(st)) == 0) {
+		sv_store_rollback(e->store);
+		return sv_err_setx(err, EALREADY, "container %s is already running", r->name);
+	}
+	return sv_store_commit(e->store, err) < 0 ? (sv_store_rollback(e->store), -1) : 0;
+fail:
+	sv_store_rollback(e->store);
+	return -1;
+}
+
+int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err)
+{
+	memset(info, 0, sizeof *info);
+	info->pidfd = info->console_fd = -1;
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	SV_AUTOFREE char *run = ctr_run_dir(e, id);
+	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", id);
+	SV_AUTOCLOSE int lock = -1;
+	if (claim_row(e, &r, err) < 0)
+		goto out;
+	/* The lock keeps a concurrent `cp` from unmounting under us. */
+	lock = sv_store_lock(e->store, lname, true, err);
+	if (lock < 0 || sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, &r, err) < 0 ||
+	    ctr_bundle_write(e, &r, err) < 0) {
+		SV_AUTOERR sv_err *e2 = NULL;
+		(void)ctr_start_failed(e, &r, *err, &e2);
+		goto out;
+	}
+	fill_info(e, &r, info);
+	rc = 0;
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+/* Records a failed start: state as before (created or exited) with the
+ * error and Docker's exit code for it; the claim released, the rootfs
+ * unmounted; AutoRemove applies. */
+int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err)
+{
+	int code = why && why->code == ENOENT ? 127 : why && why->code == EACCES ? 126 : 125;
+	SV_AUTOERR sv_err *e2 = NULL;
+	(void)ctr_rootfs_unmount(e, r->id, &e2);
+	if (sv_store_begin(e->store, err) < 0)
+		return -1;
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+		e->store,
+		"UPDATE containers SET shim_pid = 0, shim_start = 0, pid = 0, exit_code = ?, error = ?,"
+		" state = CASE WHEN state = 'restarting' THEN 'exited' ELSE state END WHERE id = ?",
+		err);
+	if (!st || (sqlite3_bind_int(st, 1, code),
+		    sqlite3_bind_text(st, 2, why ? why->msg : "start failed", -1, SQLITE_STATIC),
+		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "record start failure", err)) < 0 ||
+	    sv_store_commit(e->store, err) < 0) {
+		sv_store_rollback(e->store);
+		return -1;
+	}
+	if (sv_json_bool(ctr_host(r), "AutoRemove", false))
+		return ctr_destroy(e, r, err);
+	return 0;
+}
+
+static int record_running(sv_engine *e, const struct ctr_row *r, int pid, sv_err **err)
+{
+	if (sv_store_begin(e->store, err) < 0)
+		return -1;
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+		e->store,
+		"UPDATE containers SET state = 'running', pid = ?, started = ?, error = '', oom_killed = 0,"
+		" manual_stop = 0 WHERE id = ?",
+		err);
+	if (!st || (sqlite3_bind_int(st, 1, pid), sqlite3_bind_int64(st, 2, sv_time_now_ns()),
+		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "record start", err)) < 0 ||
+	    ctr_event(e, r, "start", NULL, err) < 0 || sv_store_commit(e->store, err) < 0) {
+		sv_store_rollback(e->store);
+		return -1;
+	}
+	return 0;
+}
+
+static char **cgroup_paths(sv_engine *e, const char *id)
+{
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	struct sv_runtime_state st;
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_runtime_state(sr, id, &st, &err) < 0)
+		return sv_xcalloc(1, sizeof(char *));
+	char **v = sv_strv_dup(st.cgroup_paths);
+	sv_runtime_state_release(&st);
+	return v;
+}
+
+int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct sv_shim_info *info, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	SV_AUTOFREE char *bundle = ctr_dir(e, id);
+	/* Leftover runtime state of an earlier run (a killed shim) goes first. */
+	SV_AUTOERR sv_err *e2 = NULL;
+	(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
+	struct sv_runtime_proc proc = { .pidfd = -1, .console_fd = -1 };
+	struct sv_runtime_create_opts o = {
+		.state_root = sr,
+		.id = id,
+		.bundle = bundle,
+		.stdio = stdio,
+		.flags = SV_RUNTIME_START,
+	};
+	int rc = -1;
+	if (sv_runtime_create(&o, &proc, err) < 0) {
+		sv_err_clear(&e2);
+		(void)ctr_start_failed(e, &r, *err, &e2);
+		goto out;
+	}
+	info->pid = proc.pid;
+	info->pidfd = proc.pidfd;
+	info->console_fd = proc.console_fd;
+	info->cgroup_paths = cgroup_paths(e, id);
+	if (record_running(e, &r, proc.pid, err) < 0) {
+		kill(proc.pid, SIGKILL);
+		goto out;
+	}
+	rc = 0;
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- exit */
+
+void ctr_restart_policy(const cJSON *host, const char **name, int *max_retries)
+{
+	const cJSON *rp = sv_json_obj(host, "RestartPolicy");
+	const char *n = rp ? sv_json_str(rp, "Name") : NULL;
+	*name = n && *n ? n : "no";
+	*max_retries = rp ? (int)sv_json_i64(rp, "MaximumRetryCount", 0) : 0;
+}
+
+
+static bool should_restart(const struct ctr_row *r, int code, bool manual, bool canceled)
+{
+	const char *policy;
+	int max;
+	ctr_restart_policy(ctr_host(r), &policy, &max);
+	if (canceled || strcmp(policy, "no") == 0)
+		return false;
+	if (strcmp(policy, "always") == 0)
+		return true;
+	if (strcmp(policy, "unless-stopped") == 0)
+		return !manual;
+	return code != 0 && (max == 0 || r->restart_count < max);
+}
+
+static int record_exit(sv_engine *e, const struct ctr_row *r, const struct sv_shim_exit *x, bool manual,
+		       sv_err **err)
+{
+	if (sv_store_begin(e->store, err) < 0)
+		return -1;
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+		e->store,
+		"UPDATE containers SET state = ?, exit_code = ?, oom_killed = ?, finished = ?, pid = 0,"
+		" manual_stop = ?, restart_count = restart_count + ?,"
+		" shim_pid = CASE WHEN ?6 THEN shim_pid ELSE 0 END,"
+		" shim_start = CASE WHEN ?6 THEN shim_start ELSE 0 END WHERE id = ?",
+		err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, x->restart ? "restarting" : "exited", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, x->exit_code);
+	sqlite3_bind_int(st, 3, x->oom_killed);
+	sqlite3_bind_int64(st, 4, sv_time_now_ns());
+	sqlite3_bind_int(st, 5, manual);
+	sqlite3_bind_int(st, 6, x->restart);
+	sqlite3_bind_text(st, 7, r->id, -1, SQLITE_STATIC);
+	if (step(e, st, "record exit", err) < 0)
+		goto fail;
+	if (x->oom_killed && ctr_event(e, r, "oom", NULL, err) < 0)
+		goto fail;
+	cJSON *attrs = cJSON_CreateObject();
+	char code[16];
+	snprintf(code, sizeof code, "%d", x->exit_code);
+	cJSON_AddStringToObject(attrs, "exitCode", code);
+	int erc = ctr_event(e, r, "die", attrs, err);
+	cJSON_Delete(attrs);
+	if (erc < 0 || sv_store_commit(e->store, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	sv_store_rollback(e->store);
+	return -1;
+}
+
+int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
+			  int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
+{
+	memset(out, 0, sizeof *out);
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	SV_AUTOERR sv_err *e2 = NULL;
+	uint64_t ooms = 0;
+	(void)sv_runtime_oom_count(sr, id, &ooms, &e2);
+	sv_err_clear(&e2);
+	if (sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2) < 0)
+		sv_warn("container %.12s: %s", id, e2->msg);
+	out->exit_code = sv_runtime_exit_code(wait_status);
+	out->oom_killed = ooms > 0;
+	out->restart = should_restart(&r, out->exit_code, manual, canceled);
+	if (out->restart) {
+		bool long_run = sv_time_now_ns() - r.started_ns >= RESTART_RESET_NS;
+		out->delay_ms = !delay_ms || long_run ? RESTART_DELAY_MIN_MS : delay_ms * 2;
+		if (out->delay_ms > RESTART_DELAY_MAX_MS)
+			out->delay_ms = RESTART_DELAY_MAX_MS;
+	} else {
+		sv_err_clear(&e2);
+		if (ctr_rootfs_unmount(e, id, &e2) < 0)
+			sv_warn("container %.12s: %s", id, e2->msg);
+	}
+	int rc = record_exit(e, &r, out, manual, err);
+	if (rc == 0 && !out->restart && sv_json_bool(ctr_host(&r), "AutoRemove", false)) {
+		rc = ctr_destroy(e, &r, err);
+		out->removed = rc == 0;
+	}
+	ctr_row_release(&r);
+	return rc;
+}
+
+int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	SV_AUTOERR sv_err *e2 = NULL;
+	(void)ctr_rootfs_unmount(e, id, &e2);
+	int rc = -1;
+	SV_AUTOSTMT sqlite3_stmt *st = NULL;
+	if (sv_store_begin(e->store, err) < 0)
+		goto out;
+	st = sv_store_prepare(
+		e->store,
+		"UPDATE containers SET state = 'exited', shim_pid = 0, shim_start = 0, manual_stop = 1"
+		" WHERE id = ?",
+		err);
+	if (!st || (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC), step(e, st, "record stop", err)) < 0 ||
+	    sv_store_commit(e->store, err) < 0) {
+		sv_store_rollback(e->store);
+		goto out;
+	}
+	rc = 0;
+	if (sv_json_bool(ctr_host(&r), "AutoRemove", false))
+		rc = ctr_destroy(e, &r, err);
+out:
+	ctr_row_release(&r);
+	return rc;
+}

@@ -1,0 +1,467 @@
+/*
+ * The lifecycle as surfaces see it: start spawns servin-shim-ctl and
+ * waits for its verdict; stop, kill, wait, resize and attach talk to the
+ * running container's shim over its attach socket; pause and unpause go
+ * to the runtime directly (the freezer needs no shim).
+ *
+ * start uses posix_spawn (safe from a threaded process); the spawned ctl
+ * forks once and its parent exits at once, so the shim is nobody's child
+ * and a long-lived caller (the REST server) collects no zombies.
+ */
+#include "engine/engine.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "containers-internal.h"
+#include "runtime/runtime.h"
+
+extern char **environ;
+
+/* ---------------------------------------------------------------- socket */
+
+/* Unix socket paths are limited to 108 bytes: go through /proc/self/fd. */
+int ctr_sock_connect(const sv_engine *e, const char *id, int *out, sv_err **err)
+{
+	SV_AUTOFREE char *dir = ctr_run_dir(e, id);
+	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "container %.12s: no shim socket", id);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/attach", dfd);
+	SV_AUTOCLOSE int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sv_err_set(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return sv_err_set(err, errno, "container %.12s: connect to its shim", id);
+	*out = sv_steal_fd(&fd);
+	return 0;
+}
+
+static int shim_conn(sv_engine *e, const char *id, unsigned streams, int *fd, sv_err **err)
+{
+	unsigned char s = (unsigned char)streams;
+	if (ctr_sock_connect(e, id, fd, err) < 0)
+		return -1;
+	if (sv_frame_write(*fd, SV_FRAME_HELLO, &s, 1, err) < 0) {
+		close(*fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads frames until EXIT; *code gets its value (-1: closed without one). */
+static int wait_exit_frame(int fd, int *code, sv_err **err)
+{
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	*code = -1;
+	for (;;) {
+		int type, rc = sv_frame_read(fd, &type, &b, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return 0;
+		if (type == SV_FRAME_EXIT) {
+			*code = atoi(b.data);
+			return 0;
+		}
+	}
+}
+
+/* After the shim went away: the row as it was recorded (reconciled). */
+static int exit_code_now(sv_engine *e, const char *id, int *code, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	int rc = ctr_reconcile(e, &r, err);
+	*code = r.exit_code;
+	ctr_row_release(&r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- start */
+
+static char *ctl_path(const sv_engine *e)
+{
+	const char *env = getenv("SERVIN_SHIM_CTL");
+	if (env && *env)
+		return sv_xstrdup(env);
+	return sv_xasprintf("%s/servin-shim-ctl", e->bindir ? e->bindir : "/usr/libexec/servin");
+}
+
+/* Parses "ok <pid>" or "err <code> <message>". */
+static int read_verdict(int fd, const char *name, sv_err **err)
+{
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	if (sv_read_fd(fd, 64 << 10, &b, err) < 0)
+		return -1;
+	if (sv_str_has_prefix(b.data, "ok "))
+		return 0;
+	int code = 0, off = 0;
+	if (sscanf(b.data, "err %d %n", &code, &off) >= 1 && off > 0) {
+		size_t n = strlen(b.data + off);
+		while (n && b.data[off + n - 1] == '\n')
+			b.data[off + --n] = '\0';
+		return sv_err_setx(err, code ? code : EIO, "%s", b.data + off);
+	}
+	return sv_err_setx(err, EIO, "container %s: servin-shim-ctl exited without starting it", name);
+}
+
+struct spawn_fds {
+	int sync_w;
+	int attach;
+	int log;
+};
+
+static int spawn_ctl(sv_engine *e, char *const *argv, const struct spawn_fds *f, pid_t *pid, sv_err **err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, f->log >= 0 ? f->log : 1, 2);
+	posix_spawn_file_actions_adddup2(&fa, f->sync_w, 3);
+	if (f->attach >= 0)
+		posix_spawn_file_actions_adddup2(&fa, f->attach, 4);
+	sigset_t none, def;
+	sigemptyset(&none);
+	sigfillset(&def);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	int rc = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	(void)e;
+	if (rc != 0)
+		return sv_err_set(err, rc, "start %s", argv[0]);
+	return 0;
+}
+
+/* Runs servin-shim-ctl ARGS with an optional attach fd; returns its verdict. */
+int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int attach_fd,
+		unsigned streams, sv_err **err)
+{
+	SV_AUTOFREE char *ctl = ctl_path(e);
+	SV_AUTOFREE char *run = ctr_run_dir(e, id);
+	if (sv_mkdir_p(run, 0700, err) < 0)
+		return -1;
+	SV_AUTOFREE char *logp = sv_xasprintf("%s/shim.log", run);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	SV_AUTOCLOSE int rd = p[0];
+	SV_AUTOCLOSE int wr = p[1];
+	SV_AUTOCLOSE int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	char **argv = NULL;
+	sv_strv_push(&argv, ctl);
+	for (size_t i = 0; args[i]; i++)
+		sv_strv_push(&argv, args[i]);
+	sv_strv_push_take(&argv, sv_xasprintf("--root=%s", e->root));
+	sv_strv_push_take(&argv, sv_xasprintf("--runroot=%s", e->runroot));
+	sv_strv_push(&argv, "--sync=3");
+	if (attach_fd >= 0)
+		sv_strv_push_take(&argv, sv_xasprintf("--client=4:%u", streams));
+	pid_t pid;
+	struct spawn_fds f = { .sync_w = wr, .attach = attach_fd, .log = logfd };
+	int rc = spawn_ctl(e, argv, &f, &pid, err);
+	sv_strv_free(argv);
+	if (rc < 0)
+		return -1;
+	close(sv_steal_fd(&wr));
+	rc = read_verdict(rd, name, err);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+int sv_engine_container_start(sv_engine *e, const char *name, const struct sv_start_opts *opts, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	if (ctr_is_live(r.state)) {
+		rc = sv_err_setx(err, EALREADY, "container %s is already running", r.name);
+		goto out;
+	}
+	char cmd[] = "start", flag[] = "--id";
+	char *args[] = { cmd, flag, r.id, NULL };
+	rc = ctr_run_ctl(e, r.id, r.name, args, opts ? opts->attach_fd : -1, opts ? opts->attach_streams : 0,
+			 err);
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- stop, kill */
+
+static int stop_timeout(const struct ctr_row *r, int timeout)
+{
+	if (timeout >= 0)
+		return timeout;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ctr_cfg(r), "StopTimeout");
+	return cJSON_IsNumber(st) ? (int)st->valuedouble : 10;
+}
+
+static int resume_if_paused(sv_engine *e, const struct ctr_row *r, sv_err **err)
+{
+	if (r->state != SV_CTR_PAUSED)
+		return 0;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	if (sv_runtime_resume(sr, r->id, err) < 0)
+		return -1;
+	return ctr_set_state(e, r->id, SV_CTR_RUNNING, "unpause", err);
+}
+
+/* Sends STOP "sig timeout" and waits for the exit frame. */
+static int stop_and_wait(sv_engine *e, const struct ctr_row *r, int sig, int timeout, sv_err **err)
+{
+	if (resume_if_paused(e, r, err) < 0)
+		return -1;
+	SV_AUTOCLOSE int fd = -1;
+	if (shim_conn(e, r->id, 0, &fd, err) < 0) {
+		/* The shim went away meanwhile: reconcile settles the row. */
+		sv_err_clear(err);
+		int code;
+		return exit_code_now(e, r->id, &code, err);
+	}
+	char msg[32];
+	int n = snprintf(msg, sizeof msg, "%d %d", sig, timeout);
+	if (sv_frame_write(fd, SV_FRAME_STOP, msg, (size_t)n, err) < 0)
+		return -1;
+	int code;
+	SV_AUTOERR sv_err *e2 = NULL;
+	(void)wait_exit_frame(fd, &code, &e2);
+	if (exit_code_now(e, r->id, &code, err) < 0) {
+		if (sv_err_code(err) != ENOENT)
+			return -1;
+		sv_err_clear(err); /* removed on exit (--rm) */
+	}
+	return 0;
+}
+
+int ctr_force_stop(sv_engine *e, const struct ctr_row *r, sv_err **err)
+{
+	return stop_and_wait(e, r, SIGKILL, 0, err);
+}
+
+int sv_engine_container_stop(sv_engine *e, const char *name, int timeout, const char *signal, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	int sig = signal ? ctr_signal_parse(signal) : 0;
+	if (signal && sig < 0) {
+		sv_err_setx(err, EINVAL, "invalid signal: %s", signal);
+		goto out;
+	}
+	if (!sig) {
+		const char *s = sv_json_str(ctr_cfg(&r), "StopSignal");
+		sig = s && *s ? ctr_signal_parse(s) : SIGTERM;
+		if (sig <= 0)
+			sig = SIGTERM;
+	}
+	if (!ctr_is_live(r.state)) {
+		rc = sv_err_setx(err, EALREADY, "container %s is already stopped", r.name);
+		goto out;
+	}
+	rc = stop_and_wait(e, &r, sig, stop_timeout(&r, timeout), err);
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+int sv_engine_container_kill(sv_engine *e, const char *name, const char *signal, sv_err **err)
+{
+	int sig = signal && *signal ? ctr_signal_parse(signal) : SIGKILL;
+	if (sig <= 0)
+		return sv_err_setx(err, EINVAL, "invalid signal: %s", signal);
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	SV_AUTOCLOSE int fd = -1;
+	if (!ctr_is_live(r.state)) {
+		sv_err_setx(err, EBUSY, "cannot kill container: %s: container %s is not running", name, r.id);
+		goto out;
+	}
+	char msg[16];
+	int n = snprintf(msg, sizeof msg, "%d", sig);
+	if (shim_conn(e, r.id, 0, &fd, err) < 0 || sv_frame_write(fd, SV_FRAME_SIGNAL, msg, (size_t)n, err) < 0)
+		goto out;
+	/* A frozen process cannot die: thaw it for the signals that end it. */
+	const char *ss = sv_json_str(ctr_cfg(&r), "StopSignal");
+	if (sig == SIGKILL || sig == (ss && *ss ? ctr_signal_parse(ss) : SIGTERM))
+		if (resume_if_paused(e, &r, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+int sv_engine_container_restart(sv_engine *e, const char *name, int timeout, sv_err **err)
+{
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (sv_engine_container_stop(e, name, timeout, NULL, &e2) < 0 && sv_err_code(&e2) != EALREADY) {
+		*err = sv_steal_ptr(&e2);
+		return -1;
+	}
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = 0;
+	if (!ctr_is_live(r.state)) {
+		rc = sv_engine_container_start(e, r.id, NULL, err);
+		if (rc == 0)
+			rc = ctr_event(e, &r, "restart", NULL, err);
+	}
+	ctr_row_release(&r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- pause */
+
+static int pause_or_resume(sv_engine *e, const char *name, bool pause, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	if (pause && r.state != SV_CTR_RUNNING) {
+		sv_err_setx(err, r.state == SV_CTR_PAUSED ? EALREADY : EBUSY,
+			    r.state == SV_CTR_PAUSED ? "container %s is already paused" : "container %s is not running",
+			    r.id);
+		goto out;
+	}
+	if (!pause && r.state != SV_CTR_PAUSED) {
+		sv_err_setx(err, EBUSY, "container %s is not paused", r.id);
+		goto out;
+	}
+	if ((pause ? sv_runtime_pause(sr, r.id, err) : sv_runtime_resume(sr, r.id, err)) < 0)
+		goto out;
+	rc = ctr_set_state(e, r.id, pause ? SV_CTR_PAUSED : SV_CTR_RUNNING, pause ? "pause" : "unpause", err);
+out:
+	ctr_row_release(&r);
+	return rc;
+}
+
+int sv_engine_container_pause(sv_engine *e, const char *name, sv_err **err)
+{
+	return pause_or_resume(e, name, true, err);
+}
+
+int sv_engine_container_unpause(sv_engine *e, const char *name, sv_err **err)
+{
+	return pause_or_resume(e, name, false, err);
+}
+
+/* ---------------------------------------------------------------- wait */
+
+/* Blocks until some process commits to the store (the WAL changes). */
+static void wait_store_change(sv_engine *e, int timeout_ms)
+{
+	SV_AUTOCLOSE int in = inotify_init1(IN_CLOEXEC);
+	if (in < 0 || inotify_add_watch(in, sv_store_watch_path(e->store), IN_MODIFY | IN_CLOSE_WRITE) < 0) {
+		poll(NULL, 0, timeout_ms);
+		return;
+	}
+	struct pollfd p = { .fd = in, .events = POLLIN };
+	poll(&p, 1, timeout_ms);
+}
+
+int sv_engine_container_wait(sv_engine *e, const char *name, enum sv_wait_condition cond, int *exit_code,
+			     sv_err **err)
+{
+	char id[SV_CONTAINER_ID_LEN + 1];
+	if (sv_engine_container_resolve(e, name, id, err) < 0)
+		return -1;
+	bool seen_live = false;
+	for (;;) {
+		struct ctr_row r;
+		if (ctr_load(e, id, &r, err) < 0) {
+			/* Gone: what "removed" waits for; the others saw it stop. */
+			if (sv_err_code(err) == ENOENT && (cond == SV_WAIT_REMOVED || seen_live)) {
+				sv_err_clear(err);
+				return 0;
+			}
+			return -1;
+		}
+		if (ctr_reconcile(e, &r, err) < 0) {
+			ctr_row_release(&r);
+			return -1;
+		}
+		bool live = ctr_is_live(r.state);
+		*exit_code = r.exit_code;
+		int fd = -1;
+		if (live && shim_conn(e, id, 0, &fd, NULL) == 0) {
+			int code;
+			SV_AUTOERR sv_err *e2 = NULL;
+			(void)wait_exit_frame(fd, &code, &e2);
+			close(fd);
+			seen_live = true;
+			if (code >= 0)
+				*exit_code = code;
+			ctr_row_release(&r);
+			if (cond != SV_WAIT_REMOVED)
+				return 0;
+			continue;
+		}
+		ctr_row_release(&r);
+		if (!live && cond == SV_WAIT_NOT_RUNNING)
+			return 0;
+		if (!live && seen_live && cond == SV_WAIT_NEXT_EXIT)
+			return 0;
+		wait_store_change(e, 1000);
+	}
+}
+
+/* ---------------------------------------------------------------- attach */
+
+int sv_engine_container_attach(sv_engine *e, const char *name, unsigned streams, int *fd, sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_find(e, name, &r, err) < 0)
+		return -1;
+	int rc = -1;
+	if (r.state == SV_CTR_PAUSED)
+		sv_err_setx(err, EBUSY, "You cannot attach to a paused container, unpause it first");
+	else if (!ctr_is_live(r.state))
+		sv_err_setx(err, EBUSY, "You cannot attach to a stopped container, start it first");
+	else
+		rc = shim_conn(e, r.id, streams, fd, err);
+	ctr_row_release(&r);
+	return rc;
+}
+
+int sv_engine_container_resize(sv_engine *e, const char *name, unsigned rows, unsigned cols, sv_err **err)
+{
+	SV_AUTOCLOSE int fd = -1;
+	if (sv_engine_container_attach(e, name, 0, &fd, err) < 0)
+		return -1;
+	char msg[32];
+	int n = snprintf(msg, sizeof msg, "%u %u", rows, cols);
+	return sv_frame_write(fd, SV_FRAME_RESIZE, msg, (size_t)n, err);
+}
