@@ -11,7 +11,6 @@
  */
 #include "views/views.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@ static const struct table_col container_cols[CC_COUNT] = {
 	[CC_STATE] = { "state", "STATE", 8, 10, false },
 	[CC_CPU] = { "cpu", "CPU %", 6, 6, true },
 	[CC_SPARK] = { "cpu-history", "CPU HISTORY", 11, 16, false },
-	[CC_MEM] = { "mem", "MEM / LIMIT", 12, 18, false },
+	[CC_MEM] = { "mem", "MEMORY", 10, 16, false },
 	[CC_NET] = { "net", "NET RX/TX", 11, 15, true },
 	[CC_PIDS] = { "pids", "PIDS", 4, 5, true },
 	[CC_STATUS] = { "status", "STATUS", 12, 22, false },
@@ -50,7 +49,7 @@ struct containers_view {
 	size_t n;
 	struct hist *hist; /* parallel to cts */
 	struct list_ui list;
-	bool loading, again, loaded;
+	bool loading, again, again_list, loaded;
 	char *error;
 	int64_t load_ms; /* how long the last load took */
 };
@@ -168,8 +167,8 @@ static bool m_draw(void *m, size_t row, int col, struct canvas *c, struct rect r
 		return true;
 	}
 	if (col == CC_MEM && base == ROLE_DEFAULT && ct->mem >= 0 && ct->mem_limit > 0) {
-		char buf[64];
-		gauge_draw(c, r, (double)ct->mem / (double)ct->mem_limit, m_cell(m, row, col, buf, sizeof buf));
+		char buf[16];
+		gauge_draw(c, r, (double)ct->mem / (double)ct->mem_limit, sv_str_human_size(ct->mem, buf, sizeof buf));
 		return true;
 	}
 	return false;
@@ -192,7 +191,12 @@ static int cmp_hist(const void *a, const void *b)
 	return strcmp(((const struct hist *)a)->id, ((const struct hist *)b)->id);
 }
 
-/* Carries each container's CPU history over to the new list. */
+static int cmp_stats(const void *a, const void *b)
+{
+	return strcmp(((const struct tui_stats *)a)->id, ((const struct tui_stats *)b)->id);
+}
+
+/* Carries each container's CPU history over to a new list. */
 static struct hist *carry_history(struct containers_view *v, struct tui_container *cts, size_t n)
 {
 	struct hist *old = v->hist;
@@ -204,24 +208,46 @@ static struct hist *carry_history(struct containers_view *v, struct tui_containe
 		struct hist *prev = old ? bsearch(&h[i], old, v->n, sizeof *old, cmp_hist) : NULL;
 		if (prev)
 			h[i] = *prev;
-		if (cts[i].cpu >= 0) {
-			if (h[i].n == HIST) {
-				memmove(h[i].v, h[i].v + 1, (HIST - 1) * sizeof(double));
-				h[i].n--;
-			}
-			h[i].v[h[i].n++] = cts[i].cpu;
-		}
 	}
 	free(old);
 	return h;
+}
+
+/* Puts a stats sample into the rows (and the CPU histories). */
+static void merge_stats(struct containers_view *v, struct tui_stats *st, size_t n)
+{
+	qsort(st, n, sizeof *st, cmp_stats);
+	for (size_t i = 0; i < v->n; i++) {
+		struct tui_container *c = &v->cts[i];
+		struct tui_stats key;
+		memcpy(key.id, c->id, sizeof key.id);
+		const struct tui_stats *s = n ? bsearch(&key, st, n, sizeof *st, cmp_stats) : NULL;
+		c->cpu = s ? s->cpu : -1;
+		c->mem = s ? s->mem : -1;
+		c->mem_limit = s ? s->mem_limit : -1;
+		c->net_rx = s ? s->net_rx : -1;
+		c->net_tx = s ? s->net_tx : -1;
+		c->pids = s ? s->pids : -1;
+		if (!s || s->cpu < 0)
+			continue;
+		struct hist *h = &v->hist[i];
+		if (h->n == HIST) {
+			memmove(h->v, h->v + 1, (HIST - 1) * sizeof(double));
+			h->n--;
+		}
+		h->v[h->n++] = s->cpu;
+	}
 }
 
 struct load_job {
 	struct tui_job job;
 	struct containers_view *v;
 	struct tui_backend *b;
+	bool list; /* the list too, not only stats */
 	struct tui_container *cts;
 	size_t n;
+	struct tui_stats *st;
+	size_t nst;
 	sv_err *err;
 	int64_t ms;
 };
@@ -230,11 +256,14 @@ static void load_work(struct tui_job *j)
 {
 	struct load_job *l = (struct load_job *)j;
 	int64_t t0 = sv_time_mono_ns();
-	l->b->ops->containers(l->b, &l->cts, &l->n, &l->err);
+	if (l->list && l->b->ops->containers(l->b, &l->cts, &l->n, &l->err) < 0)
+		return;
+	SV_AUTOERR sv_err *serr = NULL; /* no stats is not an error for the list */
+	l->b->ops->stats(l->b, &l->st, &l->nst, &serr);
 	l->ms = (sv_time_mono_ns() - t0) / 1000000;
 }
 
-static void load_start(struct containers_view *v);
+static void load_start(struct containers_view *v, bool list);
 
 static bool any_running(const struct containers_view *v)
 {
@@ -249,21 +278,26 @@ static void load_done(struct tui_job *j)
 	struct load_job *l = (struct load_job *)j;
 	struct containers_view *v = l->v;
 	v->loading = false;
-	v->loaded = true;
 	v->load_ms = l->ms;
-	free(v->error);
-	v->error = l->err ? sv_xstrdup(l->err->msg) : NULL;
-	if (!l->err) {
-		v->hist = carry_history(v, l->cts, l->n);
-		tui_containers_free(v->cts, v->n);
-		v->cts = sv_steal_ptr(&l->cts);
-		v->n = l->n;
-		table_reload(&v->list.table);
+	if (l->list) {
+		v->loaded = true;
+		free(v->error);
+		v->error = l->err ? sv_xstrdup(l->err->msg) : NULL;
+		if (!l->err) {
+			v->hist = carry_history(v, l->cts, l->n);
+			tui_containers_free(v->cts, v->n);
+			v->cts = sv_steal_ptr(&l->cts);
+			v->n = l->n;
+		}
 	}
-	tui_want_tick(v->app, v->self, !l->err && any_running(v));
-	if (v->again) {
-		v->again = false;
-		load_start(v);
+	if (!l->err)
+		merge_stats(v, l->st, l->nst);
+	table_reload(&v->list.table);
+	tui_want_tick(v->app, v->self, !v->error && any_running(v));
+	if (v->again || v->again_list) {
+		bool list = v->again_list;
+		v->again = v->again_list = false;
+		load_start(v, list);
 	}
 }
 
@@ -271,113 +305,64 @@ static void load_free(struct tui_job *j)
 {
 	struct load_job *l = (struct load_job *)j;
 	tui_containers_free(l->cts, l->n);
+	free(l->st);
 	sv_err_free(l->err);
 	free(l);
 }
 
-static void load_start(struct containers_view *v)
+static void load_start(struct containers_view *v, bool list)
 {
 	if (v->loading) {
-		v->again = true;
+		if (list)
+			v->again_list = true;
+		else
+			v->again = true;
 		return;
 	}
 	struct load_job *l = tui_job_new(sizeof *l, load_work, load_done, load_free);
 	l->v = v;
 	l->b = tui_backend(v->app);
+	l->list = list || !v->loaded;
 	v->loading = true;
 	tui_submit(v->app, v->self, &l->job);
 }
 
 /* ----------------------------------------------------------------- actions */
 
-static const struct {
-	enum tui_action act;
-	enum tui_container_op op;
-	const char *verb, *done;
-	bool ask;
-} ops[] = {
-	{ ACT_START, TUI_CT_START, "Start", "started", false },
-	{ ACT_STOP, TUI_CT_STOP, "Stop", "stopped", false },
-	{ ACT_RESTART, TUI_CT_RESTART, "Restart", "restarted", false },
-	{ ACT_KILL, TUI_CT_KILL, "Kill", "killed", true },
-	{ ACT_REMOVE, TUI_CT_REMOVE, "Remove", "removed", true },
-};
-
-struct op_job {
-	struct tui_job job;
-	struct tui *app;
-	char **ids, **names;
-	enum tui_container_op op;
-	const char *done_word;
-	struct sv_buf report;
-	int failures;
-};
-
-static void op_work(struct tui_job *j)
-{
-	struct op_job *o = (struct op_job *)j;
-	struct tui_backend *b = tui_backend(o->app);
-	sv_buf_init(&o->report);
-	for (size_t i = 0; o->ids[i] && !atomic_load(&j->cancel); i++) {
-		SV_AUTOERR sv_err *err = NULL;
-		if (b->ops->container_op(b, o->ids[i], o->op, &err) < 0) {
-			o->failures++;
-			sv_buf_addf(&o->report, "%s: %s\n", o->names[i], err->msg);
-		} else {
-			sv_buf_addf(&o->report, "%s: %s\n", o->names[i], o->done_word);
-		}
-	}
-}
-
-static void op_done(struct tui_job *j)
-{
-	struct op_job *o = (struct op_job *)j;
-	size_t n = sv_strv_len(o->ids);
-	if (n == 1 && !o->failures)
-		tui_status(o->app, TUI_INFO, "%s %s", o->names[0], o->done_word);
-	else if (!o->failures)
-		tui_status(o->app, TUI_INFO, "%zu containers %s", n, o->done_word);
-	else
-		tui_status(o->app, TUI_ERROR, "%d of %zu failed", o->failures, n);
-	if (n > 1 || o->failures)
-		tui_show_text(o->app, "Results", sv_buf_detach(&o->report, NULL));
-	tui_refresh(o->app);
-}
-
-static void op_free(struct tui_job *j)
-{
-	struct op_job *o = (struct op_job *)j;
-	sv_strv_free(o->ids);
-	sv_strv_free(o->names);
-	sv_buf_release(&o->report);
-	free(o);
-}
-
-static void run_op(struct containers_view *v, int k, enum tui_container_op op)
+/* An operation on the marked containers (or the one under the cursor);
+ * with several, a preview first, then per-container results. */
+static void run_on_targets(struct containers_view *v, enum tui_action a)
 {
 	size_t n;
 	SV_AUTOFREE size_t *rows = table_targets(&v->list.table, &n);
-	if (!n)
-		return;
-	struct op_job *o = tui_job_new(sizeof *o, op_work, op_done, op_free);
-	o->app = v->app;
-	o->op = op;
-	o->done_word = op == TUI_CT_PAUSE ? "paused" : op == TUI_CT_UNPAUSE ? "unpaused" : ops[k].done;
-	sv_buf_init(&o->report);
-	char **lines = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct tui_container *c = &v->cts[rows[i]];
-		sv_strv_push(&o->ids, c->id);
-		sv_strv_push(&o->names, c->name);
-		sv_strv_push_take(&lines, sv_xasprintf("%-20s %-10s %s", c->name, c->state, c->image));
-	}
-	if (k >= 0 && (ops[k].ask || n > 1)) {
-		SV_AUTOFREE char *title = sv_xasprintf("%s %zu container%s?", ops[k].verb, n, n == 1 ? "" : "s");
-		tui_confirm_job(v->app, title, lines, ops[k].verb, &o->job);
+	if (n == 1) {
+		const struct tui_container *c = &v->cts[rows[0]];
+		container_actions_key(v->app, a, c->id, c->name, c->state);
 		return;
 	}
-	sv_strv_free(lines);
-	tui_submit(v->app, NULL, &o->job);
+	static const struct {
+		enum tui_action a;
+		enum tui_container_op op;
+		const char *verb;
+	} bulk[] = {
+		{ ACT_START, TUI_CT_START, "Start" },	  { ACT_STOP, TUI_CT_STOP, "Stop" },
+		{ ACT_RESTART, TUI_CT_RESTART, "Restart" }, { ACT_KILL, TUI_CT_KILL, "Kill" },
+		{ ACT_REMOVE, TUI_CT_REMOVE, "Remove" },	  { ACT_PAUSE, TUI_CT_PAUSE, "Pause" },
+	};
+	for (size_t k = 0; k < sizeof bulk / sizeof bulk[0]; k++) {
+		if (bulk[k].a != a)
+			continue;
+		char **ids = NULL, **names = NULL;
+		for (size_t i = 0; i < n; i++) {
+			sv_strv_push(&ids, v->cts[rows[i]].id);
+			sv_strv_push_take(&names, sv_xasprintf("%-24s %-10s %s", v->cts[rows[i]].name,
+							       v->cts[rows[i]].state, v->cts[rows[i]].image));
+		}
+		SV_AUTOFREE char *title = sv_xasprintf("%s %zu marked containers?", bulk[k].verb, n);
+		container_op_submit(v->app, bulk[k].op, ids, names, title);
+		return;
+	}
+	tui_status(v->app, TUI_WARN, "that key works on one container: unmark (Esc) first");
 }
 
 /* ------------------------------------------------------------------- view */
@@ -395,7 +380,7 @@ static void *containers_init(struct tui *app, struct view *self, const char *arg
 			sv_strv_split("name image state status cpu cpu-history mem net pids ports", ' ', true);
 		table_set_columns(&v->list.table, def, NULL);
 	}
-	load_start(v);
+	load_start(v, true);
 	return v;
 }
 
@@ -429,25 +414,23 @@ static int containers_key(void *state, enum tui_action a, tui_key k)
 	if (r != VIEW_IGNORED)
 		return r;
 	const struct tui_container *c = selected(v);
-	for (int i = 0; i < (int)(sizeof ops / sizeof ops[0]); i++)
-		if (ops[i].act == a) {
-			run_op(v, i, ops[i].op);
-			return VIEW_REDRAW;
-		}
 	switch (a) {
-	case ACT_PAUSE:
-		if (c)
-			run_op(v, -1, strcmp(c->state, "paused") == 0 ? TUI_CT_UNPAUSE : TUI_CT_PAUSE);
-		break;
 	case ACT_OPEN:
 	case ACT_LOGS:
 	case ACT_INSPECT:
 		if (c)
 			tui_push(v->app, &view_container, c->id);
 		break;
+	case ACT_START:
+	case ACT_STOP:
+	case ACT_RESTART:
+	case ACT_PAUSE:
+	case ACT_KILL:
+	case ACT_REMOVE:
 	case ACT_EXEC:
 	case ACT_RENAME:
-		tui_status(v->app, TUI_WARN, "not available with this engine yet");
+		if (c)
+			run_on_targets(v, a);
 		break;
 	default: return VIEW_IGNORED;
 	}
@@ -463,12 +446,12 @@ static void containers_on_event(void *state, const struct sv_engine_event *ev)
 {
 	struct containers_view *v = state;
 	if (strcmp(ev->type, "container") == 0)
-		load_start(v);
+		load_start(v, true);
 }
 
 static void containers_on_tick(void *state)
 {
-	load_start(state);
+	load_start(state, false); /* stats only: the list changes through events */
 }
 
 static const char *containers_selected_id(void *state)

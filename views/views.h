@@ -36,6 +36,17 @@ void list_ui_draw(struct list_ui *l, struct canvas *c, struct rect r, const char
 		  const char *note);
 int list_ui_mouse(struct list_ui *l, const struct tui_mouse *m);
 
+/* The single-container keys shared by the dashboard and the detail
+ * screen: start, stop, restart, pause/unpause, kill and remove (asking
+ * first), rename (a prompt), exec (a shell: bash when the image has it,
+ * else sh, with the terminal handed over). VIEW_IGNORED for other keys. */
+int container_actions_key(struct tui *app, enum tui_action a, const char *id, const char *name,
+			  const char *state);
+/* Runs one operation on containers (ids and names: owned strvs, taken),
+ * reporting per container when there are several. */
+void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, char **names,
+			 const char *title);
+
 /* "2 hours" style durations and sizes for cells. */
 const char *view_fmt_size(int64_t bytes, char *buf, size_t len);
 const char *view_fmt_time(int64_t secs, char *buf, size_t len);

@@ -441,6 +441,14 @@ static void feed_next(uv_timer_t *h)
 
 /* --------------------------------------------------------------- signals */
 
+static void resized(struct tui *app)
+{
+	int w, hh;
+	term_size(app->term, &w, &hh);
+	canvas_resize(&app->canvas, w, hh);
+	app->dirty = true;
+}
+
 static void on_winch(uv_signal_t *h, int sig)
 {
 	struct tui *app = h->data;
@@ -448,10 +456,35 @@ static void on_winch(uv_signal_t *h, int sig)
 	if (!app->term)
 		return;
 	term_resize(app->term);
-	int w, hh;
-	term_size(app->term, &w, &hh);
-	canvas_resize(&app->canvas, w, hh);
-	app->dirty = true;
+	resized(app);
+}
+
+void tui_handoff(struct tui *app, char **argv)
+{
+	SV_AUTOFREE char *line = sv_strv_join(argv, " ");
+	if (!app->term) {
+		tui_status(app, TUI_ERROR, "%s: needs a terminal", line);
+	} else if (app->cmd_running) {
+		/* The command table parses with getopt, one command at a time. */
+		tui_status(app, TUI_WARN, "a ':' command is still running; try again when it ends");
+	} else {
+		term_suspend(app->term);
+		printf("servin-desktop: %s\n(the screen comes back when it ends)\n", line);
+		fflush(stdout);
+		struct cli_ctx ctx = app->cli;
+		ctx.out = stdout;
+		ctx.err = stderr;
+		ctx.interactive = true;
+		ctx.in_batch = false;
+		int rc = cli_dispatch(&ctx, (int)sv_strv_len(argv), argv);
+		fflush(stdout);
+		fflush(stderr);
+		term_resume(app->term);
+		uv_update_time(&app->loop); /* the loop slept through it: timers count from now */
+		resized(app);
+		tui_status(app, rc ? TUI_WARN : TUI_INFO, "%s ended (exit %d)", line, rc);
+	}
+	sv_strv_free(argv);
 }
 
 static void on_terminate(uv_signal_t *h, int sig)

@@ -95,6 +95,32 @@ static int fake_container_op(struct tui_backend *b, const char *id, enum tui_con
 	return rc;
 }
 
+/* Stats for the running fake containers, moving with time. */
+static int fake_stats(struct tui_backend *b, struct tui_stats **out, size_t *n, sv_err **err)
+{
+	struct tui_container *v = NULL;
+	size_t nv = 0;
+	fake_containers(b, &v, &nv, err);
+	struct tui_stats *st = sv_xcalloc(nv ? nv : 1, sizeof *st);
+	size_t k = 0;
+	for (size_t i = 0; i < nv; i++) {
+		if (v[i].cpu < 0)
+			continue;
+		memcpy(st[k].id, v[i].id, sizeof st[k].id);
+		st[k].cpu = v[i].cpu;
+		st[k].mem = v[i].mem;
+		st[k].mem_limit = v[i].mem_limit;
+		st[k].net_rx = v[i].net_rx;
+		st[k].net_tx = v[i].net_tx;
+		st[k].pids = v[i].pids;
+		k++;
+	}
+	tui_containers_free(v, nv);
+	*out = st;
+	*n = k;
+	return 0;
+}
+
 static struct tui_backend_ops fake_ops;
 
 void tui_backend_fake_init(struct tui_backend *b, sv_engine *e, size_t n)
@@ -103,6 +129,7 @@ void tui_backend_fake_init(struct tui_backend *b, sv_engine *e, size_t n)
 	fake_ops.name = "fake";
 	fake_ops.containers = fake_containers;
 	fake_ops.container_op = fake_container_op;
+	fake_ops.stats = fake_stats;
 	struct fake *f = sv_xcalloc(1, sizeof *f);
 	pthread_mutex_init(&f->mu, NULL);
 	f->n = n;

@@ -39,6 +39,17 @@ struct tui_container {
 
 void tui_containers_free(struct tui_container *v, size_t n);
 
+/* Live numbers of one running container (from one stats sample and the
+ * one before it). */
+struct tui_stats {
+	char id[65];
+	double cpu; /* percent of one core; -1 until there are two samples */
+	int64_t mem, mem_limit, net_rx, net_tx, blk_r, blk_w, pids;
+};
+
+/* One line of a container's log. */
+typedef int tui_log_fn(int stream, int64_t time_ns, const char *data, size_t len, void *arg);
+
 enum tui_container_op {
 	TUI_CT_START,
 	TUI_CT_STOP,
@@ -66,10 +77,25 @@ struct tui_backend_ops {
 	int64_t (*events_last)(struct tui_backend *b, sv_err **err);
 	/* The file whose changes mean "something happened" (see engine.h). */
 	const char *(*watch_path)(struct tui_backend *b);
-	/* ENOSYS while the engine has no containers. */
+	/* Every container, without stats (fields -1). */
 	int (*containers)(struct tui_backend *b, struct tui_container **out, size_t *n, sv_err **err);
+	/* The running containers' stats, reading each cgroup once. */
+	int (*stats)(struct tui_backend *b, struct tui_stats **out, size_t *n, sv_err **err);
 	int (*container_op)(struct tui_backend *b, const char *id, enum tui_container_op op,
 			    sv_err **err);
+	int (*container_rename)(struct tui_backend *b, const char *id, const char *name, sv_err **err);
+	struct cJSON *(*container_inspect)(struct tui_backend *b, const char *id, sv_err **err);
+	struct cJSON *(*container_top)(struct tui_backend *b, const char *id, sv_err **err);
+	/* The shim's recent samples, oldest first (history from before any UI
+	 * opened); owned. */
+	int (*stats_history)(struct tui_backend *b, const char *id, struct sv_stats_sample **out,
+			     size_t *n, sv_err **err);
+	/* The log from the last `tail` lines (< 0: all), then, with follow,
+	 * new lines until the container stops or fn returns < 0. */
+	int (*logs)(struct tui_backend *b, const char *id, int64_t tail, bool follow, tui_log_fn *fn,
+		    void *arg, sv_err **err);
+	/* True when path exists inside the container (to pick a shell). */
+	bool (*has_path)(struct tui_backend *b, const char *id, const char *path);
 };
 
 struct tui_backend {

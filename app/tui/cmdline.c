@@ -189,12 +189,29 @@ static const char *refuse_reason(char *const *argv)
 			return "reading standard input is not possible here; give a file";
 	if (strcmp(argv[0], "batch") == 0 || strcmp(argv[0], "shell") == 0)
 		return "not from inside servin-desktop";
-	for (size_t i = 1; argv[i] && argv[i][0] == '-'; i++)
-		if (strcmp(argv[i], "-it") == 0 || strcmp(argv[i], "-ti") == 0 ||
-		    strcmp(argv[i], "-i") == 0 || strcmp(argv[i], "--interactive") == 0)
-			return "interactive commands are not run from the ':' line yet; use the "
-			       "exec key on a container";
 	return NULL;
+}
+
+/* run/exec/attach/start with a terminal or stdin: they get the terminal. */
+static bool wants_terminal(char *const *argv)
+{
+	static const char *const cmds[] = { "run", "exec", "attach", "start", "container run",
+					    "container exec", "container attach", NULL };
+	bool known = false;
+	for (size_t i = 0; cmds[i]; i++)
+		known |= strcmp(argv[0], cmds[i]) == 0;
+	if (strcmp(argv[0], "attach") == 0)
+		return true;
+	for (size_t i = 1; known && argv[i] && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--interactive") == 0 || strcmp(a, "--tty") == 0 || strcmp(a, "--attach") == 0)
+			return true;
+		if (strcmp(a, "--detach") == 0 || (a[1] != '-' && strchr(a + 1, 'd')))
+			return false; /* detached: nothing to show */
+		if (a[1] != '-' && strpbrk(a + 1, "ita") && strspn(a + 1, "itaw") == strlen(a + 1))
+			return true; /* -it, -ti, -i, -a... bundled short flags */
+	}
+	return false;
 }
 
 void tui_command(struct tui *app, const char *line)
@@ -214,6 +231,10 @@ void tui_command(struct tui *app, const char *line)
 	if (why) {
 		tui_status(app, TUI_ERROR, ":%s: %s", argv[0], why);
 		sv_strv_free(argv);
+		return;
+	}
+	if (wants_terminal(argv)) {
+		tui_handoff(app, argv);
 		return;
 	}
 	struct cmd_job *c = tui_job_new(sizeof *c, cmd_work, cmd_done, cmd_free);

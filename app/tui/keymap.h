@@ -34,7 +34,7 @@ const char *keymap_key_name(tui_key k, char *buf, size_t len);
 	X(ACT_COMMAND, "global.command", ":", "command line (the CLI's commands)")        \
 	X(ACT_BACK, "global.back", "Esc", "back / close")                                 \
 	X(ACT_REDRAW, "global.redraw", "C-l", "redraw the screen")                        \
-	X(ACT_MOUSE, "global.mouse", "M", "mouse on/off (off: select text)")              \
+	X(ACT_MOUSE, "global.mouse", "M", "mouse: on/off (off: select text)")              \
 	X(ACT_COPY, "global.copy", "y", "copy: the selected ID (OSC 52)")                  \
 	X(ACT_VIEW_CONTAINERS, "global.containers", "1", "containers")                    \
 	X(ACT_VIEW_IMAGES, "global.images", "2", "images")                                \
@@ -73,9 +73,9 @@ const char *keymap_key_name(tui_key k, char *buf, size_t len);
 	X(ACT_IMG_PULL, "images.pull", "p", "pull an image")                              \
 	X(ACT_TAB_NEXT, "tabs.next", "Tab ]", "next tab")                                 \
 	X(ACT_TAB_PREV, "tabs.prev", "S-Tab [", "previous tab")                           \
-	X(ACT_LOG_FOLLOW, "logs.follow", "f", "follow on/off")                            \
-	X(ACT_LOG_WRAP, "logs.wrap", "w", "wrap long lines on/off")                       \
-	X(ACT_LOG_TIMES, "logs.timestamps", "t", "timestamps on/off")                     \
+	X(ACT_LOG_FOLLOW, "logs.follow", "f", "follow: on/off")                            \
+	X(ACT_LOG_WRAP, "logs.wrap", "w", "wrap: long lines on/off")                       \
+	X(ACT_LOG_TIMES, "logs.timestamps", "t", "timestamps: on/off")                     \
 	X(ACT_LOG_SEARCH, "logs.search", "/", "search")                                   \
 	X(ACT_LOG_NEXT, "logs.next", "n", "next match")                                   \
 	X(ACT_LOG_PREV, "logs.prev", "N", "previous match")                               \

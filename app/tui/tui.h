@@ -97,6 +97,12 @@ void tui_refresh(struct tui *app);
  * shown in the output pane. */
 void tui_command(struct tui *app, const char *line);
 
+/* Hands the terminal to a CLI command that needs it (exec -it, run -it):
+ * curses is suspended, the command runs with the real stdin/stdout/stderr
+ * (the window size follows the terminal), and the screen is restored
+ * exactly when it ends. Takes argv. */
+void tui_handoff(struct tui *app, char **argv);
+
 /* Modal overlays (help, dialogs, menus, output): drawn over the views,
  * they get every key first. */
 struct modal_ops {

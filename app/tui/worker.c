@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -23,6 +25,8 @@ struct tui_pool {
 	struct tui_job *done, **done_tail;   /* waiting for the loop */
 	struct tui_job *running[POOL_MAX_THREADS];
 	bool serial_busy;
+	int nlong;			     /* long jobs still running */
+	struct tui_job *longs[64];	     /* their jobs, to cancel */
 	bool stopping;
 	size_t pending; /* loop's count: submitted, not yet delivered */
 	int nthreads;
@@ -75,10 +79,20 @@ static struct tui_job *take_locked(tui_pool *p)
 	return NULL;
 }
 
+/* Workers take no signals: SIGWINCH and the rest belong to the loop
+ * thread (and to signalfd users there, like the attach pump). */
+static void block_signals(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	tui_pool *p = arg;
 	int slot = -1;
+	block_signals();
 	pthread_mutex_lock(&p->mu);
 	for (int i = 0; i < p->nthreads; i++)
 		if (pthread_equal(p->threads[i], pthread_self()))
@@ -161,17 +175,81 @@ int tui_pool_new(uv_loop_t *loop, int n, tui_deliver_fn *deliver, void *arg, tui
 	return 0;
 }
 
+struct long_start {
+	tui_pool *p;
+	struct tui_job *j;
+};
+
+static void *long_main(void *arg)
+{
+	struct long_start ls = *(struct long_start *)arg;
+	free(arg);
+	block_signals();
+	if (!atomic_load(&ls.j->cancel))
+		ls.j->work(ls.j);
+	tui_pool *p = ls.p;
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < 64; i++)
+		if (p->longs[i] == ls.j)
+			p->longs[i] = NULL;
+	p->nlong--;
+	bool stopping = p->stopping;
+	if (stopping)
+		tui_job_free(ls.j); /* the loop is gone */
+	else
+		push_done_locked(p, ls.j);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (!stopping)
+		uv_async_send(&p->wake);
+	return NULL;
+}
+
+void tui_pool_spawn(tui_pool *p, struct tui_job *j)
+{
+	struct long_start *ls = sv_xmalloc(sizeof *ls);
+	ls->p = p;
+	ls->j = j;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&p->mu);
+	j->counted = true;
+	p->pending++;
+	int slot = -1;
+	for (int i = 0; i < 64 && slot < 0; i++)
+		if (!p->longs[i])
+			slot = i;
+	pthread_t t;
+	if (slot < 0 || pthread_create(&t, &attr, long_main, ls) != 0) {
+		free(ls);
+		atomic_store(&j->cancel, true);
+		push_done_locked(p, j); /* delivered as cancelled */
+		pthread_mutex_unlock(&p->mu);
+		pthread_attr_destroy(&attr);
+		uv_async_send(&p->wake);
+		return;
+	}
+	p->longs[slot] = j;
+	p->nlong++;
+	pthread_mutex_unlock(&p->mu);
+	pthread_attr_destroy(&attr);
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	free(h->data);
 }
 
-void tui_pool_free(tui_pool *p)
+bool tui_pool_free(tui_pool *p)
 {
 	if (!p)
-		return;
+		return true;
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
+	for (int i = 0; i < 64; i++)
+		if (p->longs[i])
+			atomic_store(&p->longs[i]->cancel, true);
 	for (struct tui_job *j = p->queue; j; j = j->next)
 		atomic_store(&j->cancel, true);
 	for (int i = 0; i < p->nthreads; i++)
@@ -181,6 +259,19 @@ void tui_pool_free(tui_pool *p)
 	pthread_mutex_unlock(&p->mu);
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
+	/* Long jobs notice the cancel at their next step; give them a moment. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&p->mu);
+	while (p->nlong > 0 && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+		;
+	bool clean = p->nlong == 0;
+	pthread_mutex_unlock(&p->mu);
+	if (!clean) {
+		uv_close((uv_handle_t *)&p->wake, NULL);
+		return false; /* a long job still holds p */
+	}
 	/* Nothing runs now: free what never reached the loop. */
 	for (struct tui_job *lists[2] = { p->queue, p->done }, **l = lists; l < lists + 2; l++)
 		while (*l) {
@@ -191,6 +282,7 @@ void tui_pool_free(tui_pool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	uv_close((uv_handle_t *)&p->wake, on_closed);
+	return true;
 }
 
 void tui_pool_submit(tui_pool *p, struct tui_job *j)

@@ -46,10 +46,17 @@ typedef void tui_deliver_fn(struct tui_job *j, void *arg);
 int tui_pool_new(struct uv_loop_s *loop, int n, tui_deliver_fn *deliver, void *arg, tui_pool **out,
 		 sv_err **err);
 /* Cancels queued jobs (they are delivered with cancel set), waits for the
- * running ones, closes the async handle. Loop thread. */
-void tui_pool_free(tui_pool *p);
+ * running ones and up to a second for long jobs, closes the async handle.
+ * Returns false when a long job is still blocked (in the engine): the pool
+ * then stays allocated for it, and the caller must not free what the job
+ * uses (the process is about to exit). Loop thread. */
+bool tui_pool_free(tui_pool *p);
 /* Queues a job (takes ownership). Loop thread. */
 void tui_pool_submit(tui_pool *p, struct tui_job *j);
+/* Runs a long job (a log follower: it may block for as long as its
+ * container runs) on a thread of its own, so it never holds a pool thread.
+ * Its messages and its end come back like any job's. Loop thread. */
+void tui_pool_spawn(tui_pool *p, struct tui_job *j);
 /* Posts a finished message from a worker (takes ownership). Any thread. */
 void tui_pool_post(tui_pool *p, struct tui_job *msg);
 /* Jobs queued or running plus messages not yet delivered. Loop thread. */
