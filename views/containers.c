@@ -352,14 +352,15 @@ static void run_on_targets(struct containers_view *v, enum tui_action a)
 	for (size_t k = 0; k < sizeof bulk / sizeof bulk[0]; k++) {
 		if (bulk[k].a != a)
 			continue;
-		char **ids = NULL, **names = NULL;
+		char **ids = NULL, **names = NULL, **preview = NULL;
 		for (size_t i = 0; i < n; i++) {
-			sv_strv_push(&ids, v->cts[rows[i]].id);
-			sv_strv_push_take(&names, sv_xasprintf("%-24s %-10s %s", v->cts[rows[i]].name,
-							       v->cts[rows[i]].state, v->cts[rows[i]].image));
+			const struct tui_container *c = &v->cts[rows[i]];
+			sv_strv_push(&ids, c->id);
+			sv_strv_push(&names, c->name);
+			sv_strv_push_take(&preview, sv_xasprintf("%-24s %-10s %s", c->name, c->state, c->image));
 		}
 		SV_AUTOFREE char *title = sv_xasprintf("%s %zu marked containers?", bulk[k].verb, n);
-		container_op_submit(v->app, bulk[k].op, ids, names, title);
+		container_op_submit(v->app, bulk[k].op, ids, names, title, preview);
 		return;
 	}
 	tui_status(v->app, TUI_WARN, "that key works on one container: unmark (Esc) first");

@@ -77,7 +77,7 @@ static void op_free(struct tui_job *j)
 }
 
 void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, char **names,
-			 const char *title)
+			 const char *title, char **preview)
 {
 	struct op_job *o = tui_job_new(sizeof *o, op_work, op_done, op_free);
 	o->app = app;
@@ -87,12 +87,11 @@ void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, 
 	sv_buf_init(&o->report);
 	size_t n = sv_strv_len(ids);
 	if (!title && n == 1 && op != TUI_CT_KILL && op != TUI_CT_REMOVE) {
+		sv_strv_free(preview);
 		tui_submit(app, NULL, &o->job);
 		return;
 	}
-	char **lines = NULL;
-	for (size_t i = 0; i < n; i++)
-		sv_strv_push(&lines, names[i]);
+	char **lines = preview ? preview : sv_strv_dup(names);
 	SV_AUTOFREE char *t = title ? sv_xstrdup(title)
 				    : sv_xasprintf("%s %zu container%s?", op_words[op].verb, n, n == 1 ? "" : "s");
 	tui_confirm_job(app, t, lines, op_words[op].verb, &o->job);
@@ -103,7 +102,7 @@ void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, 
 struct exec_job {
 	struct tui_job job;
 	struct tui *app;
-	char *id;
+	char *id, *name;
 	bool bash;
 };
 
@@ -120,7 +119,7 @@ static void exec_done(struct tui_job *j)
 	char **argv = NULL;
 	sv_strv_push(&argv, "exec");
 	sv_strv_push(&argv, "-it");
-	sv_strv_push(&argv, x->id);
+	sv_strv_push(&argv, x->name); /* what the user knows it by, in the messages */
 	sv_strv_push(&argv, x->bash ? "/bin/bash" : "/bin/sh");
 	tui_handoff(x->app, argv);
 }
@@ -129,6 +128,7 @@ static void exec_free(struct tui_job *j)
 {
 	struct exec_job *x = (struct exec_job *)j;
 	free(x->id);
+	free(x->name);
 	free(x);
 }
 
@@ -174,6 +174,7 @@ int container_actions_key(struct tui *app, enum tui_action a, const char *id, co
 		struct exec_job *x = tui_job_new(sizeof *x, exec_work, exec_done, exec_free);
 		x->app = app;
 		x->id = sv_xstrdup(id);
+		x->name = sv_xstrdup(name && *name ? name : id);
 		tui_submit(app, NULL, &x->job);
 		return VIEW_REDRAW;
 	}
@@ -184,6 +185,6 @@ int container_actions_key(struct tui *app, enum tui_action a, const char *id, co
 	}
 	default: return VIEW_IGNORED;
 	}
-	container_op_submit(app, op, one(id), one(name), NULL);
+	container_op_submit(app, op, one(id), one(name), NULL, NULL);
 	return VIEW_REDRAW;
 }

@@ -43,9 +43,11 @@ int list_ui_mouse(struct list_ui *l, const struct tui_mouse *m);
 int container_actions_key(struct tui *app, enum tui_action a, const char *id, const char *name,
 			  const char *state);
 /* Runs one operation on containers (ids and names: owned strvs, taken),
- * reporting per container when there are several. */
+ * reporting per container when there are several. With a title (or for
+ * kill and remove) it asks first, showing preview (taken; NULL: the
+ * names). */
 void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, char **names,
-			 const char *title);
+			 const char *title, char **preview);
 
 /* "2 hours" style durations and sizes for cells. */
 const char *view_fmt_size(int64_t bytes, char *buf, size_t len);

@@ -612,15 +612,19 @@ static void teardown(struct tui *app)
 	while (app->nviews)
 		view_free(app, app->views[--app->nviews]);
 	watch_stop(app);
-	tui_pool_free(app->pool);
+	/* A log follower blocked in the engine keeps the engine: leave both to
+	 * the process exit rather than free them under it. */
+	bool clean = tui_pool_free(app->pool);
 	uv_walk(&app->loop, close_walk, NULL);
 	uv_run(&app->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&app->loop);
 	term_close(app->term);
 	app->term = NULL;
 	cmdline_release(app);
-	tui_backend_release(&app->backend);
-	sv_engine_free(app->engine);
+	if (clean) {
+		tui_backend_release(&app->backend);
+		sv_engine_free(app->engine);
+	}
 	tui_config_release(&app->cfg);
 	canvas_release(&app->canvas);
 	sv_strv_free(app->image_names);
