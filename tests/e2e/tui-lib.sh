@@ -2,7 +2,8 @@
 # end-to-end tests. Sourced after lib.sh. A private server (-L), no user
 # configuration (-f /dev/null), fixed sizes; every wait polls the screen
 # for what it expects (never a blind sleep), with a deadline.
-TMUX_SOCK=servin-e2e-$$
+TMUX_SOCK=servin-e2e-$$-0
+_tui_n=0
 tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
 # tui_start W H TERM LANG ARGS... — starts servin-desktop in a new session.
@@ -10,6 +11,9 @@ tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 tui_start() {
 	local w=$1 h=$2 term=$3 lang=$4
 	shift 4
+	# A fresh server each time: a killed one may still be on its way out.
+	_tui_n=$((_tui_n + 1))
+	TMUX_SOCK=servin-e2e-$$-$_tui_n
 	TUI_OUT=$SV_TMP/pane-$w-$h.out
 	: >"$TUI_OUT"
 	cleanup "tmux -L '$TMUX_SOCK' kill-server"
