@@ -214,7 +214,7 @@ static struct hist *carry_history(struct containers_view *v, struct tui_containe
 }
 
 /* Puts a stats sample into the rows (and the CPU histories). */
-static void merge_stats(struct containers_view *v, struct tui_stats *st, size_t n)
+static void merge_stats(struct containers_view *v, struct tui_stats *st, size_t n, bool all)
 {
 	qsort(st, n, sizeof *st, cmp_stats);
 	for (size_t i = 0; i < v->n; i++) {
@@ -222,6 +222,8 @@ static void merge_stats(struct containers_view *v, struct tui_stats *st, size_t 
 		struct tui_stats key;
 		memcpy(key.id, c->id, sizeof key.id);
 		const struct tui_stats *s = n ? bsearch(&key, st, n, sizeof *st, cmp_stats) : NULL;
+		if (!s && !all && c->cpu >= 0 && strcmp(c->state, "running") == 0)
+			continue; /* off screen: keeps its last numbers */
 		c->cpu = s ? s->cpu : -1;
 		c->mem = s ? s->mem : -1;
 		c->mem_limit = s ? s->mem_limit : -1;
@@ -244,6 +246,7 @@ struct load_job {
 	struct containers_view *v;
 	struct tui_backend *b;
 	bool list; /* the list too, not only stats */
+	char **ids; /* whose stats (NULL: all running) */
 	struct tui_container *cts;
 	size_t n;
 	struct tui_stats *st;
@@ -259,7 +262,7 @@ static void load_work(struct tui_job *j)
 	if (l->list && l->b->ops->containers(l->b, &l->cts, &l->n, &l->err) < 0)
 		return;
 	SV_AUTOERR sv_err *serr = NULL; /* no stats is not an error for the list */
-	l->b->ops->stats(l->b, &l->st, &l->nst, &serr);
+	l->b->ops->stats(l->b, l->ids, &l->st, &l->nst, &serr);
 	l->ms = (sv_time_mono_ns() - t0) / 1000000;
 }
 
@@ -291,7 +294,7 @@ static void load_done(struct tui_job *j)
 		}
 	}
 	if (!l->err)
-		merge_stats(v, l->st, l->nst);
+		merge_stats(v, l->st, l->nst, l->ids == NULL);
 	table_reload(&v->list.table);
 	tui_want_tick(v->app, v->self, !v->error && any_running(v));
 	if (v->again || v->again_list) {
@@ -306,8 +309,27 @@ static void load_free(struct tui_job *j)
 	struct load_job *l = (struct load_job *)j;
 	tui_containers_free(l->cts, l->n);
 	free(l->st);
+	sv_strv_free(l->ids);
 	sv_err_free(l->err);
 	free(l);
+}
+
+/* Stats are sampled for the rows on screen only, unless the table is
+ * sorted or filtered by a number that needs them all. */
+static char **visible_running(struct containers_view *v)
+{
+	const struct table *t = &v->list.table;
+	int sc = t->sort_col;
+	if (sc == CC_CPU || sc == CC_SPARK || sc == CC_MEM || sc == CC_NET || sc == CC_PIDS)
+		return NULL;
+	char **ids = sv_xcalloc(1, sizeof *ids);
+	size_t page = t->page > 0 ? (size_t)t->page : 50;
+	for (size_t i = t->top; i < t->norder && i < t->top + page; i++) {
+		const struct tui_container *c = &v->cts[t->order[i]];
+		if (strcmp(c->state, "running") == 0)
+			sv_strv_push(&ids, c->id);
+	}
+	return ids;
 }
 
 static void load_start(struct containers_view *v, bool list)
@@ -323,6 +345,7 @@ static void load_start(struct containers_view *v, bool list)
 	l->v = v;
 	l->b = tui_backend(v->app);
 	l->list = list || !v->loaded;
+	l->ids = l->list ? NULL : visible_running(v);
 	v->loading = true;
 	tui_submit(v->app, v->self, &l->job);
 }

@@ -86,6 +86,11 @@ struct tui {
 
 	int tab_x[4]; /* title-bar tab starts, for mouse hits */
 
+	/* SERVIN_DESKTOP_TRACE: key-to-screen and first-screen times */
+	int trace_fd;
+	int64_t start_ns, key_ns;
+	bool settled_once;
+
 	/* headless key feed */
 	const char *feed_pos;
 };

@@ -289,9 +289,23 @@ static void handle_mouse(struct tui *app, const struct tui_mouse *m)
 		app->dirty = true;
 }
 
+static void trace(struct tui *app, const char *fmt, ...) SV_PRINTF(2, 3);
+static void trace(struct tui *app, const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)sv_write_all(app->trace_fd, line, (size_t)n);
+}
+
 static void handle_key(struct tui *app, tui_key k, const struct tui_mouse *m)
 {
 	app->dirty = true;
+	if (app->trace_fd >= 0 && !app->key_ns)
+		app->key_ns = sv_time_mono_ns();
 	if (app->nmodals) {
 		struct tui_modal *md = &app->modals[app->nmodals - 1];
 		int r = md->ops->key(md->m, k);
@@ -372,6 +386,21 @@ static void render(struct tui *app)
 		app->modals[i].ops->draw(app->modals[i].m, c, screen);
 }
 
+/* After a frame: how long since the key that caused it, and (once) how
+ * long from start to the first frame with every load done. */
+static void trace_frame(struct tui *app)
+{
+	int64_t now = sv_time_mono_ns();
+	if (app->key_ns) {
+		trace(app, "key %lld\n", (long long)((now - app->key_ns) / 1000));
+		app->key_ns = 0;
+	}
+	if (!app->settled_once && !tui_pool_pending(app->pool) && !app->events_busy) {
+		app->settled_once = true;
+		trace(app, "first %lld\n", (long long)((now - app->start_ns) / 1000));
+	}
+}
+
 static void feed_next(uv_timer_t *h);
 
 /* Headless: one more frame, whether or not anything changed. */
@@ -407,6 +436,8 @@ static void on_prepare(uv_prepare_t *h)
 	render(app);
 	if (app->term)
 		term_flush(app->term, &app->canvas, app->cursor_x, app->cursor_y);
+	if (app->trace_fd >= 0)
+		trace_frame(app);
 	if (app->opts.iterations > 0 || app->opts.headless_w > 0)
 		after_frame_headless(app);
 	if (app->quit)
@@ -659,6 +690,9 @@ int tui_main(const struct tui_opts *o)
 {
 	struct tui *app = sv_xcalloc(1, sizeof *app);
 	app->opts = *o;
+	app->start_ns = sv_time_mono_ns();
+	const char *tr = getenv("SERVIN_DESKTOP_TRACE");
+	app->trace_fd = tr && *tr ? open(tr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
 	struct sv_buf problems;
 	sv_buf_init(&problems);
 	load_settings(app, &problems);
@@ -693,6 +727,8 @@ out:
 	if (logfd >= 0)
 		close(logfd);
 	sv_buf_release(&problems);
+	if (app->trace_fd >= 0)
+		close(app->trace_fd);
 	free(app);
 	return rc;
 }

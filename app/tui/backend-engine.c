@@ -156,11 +156,17 @@ static double cpu_percent(const struct prev_sample *p, const struct sv_stats_sam
 	return (double)dc / (double)ds * (s->online_cpus > 0 ? s->online_cpus : 1) * 100.0;
 }
 
-static int be_stats(struct tui_backend *b, struct tui_stats **out, size_t *n, sv_err **err)
+static int be_stats(struct tui_backend *b, char *const *ids, struct tui_stats **out, size_t *n,
+		    sv_err **err)
 {
 	struct sv_container_stats *v = NULL;
 	size_t nv = 0;
-	if (sv_engine_container_stats(b->engine, NULL, &v, &nv, err) < 0)
+	if (ids && !ids[0]) {
+		*out = sv_xcalloc(1, sizeof **out);
+		*n = 0;
+		return 0;
+	}
+	if (sv_engine_container_stats(b->engine, ids, &v, &nv, err) < 0)
 		return -1;
 	struct engine_priv *ep = priv_of(b);
 	struct tui_stats *st = sv_xcalloc(nv ? nv : 1, sizeof *st);
@@ -168,6 +174,12 @@ static int be_stats(struct tui_backend *b, struct tui_stats **out, size_t *n, sv
 	pthread_mutex_lock(&ep->mu);
 	for (size_t i = 0; i < nv; i++) {
 		const struct sv_stats_sample *s = &v[i].now;
+		if (!v[i].running) {
+			memcpy(st[i].id, v[i].id, sizeof st[i].id);
+			st[i].cpu = -1;
+			st[i].mem = st[i].mem_limit = st[i].net_rx = st[i].net_tx = st[i].pids = -1;
+			continue;
+		}
 		struct prev_sample key;
 		memcpy(key.id, v[i].id, sizeof key.id);
 		const struct prev_sample *p =
@@ -184,10 +196,21 @@ static int be_stats(struct tui_backend *b, struct tui_stats **out, size_t *n, sv
 		next[i] = (struct prev_sample){ .cpu_ns = s->cpu_ns, .system_ns = s->system_ns };
 		memcpy(next[i].id, v[i].id, sizeof next[i].id);
 	}
-	qsort(next, nv, sizeof *next, cmp_prev);
+	/* Containers not sampled this time keep their previous sample. */
+	size_t nn = nv;
+	for (size_t i = 0; ids && i < ep->nprev; i++) {
+		bool again = false;
+		for (size_t k = 0; k < nv && !again; k++)
+			again = strcmp(ep->prev[i].id, v[k].id) == 0;
+		if (!again) {
+			next = sv_xrealloc(next, (nn + 1) * sizeof *next);
+			next[nn++] = ep->prev[i];
+		}
+	}
+	qsort(next, nn, sizeof *next, cmp_prev);
 	free(ep->prev);
 	ep->prev = next;
-	ep->nprev = nv;
+	ep->nprev = nn;
 	pthread_mutex_unlock(&ep->mu);
 	sv_container_stats_free(v, nv);
 	*out = st;

@@ -79,8 +79,10 @@ struct tui_backend_ops {
 	const char *(*watch_path)(struct tui_backend *b);
 	/* Every container, without stats (fields -1). */
 	int (*containers)(struct tui_backend *b, struct tui_container **out, size_t *n, sv_err **err);
-	/* The running containers' stats, reading each cgroup once. */
-	int (*stats)(struct tui_backend *b, struct tui_stats **out, size_t *n, sv_err **err);
+	/* Stats of the running containers among ids (NULL: all of them),
+	 * reading each cgroup once. */
+	int (*stats)(struct tui_backend *b, char *const *ids, struct tui_stats **out, size_t *n,
+		     sv_err **err);
 	int (*container_op)(struct tui_backend *b, const char *id, enum tui_container_op op,
 			    sv_err **err);
 	int (*container_rename)(struct tui_backend *b, const char *id, const char *name, sv_err **err);
