@@ -18,7 +18,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -85,7 +85,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -DSV_FUZZING=1
 fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 
-.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
+.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
 
 all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
 
@@ -98,6 +98,24 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(quiet) CC-ASAN $<
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+# ThreadSanitizer build of the unit tests that exercise threads.
+TSAN_TESTS ?= test_store test_image_unpack
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-TSAN $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) -O1 -g -fsanitize=thread -DSV_TESTING=1 -MMD -MP -c $< -o $@
+
+$(BUILD)/tsan/libservin.a: $(patsubst %.c,$(BUILD)/tsan/%.o,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tsan/tests/%: $(BUILD)/tsan/tests/unit/%.o $(patsubst %.c,$(BUILD)/tsan/%.o,$(UNIT_HELPERS)) $(BUILD)/tsan/libservin.a
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+tsan: $(patsubst %,$(BUILD)/tsan/tests/%,$(TSAN_TESTS))
+	@TSAN_OPTIONS=halt_on_error=1 tests/unit/run.sh $^
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -212,7 +230,7 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 
-check: lint unit fuzz-check e2e
+check: lint unit tsan fuzz-check e2e
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -250,3 +268,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (pattern chains would delete them).
+.SECONDARY:

@@ -11,8 +11,34 @@ build="make gcc pkg-config libc6-dev
  clang libclang-rt-14-dev"
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
-tests="busybox-static tar gzip zstd openssl sqlite3 python3 jq
- skopeo umoci crun runc docker-registry iproute2 procps util-linux tmux"
+tests="
+ busybox-static
+ tar
+ gzip
+ zstd
+ openssl
+ sqlite3
+ python3
+ jq
+ skopeo
+ umoci
+ crun
+ runc
+ docker-registry
+ apache2-utils
+ podman
+ conmon
+ iproute2
+ procps
+ util-linux
+ tmux
+ curl
+ systemd
+ python3-docker
+ docker-compose
+ wrk
+ gnuplot-nox
+"
 
 # dpkg-query names installed packages only; anything not listed is missing.
 # shellcheck disable=SC2086
@@ -22,6 +48,8 @@ missing=
 for p in $build $tests; do
 	case " $(echo $installed) " in *" $p "*) ;; *) missing="$missing $p" ;; esac
 done
+# The docker CLI alone (never a daemon): see mk/docker-cli.sh.
+"$(dirname "$0")/docker-cli.sh"
 [ -n "$missing" ] || exit 0
 
 sudo=

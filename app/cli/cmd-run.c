@@ -20,11 +20,13 @@
 
 #include "cli.h"
 #include "ctr.h"
+#include "progress.h"
 
 enum {
 	O_ATTACH, O_CAP_ADD, O_CAP_DROP, O_CPU_SHARES, O_CPUS, O_CPUSET, O_DETACH, O_DETACH_KEYS, O_ENTRYPOINT,
 	O_ENV, O_ENV_FILE, O_HOSTNAME, O_INIT, O_INTERACTIVE, O_LABEL, O_LOG_DRIVER, O_LOG_OPT, O_MEMORY,
-	O_MEMORY_SWAP, O_MOUNT, O_NAME, O_NETWORK, O_NET, O_PIDS, O_PRIVILEGED, O_PUBLISH, O_READ_ONLY,
+	O_MEMORY_SWAP, O_MOUNT, O_NAME, O_NETWORK, O_NET, O_PIDS, O_PLATFORM, O_PRIVILEGED, O_PUBLISH, O_PULL,
+	O_QUIET, O_READ_ONLY,
 	O_RESTART, O_RM, O_SECURITY_OPT, O_SIG_PROXY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_TTY, O_ULIMIT, O_USER,
 	O_VOLUME, O_WORKDIR,
 };
@@ -54,8 +56,11 @@ static const struct cli_opt run_opts[] = {
 	[O_NETWORK] = { "network", 0, CLI_ARG, "network", "Connect a container to a network (none, host)" },
 	[O_NET] = { "net", 0, CLI_ARG, "network", "Connect a container to a network (none, host)" },
 	[O_PIDS] = { "pids-limit", 0, CLI_ARG, "int", "Tune container pids limit (set -1 for unlimited)" },
+	[O_PLATFORM] = { "platform", 0, CLI_ARG, "string", "Set platform if server is multi-platform capable" },
 	[O_PRIVILEGED] = { "privileged", 0, CLI_NOARG, NULL, "Give extended privileges to this container" },
 	[O_PUBLISH] = { "publish", 'p', CLI_ARG, "list", "Publish a container's port(s) to the host" },
+	[O_PULL] = { "pull", 0, CLI_ARG, "string", "Pull image before running (\"always\", \"missing\", \"never\")" },
+	[O_QUIET] = { "quiet", 'q', CLI_NOARG, NULL, "Suppress the pull output" },
 	[O_READ_ONLY] = { "read-only", 0, CLI_NOARG, NULL, "Mount the container's root filesystem as read only" },
 	[O_RESTART] = { "restart", 0, CLI_ARG, "string", "Restart policy to apply when a container exits (default \"no\")" },
 	[O_RM] = { "rm", 0, CLI_NOARG, NULL, "Automatically remove the container when it exits" },
@@ -75,9 +80,11 @@ static const struct cli_opt run_opts[] = {
 struct run_flags {
 	cJSON *cfg, *host;
 	const char *name;
-	bool detach, interactive, tty, rm, sig_proxy;
+	bool detach, interactive, tty, rm, sig_proxy, quiet;
 	unsigned attach;    /* -a streams; 0: the defaults */
 	const char *detach_keys;
+	const char *platform;
+	enum sv_pull_policy pull;
 };
 
 static cJSON *arr(cJSON *obj, const char *key)
@@ -277,7 +284,19 @@ static int apply(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
 	case O_NETWORK:
 	case O_NET: cJSON_AddStringToObject(host, "NetworkMode", v); break;
 	case O_PIDS: return parse_number_flag(ctx, host, "PidsLimit", "pids-limit", v);
+	case O_PLATFORM: f->platform = v; break;
 	case O_PRIVILEGED: cJSON_AddBoolToObject(host, "Privileged", true); break;
+	case O_PULL:
+		if (strcmp(v, "missing") == 0)
+			f->pull = SV_PULL_MISSING;
+		else if (strcmp(v, "always") == 0)
+			f->pull = SV_PULL_ALWAYS;
+		else if (strcmp(v, "never") == 0)
+			f->pull = SV_PULL_NEVER;
+		else
+			return bad_flag(ctx, v, "pull", "must be \"always\", \"missing\" or \"never\"");
+		break;
+	case O_QUIET: f->quiet = true; break;
 	case O_READ_ONLY: cJSON_AddBoolToObject(host, "ReadonlyRootfs", true); break;
 	case O_RESTART: return parse_restart(ctx, host, v);
 	case O_RM: f->rm = true; break;
@@ -352,6 +371,28 @@ static void finish_body(struct run_flags *f, int argc, char **argv, int first)
 	f->host = NULL;
 }
 
+/* The image, pulled first when it is missing (or always, per --pull),
+ * with Docker's messages on stderr. */
+static int ensure_image(struct cli_ctx *ctx, const struct run_flags *f, const char *image)
+{
+	char id[SV_DIGEST_STR_LEN];
+	SV_AUTOERR sv_err *err = NULL;
+	if (f->pull != SV_PULL_ALWAYS && sv_engine_image_resolve(cli_engine(ctx), image, id, &err) == 0)
+		return 0;
+	if (f->pull == SV_PULL_NEVER || (err && err->code != ENOENT))
+		return cli_fail(ctx, 125, err);
+	sv_err_clear(&err);
+	if (!f->quiet && f->pull != SV_PULL_ALWAYS)
+		fprintf(ctx->err, "Unable to find image '%s' locally\n", image);
+	struct cli_progress *pr = cli_progress_new(ctx->err, isatty(STDERR_FILENO), f->quiet);
+	struct sv_pull_opts o = { .platform = f->platform, .progress = cli_progress_cb, .progress_arg = pr };
+	int rc = sv_engine_image_ensure(cli_engine(ctx), image, SV_PULL_ALWAYS, &o, id, NULL, &err);
+	cli_progress_free(pr);
+	if (rc < 0)
+		return cli_fail(ctx, 125, err);
+	return 0;
+}
+
 static int create_common(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv, struct run_flags *f,
 			 char id[SV_CONTAINER_ID_LEN + 1])
 {
@@ -362,6 +403,9 @@ static int create_common(struct cli_ctx *ctx, const struct cli_cmd *cmd, int arg
 	if (rc >= 0)
 		return rc;
 	finish_body(f, argc, argv, first);
+	rc = ensure_image(ctx, f, argv[first]);
+	if (rc)
+		return rc;
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOSTRV char **warnings = NULL;
 	if (sv_engine_container_create(cli_engine(ctx), f->name, f->cfg, id, &warnings, &err) < 0)

@@ -254,3 +254,79 @@ static int system_prune_exec(struct cli_ctx *ctx, int argc, char **argv)
 	sv_image_rm_result_release(&r);
 	return rc < 0 ? cli_fail(ctx, 1, err) : 0;
 }
+
+/* ---------------------------------------------------------------- check */
+
+enum { CHK_REPAIR, CHK_FORMAT };
+static const struct cli_opt check_opts[] = {
+	[CHK_REPAIR] = { "repair", 0, CLI_NOARG, NULL, "Fix what can be fixed and report what was done" },
+	[CHK_FORMAT] = { "format", 0, CLI_ARG, "string", "Format output: json" },
+	{ 0 },
+};
+
+static int system_check_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cli_cmd cli_cmd_system_check = {
+	.name = "system check",
+	.usage = "[OPTIONS]",
+	.summary = "Verify the store: blobs, images, layers, containers; --repair fixes what it can",
+	.opts = check_opts,
+	.exec = system_check_exec,
+};
+
+struct check_out {
+	struct cli_ctx *ctx;
+	bool json;
+	int n;
+};
+
+static void check_print(const struct sv_check_finding *f, void *arg)
+{
+	struct check_out *o = arg;
+	o->n++;
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "Area", f->area);
+		cJSON_AddStringToObject(j, "Kind", f->kind);
+		cJSON_AddStringToObject(j, "Object", f->object);
+		cJSON_AddStringToObject(j, "Detail", f->detail);
+		cJSON_AddBoolToObject(j, "Repaired", f->repaired);
+		char *s = sv_json_print(j);
+		fprintf(o->ctx->out, "%s\n", s);
+		free(s);
+		cJSON_Delete(j);
+		return;
+	}
+	fprintf(o->ctx->out, "%-9s %-9s %s: %s%s\n", f->area, f->kind, f->object, f->detail,
+		f->repaired ? " [repaired]" : "");
+}
+
+static int system_check_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct cli_parse p;
+	bool repair = false;
+	const char *format = NULL;
+	int o;
+	cli_parse_init(&p, &cli_cmd_system_check, argc, argv);
+	while ((o = cli_parse_next(ctx, &p)) >= 0) {
+		if (o == CHK_REPAIR)
+			repair = true;
+		else
+			format = p.arg;
+	}
+	int first = p.optind;
+	cli_parse_release(&p);
+	if (o < -1)
+		return o == -3 ? 0 : 1;
+	if (cli_want_args(ctx, &cli_cmd_system_check, argc - first, 0, 0))
+		return 1;
+	struct check_out out = { .ctx = ctx, .json = format && !strcmp(format, "json") };
+	SV_AUTOERR sv_err *err = NULL;
+	int corrupt = 0;
+	if (sv_engine_system_check(cli_engine(ctx), repair, check_print, &out, &corrupt, &err) < 0)
+		return cli_fail(ctx, 1, err);
+	if (!out.json)
+		fprintf(ctx->out, "%s: %d finding%s, %d corrupt left\n", corrupt ? "CORRUPT" : "ok", out.n,
+			out.n == 1 ? "" : "s", corrupt);
+	return corrupt ? 1 : 0;
+}

@@ -17,7 +17,7 @@
 
 const struct cli_cmd *const cli_cmds[] = {
 #define CLI_CMD(sym) &sym,
-	CLI_CMD_LIST
+#include "cmds.def"
 #undef CLI_CMD
 	NULL,
 };

@@ -4,8 +4,12 @@
 #ifndef SV_CORE_ENGINE_ENGINE_INTERNAL_H
 #define SV_CORE_ENGINE_ENGINE_INTERNAL_H
 
+#include <pthread.h>
+
 #include "engine/engine.h"
 #include "store/store.h"
+
+struct sv_registry;
 
 struct sv_engine {
 	char *root;
@@ -14,7 +18,15 @@ struct sv_engine {
 	char *self_exe;	 /* absolute path of the surface binary, or NULL */
 	char *bindir;	 /* directory of self_exe: servin-shim lives beside it */
 	sv_store *store;
+	struct sv_registry *registry; /* opened on first use (registry.c) */
+	/* Set with the session: frees it. A pointer, so that binaries that
+	 * never pull (servin-shim-ctl) do not link libcurl. */
+	void (*registry_release)(sv_engine *e);
+	pthread_mutex_t registry_mu;
 };
+
+/* Frees the registry session (registry.c). */
+void engine_registry_release(sv_engine *e);
 
 /* Opens the engine without seeding the default image (engine.c). */
 int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);

@@ -54,6 +54,7 @@ static void locate_self(sv_engine *e, const char *self_exe)
 int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
 {
 	sv_engine *e = sv_xcalloc(1, sizeof *e);
+	pthread_mutex_init(&e->registry_mu, NULL);
 	e->root = pick(opts->root, "SERVIN_ROOT", SV_ENGINE_DEFAULT_ROOT);
 	e->runroot = pick(opts->runroot, "SERVIN_RUNROOT", SV_ENGINE_DEFAULT_RUNROOT);
 	e->config = opts->config ? sv_xstrdup(opts->config) : NULL;
@@ -80,6 +81,9 @@ void sv_engine_free(sv_engine *e)
 {
 	if (!e)
 		return;
+	if (e->registry_release)
+		e->registry_release(e);
+	pthread_mutex_destroy(&e->registry_mu);
 	sv_store_free(e->store);
 	free(e->root);
 	free(e->runroot);

@@ -131,6 +131,98 @@ struct sv_import_opts {
 SV_API int sv_engine_image_import(sv_engine *e, int fd, const struct sv_import_opts *opts,
 				  char id_out[SV_DIGEST_STR_LEN], sv_err **err);
 
+/* Unpacks one layer stream (tar, gzip or zstd) from fd into the existing
+ * empty directory dest, with every check of a pull or a load; for
+ * diagnostics and benchmarks (`servin layer unpack`). No engine needed. */
+struct sv_layer_stats {
+	char diff_id[SV_DIGEST_STR_LEN];
+	int64_t entries;
+	int64_t bytes; /* uncompressed tar bytes */
+};
+SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err);
+
+/* ---------------------------------------------------------------- registry */
+
+/* Registries are configured by registries.json (sv_engine_opts.config, else
+ * $SERVIN_CONFIG_DIR/registries.json, else /etc/servin/registries.json);
+ * logins live in $XDG_CONFIG_HOME/servin/auth.json (Docker's config.json
+ * is read too). The engine keeps one registry session, so bearer tokens
+ * are reused across calls until they expire. */
+
+struct sv_pull_opts {
+	const char *platform;	  /* "os/arch[/variant]"; NULL: the host's */
+	int parallel;		  /* layers at once; 0: configured (3) */
+	/* Per-layer progress: id is the layer's short digest ("" for the
+	 * whole pull); status "Pulling fs layer", "Downloading" (bytes in
+	 * current/total), "Download complete", "Extracting", "Pull complete",
+	 * "Already exists". Called from worker threads, one call at a time. */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel; /* polled; true cancels (ECANCELED) */
+};
+
+struct sv_pull_result {
+	char id[SV_DIGEST_STR_LEN];	/* image id */
+	char digest[SV_DIGEST_STR_LEN]; /* what the reference resolved to */
+	char *name;			/* full reference pulled; owned */
+	char *familiar;			/* its short form ("busybox:latest"); owned */
+	bool up_to_date;		/* nothing new was downloaded */
+	int64_t downloaded;		/* bytes over the network */
+};
+SV_API void sv_pull_result_release(struct sv_pull_result *r);
+
+/* Pulls NAME[:TAG|@DIGEST] into the store (multi-arch resolved to the host
+ * or opts->platform). All or nothing; blocks: call from a worker in a UI.
+ * ENOENT unknown image, EACCES refused credentials, EBADMSG corrupt data. */
+SV_API int sv_engine_image_pull(sv_engine *e, const char *ref, const struct sv_pull_opts *opts,
+				struct sv_pull_result *res, sv_err **err);
+/* The tags of a repository on its registry, sorted; owned. */
+SV_API int sv_engine_image_tags(sv_engine *e, const char *name, char ***tags, sv_err **err);
+
+enum sv_pull_policy { SV_PULL_MISSING = 0, SV_PULL_ALWAYS, SV_PULL_NEVER };
+/* What `run`/`create` use: the id of image `ref`, pulled first when the
+ * policy says so (missing: only when not in the store). *pulled says
+ * whether a pull happened (may be NULL). */
+SV_API int sv_engine_image_ensure(sv_engine *e, const char *ref, enum sv_pull_policy policy,
+				  const struct sv_pull_opts *opts, char id[SV_DIGEST_STR_LEN], bool *pulled,
+				  sv_err **err);
+
+struct sv_push_opts {
+	int parallel;
+	/* status "Preparing", "Waiting", "Pushing" (bytes), "Pushed",
+	 * "Layer already exists", "Mounted from REPO" */
+	sv_progress_fn *progress;
+	void *progress_arg;
+	const volatile bool *cancel;
+};
+struct sv_push_result {
+	char digest[SV_DIGEST_STR_LEN]; /* the manifest's */
+	int64_t size;
+	char *tag; /* owned; NULL when pushed by digest */
+};
+SV_API void sv_push_result_release(struct sv_push_result *r);
+/* Pushes image NAME[:TAG] to the registry its name points at. */
+SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opts *opts,
+				struct sv_push_result *res, sv_err **err);
+
+/* Checks and stores credentials for server (NULL: Docker Hub). *host
+ * receives the canonical registry name (owned, may be NULL). */
+SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
+			   char **host, sv_err **err);
+SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
+
+struct sv_search_hit {
+	char *name;
+	char *description;
+	int64_t stars;
+	bool official;
+	bool automated;
+};
+/* Searches a registry ("term" on Docker Hub, "host:port/term" elsewhere). */
+SV_API int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits,
+				  size_t *n, sv_err **err);
+SV_API void sv_search_hits_free(struct sv_search_hit *hits, size_t n);
+
 /* ---------------------------------------------------------------- containers
  *
  * A container is a row in the store plus containers/<id>/ (upper and work
@@ -474,17 +566,23 @@ SV_API int sv_engine_shim_exec_run(sv_engine *e, const char *exec_id, const int 
 SV_API int sv_engine_shim_exec_exited(sv_engine *e, const char *exec_id, int wait_status, int *exit_code,
 				      sv_err **err);
 
-/* Unpacks one layer stream (tar, gzip or zstd) from fd into the existing
- * empty directory dest, with every check of a pull or a load; for
- * diagnostics and benchmarks (`servin layer unpack`). No engine needed. */
-struct sv_layer_stats {
-	char diff_id[SV_DIGEST_STR_LEN];
-	int64_t entries;
-	int64_t bytes; /* uncompressed tar bytes */
-};
-SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stats *stats, sv_err **err);
-
 /* ---------------------------------------------------------------- system */
+
+/* `servin system check`: one finding. area: "store", "image", "container"...;
+ * kind: "corrupt" (recorded data missing or wrong) or "leftover" (unrecorded
+ * data taking space). Borrowed strings, valid during the call. */
+struct sv_check_finding {
+	const char *area;
+	const char *kind;
+	const char *object;
+	const char *detail;
+	bool repaired;
+};
+typedef void sv_check_fn(const struct sv_check_finding *f, void *arg);
+/* Verifies the whole store against reality, calling fn per finding; with
+ * repair, fixes what can be fixed. *corrupt: corrupt findings left. */
+SV_API int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt,
+				  sv_err **err);
 
 /* Docker's /info object. Owned. */
 SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);
@@ -519,5 +617,32 @@ SV_API int64_t sv_engine_events_last(sv_engine *e, sv_err **err);
  * inotify / uv_fs_event for this name, then read events after the last
  * seq: no polling. borrowed: valid until sv_engine_free(). */
 SV_API const char *sv_engine_watch_path(const sv_engine *e);
+
+/* ------------------------------------------- events: filters, JSON, waits */
+
+/* Checks Docker's event filter keys ("type=image", "event=tag",
+ * "image=busybox", "container=x", "label=k=v", "volume=", "network=",
+ * "daemon=", "scope=") before a stream starts: EINVAL names a bad key. */
+SV_API int sv_engine_event_filters_check(char *const *filters, sv_err **err);
+/* Does ev match filters? Values of one key are alternatives; every key
+ * given must match. NULL filters match everything. */
+SV_API bool sv_engine_event_matches(const struct sv_engine_event *ev, char *const *filters);
+/* Docker's JSON for one event (Type, Action, Actor, scope, time, timeNano
+ * and the legacy status/id/from). Owned. */
+SV_API struct cJSON *sv_engine_event_json(const struct sv_engine_event *ev);
+
+/* Wakes a blocked thread when any process commits a change to the store
+ * (inotify on the directory of sv_engine_watch_path()). For worker threads
+ * that wait without a loop; a libuv loop watches the path itself. Owned;
+ * free with sv_engine_watch_free(). */
+typedef struct sv_engine_watch sv_engine_watch;
+SV_API int sv_engine_watch_new(sv_engine *e, sv_engine_watch **out, sv_err **err);
+SV_API void sv_engine_watch_free(sv_engine_watch *w);
+/* Blocks until the store changed (returns 1), `also_fd` (when >= 0) is
+ * readable or hung up (2), or timeout_ms passed (0; -1 waits forever).
+ * After a change, one more wake-up follows shortly by itself, so a commit
+ * whose last step lands after the caller's read is never missed. The
+ * calling thread only; one thread per watch. */
+SV_API int sv_engine_watch_wait(sv_engine_watch *w, int also_fd, int timeout_ms, sv_err **err);
 
 #endif

@@ -141,3 +141,27 @@ cJSON *sv_engine_df(sv_engine *e, sv_err **err)
 	cJSON_AddArrayToObject(o, "BuildCache");
 	return o;
 }
+
+struct check_relay {
+	sv_check_fn *fn;
+	void *arg;
+};
+
+static void relay_image(const struct sv_check_problem *p, void *arg)
+{
+	struct check_relay *r = arg;
+	struct sv_check_finding f = {
+		.area = "image", .kind = p->kind, .object = p->object, .detail = p->detail, .repaired = p->repaired,
+	};
+	r->fn(&f, r->arg);
+}
+
+int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt, sv_err **err)
+{
+	struct check_relay r = { fn, arg };
+	int bad = 0;
+	if (sv_image_check(e->store, repair, relay_image, &r, &bad, err) < 0)
+		return -1;
+	*corrupt = bad;
+	return 0;
+}

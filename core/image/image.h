@@ -250,6 +250,25 @@ SV_API int sv_image_delete_id(sv_store *s, const char *id, struct sv_image_remov
  * import) holds sv_store_lock(s, "gc", false) throughout. */
 SV_API int sv_image_gc(sv_store *s, int64_t *reclaimed, sv_err **err);
 
+/* ---------------------------------------------------------- checking */
+
+/* One finding of a check: kind is "corrupt" (recorded data missing or
+ * wrong) or "leftover" (unrecorded data taking space). Borrowed strings. */
+struct sv_check_problem {
+	const char *kind;
+	const char *object;
+	const char *detail;
+	bool repaired;
+};
+typedef void sv_image_check_fn(const struct sv_check_problem *p, void *arg);
+
+/* Verifies the image side of the store (database integrity, blob digests,
+ * images' blobs and layers, leftovers), calling fn for each problem; with
+ * repair, fixes what it can. *corrupt: corrupt problems left unrepaired.
+ * Holds the gc and layers locks while it runs. */
+SV_API int sv_image_check(sv_store *s, bool repair, sv_image_check_fn *fn, void *arg, int *corrupt,
+			  sv_err **err);
+
 /* ---------------------------------------------------------- archives */
 
 /* Loads a docker-archive or oci-archive tar stream (optionally gzip, zstd,

@@ -183,7 +183,7 @@ int build_plan(const struct spec *s, const struct build_opts *o, struct sv_buf *
 		return -1;
 	if (s->personality.set)
 		plan_put_u32(b, PT_PERSONALITY, (uint32_t)s->personality.v);
-	if (build_process(&s->proc, s, b, err) < 0)
+	if (build_process(&s->proc, s, o->seccomp_cache, b, err) < 0)
 		return -1;
 	/* Flags last: build_process adds its own. */
 	plan_put_u32(b, PT_FLAGS, flags);
@@ -199,7 +199,8 @@ static bool env_has(char *const *env, const char *key)
 	return false;
 }
 
-int build_process(const struct spec_process *p, const struct spec *s, struct sv_buf *b, sv_err **err)
+int build_process(const struct spec_process *p, const struct spec *s, const char *seccomp_cache,
+		  struct sv_buf *b, sv_err **err)
 {
 	uint32_t flags = 0;
 	for (size_t i = 0; p->args[i]; i++)
@@ -241,7 +242,7 @@ int build_process(const struct spec_process *p, const struct spec *s, struct sv_
 		SV_AUTOBUF struct sv_buf bpf;
 		sv_buf_init(&bpf);
 		uint32_t sflags = 0;
-		if (seccomp_compile(s->seccomp, &bpf, &sflags, err) < 0)
+		if (seccomp_compile_cached(s->seccomp, seccomp_cache, &bpf, &sflags, err) < 0)
 			return -1;
 		if (bpf.len) {
 			plan_put(b, PT_SECCOMP, bpf.data, (uint32_t)bpf.len);

@@ -105,6 +105,9 @@ int sv_runtime_delete(const char *state_root, const char *id, unsigned flags, sv
 		;
 	else
 		rc = sv_rm_rf(l.dir, err);
+	SV_AUTOERR sv_err *e = NULL;
+	if (rc == 0 && state_hooks(&l.rec, HOOK_POSTSTOP, SV_RUNTIME_STOPPED, &e) < 0)
+		sv_warn("container %s: poststop: %s", id, e->msg);
 	unload(&l);
 	return rc;
 }

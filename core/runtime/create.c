@@ -85,11 +85,6 @@ static int make_state_dir(struct creation *c, sv_err **err)
 		return sv_err_set(err, errno, "mkdir %s", c->dir);
 	}
 	c->dir_made = true;
-	SV_AUTOCLOSE int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return sv_err_set(err, errno, "open %s", c->dir);
-	if (sv_write_file_atomic(dfd, "config.json", c->config.data, c->config.len, 0600, err) < 0)
-		return -1;
 	if (c->o->flags & SV_RUNTIME_START)
 		return 0;
 	c->fifo = sv_path_join(c->dir, "exec.fifo");
@@ -114,7 +109,9 @@ static unsigned clone_flags(const struct spec *s, bool fork_later)
 
 static int start_helper(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
 {
+	SV_AUTOFREE char *cache = sv_path_join(c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE, ".seccomp");
 	struct build_opts bo = {
+		.seccomp_cache = cache,
 		.mode = (c->o->flags & SV_RUNTIME_START) ? PLAN_MODE_RUN : PLAN_MODE_CREATE,
 		.fifo = c->fifo,
 		.cg = c->cg,
@@ -164,6 +161,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		.created_ns = sv_time_now_ns(),
 		.annotations = c->spec.annotations,
 		.ns_flags = ns_flags,
+		.config = c->config.data,
 	};
 	SV_AUTOSTRV char **cgs = cgroup_paths(c->cg);
 	r.cgroups = cgs;
@@ -171,6 +169,12 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		return sv_err_setx(err, ESRCH, "the container's process exited during setup");
 	if (state_write(c->dir, &r, err) < 0)
 		return -1;
+	if (c->spec.n_hooks[HOOK_PRESTART] || c->spec.n_hooks[HOOK_CREATE_RUNTIME]) {
+		SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_CREATED);
+		if (hooks_run(&c->spec, HOOK_PRESTART, json, err) < 0 ||
+		    hooks_run(&c->spec, HOOK_CREATE_RUNTIME, json, err) < 0)
+			return -1;
+	}
 	if (c->o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof buf, "%d", (int)p->pid);
@@ -183,7 +187,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		char *slash = strrchr(d, '/');
 		*slash = '\0';
 		SV_AUTOCLOSE int dfd = open(*d ? d : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || sv_write_file_atomic(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
+		if (dfd < 0 || state_put_file(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
 			return dfd < 0 ? sv_err_set(err, errno, "pid file %s", pf) : sv_err_prefix(err, "pid file");
 	}
 	return 0;
@@ -221,6 +225,19 @@ static void creation_release(struct creation *c)
 		close(c->helper_pidfd);
 }
 
+/* poststart hooks: failures are logged, the container runs on. */
+static void poststart(struct creation *c, const struct sv_runtime_proc *p)
+{
+	if (!c->spec.n_hooks[HOOK_POSTSTART])
+		return;
+	struct state_rec r = { .id = (char *)(uintptr_t)c->o->id, .bundle = c->bundle, .rootfs = c->spec.root,
+			       .pid = p->pid, .annotations = c->spec.annotations };
+	SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_RUNNING);
+	SV_AUTOERR sv_err *e = NULL;
+	if (hooks_run(&c->spec, HOOK_POSTSTART, json, &e) < 0)
+		sv_warn("container %s: poststart: %s", c->o->id, e->msg);
+}
+
 static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
 {
 	if (read_config(c, err) < 0 || make_state_dir(c, err) < 0 ||
@@ -231,6 +248,7 @@ static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err 
 	if (c->o->flags & SV_RUNTIME_START) {
 		if (plan_msg_send(c->sock, PLAN_MSG_GO, NULL, 0, NULL, 0) < 0)
 			return sv_err_set(err, errno, "start the container");
+		poststart(c, out);
 	}
 	if (out->console_fd >= 0 && c->o->console_socket) {
 		if (spawn_send_console(c->o->console_socket, out->console_fd, err) < 0)
@@ -305,6 +323,9 @@ int sv_runtime_start(const char *state_root, const char *id, sv_err **err)
 		SV_AUTOFREE char *fifo = sv_path_join(dir, "exec.fifo");
 		rc = release_fifo(fifo, pidfd, err);
 		unlink(fifo);
+		SV_AUTOERR sv_err *e = NULL;
+		if (rc == 0 && state_hooks(&r, HOOK_POSTSTART, SV_RUNTIME_RUNNING, &e) < 0)
+			sv_warn("container %s: poststart: %s", id, e->msg);
 	}
 	state_rec_release(&r);
 	return rc;

@@ -99,6 +99,16 @@ static const struct migration migrations[] = {
 	  "  actor TEXT NOT NULL,"
 	  "  attrs TEXT NOT NULL DEFAULT '{}');"
 	  "CREATE INDEX events_time ON events(time);" },
+	/* Where a blob was seen on a registry (pull or push), so that a push
+	 * to another repository of that registry can mount it instead of
+	 * uploading it again. */
+	{ "registry-0001-blob-sources",
+	  "CREATE TABLE blob_sources ("
+	  "  digest TEXT NOT NULL,"
+	  "  registry TEXT NOT NULL,"
+	  "  repository TEXT NOT NULL,"
+	  "  added INTEGER NOT NULL,"
+	  "  PRIMARY KEY (digest, registry, repository));" },
 	/* Containers: the shim's start time (to tell a live shim from a
 	 * reused pid), and exec instances (Docker keeps them for inspect). */
 	{ "0002-containers",

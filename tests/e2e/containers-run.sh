@@ -18,8 +18,11 @@ is "$out" "err" "stderr reaches stderr"
 exit_is 127 "a missing command exits 127" sv run --rm busybox nosuchcmd
 like "$(sv run --rm busybox nosuchcmd 2>&1)" 'executable file not found' "and says so"
 exit_is 126 "a command that cannot execute exits 126" sv run --rm busybox /etc/passwd
-exit_is 125 "an unknown image exits 125" sv run --rm nosuchimage true
-like "$(sv run --rm nosuchimage true 2>&1)" 'No such image' "and says so"
+exit_is 125 "an unknown image exits 125" sv run --rm --pull never nosuchimage true
+like "$(sv run --rm --pull never nosuchimage true 2>&1)" 'No such image' "and says so"
+out=$(sv run --rm 127.0.0.1:1/nosuch true 2>&1)
+is "$?" "125" "a missing image that cannot be pulled exits 125"
+like "$out" "Unable to find image '127.0.0.1:1/nosuch' locally" "after trying to pull it"
 exit_is 125 "a bad flag exits 125" sv run --bogus busybox true
 exit_is 125 "a bad flag value exits 125" sv run -m lots busybox true
 exit_is 125 "memory under 6MB is refused" sv run -m 1m busybox true

@@ -51,11 +51,14 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 
-# A private state root and run root for this test.
+# A private state root and run root for this test, in tmpfs when there is
+# one (this disk slows file creation for minutes after mass deletions, and
+# tests create and delete a lot).
+E2E_TMPDIR=${E2E_TMPDIR:-$([ -w /dev/shm ] && echo /dev/shm || echo /tmp)}
 sv_setup() {
-	SV_TMP=$(mktemp -d /tmp/servin-e2e.XXXXXX)
+	SV_TMP=$(mktemp -d "$E2E_TMPDIR/servin-e2e.XXXXXX")
 	export SERVIN_ROOT=$SV_TMP/root SERVIN_RUNROOT=$SV_TMP/run
-	cleanup "rm -rf '$SV_TMP'"
+	[ -n "${KEEP_TMP:-}" ] || cleanup "rm -rf '$SV_TMP'"
 }
 sv() { "$BIN/servin" "$@"; }
 
