@@ -63,7 +63,7 @@ wait_exit() {
 # The screen with what changes from run to run blanked: ids, times, the
 # state directory, sizes of things built on this host.
 blanked() {
-	screen | sed -E -e "s#$SV_TMP#<tmp>#g" \
+	screen | sed -E -e "s# +$SV_TMP/root\$# <root>#" -e "s#$SV_TMP#<tmp>#g" \
 		-e 's/[0-9a-f]{12,64}/<id>/g' \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?/<time>/g' \
 		-e 's/[0-9.]+(B|kB|MB|GB)/<size>/g' \
