@@ -42,6 +42,7 @@ struct tui {
 	uv_prepare_t draw;
 	uv_timer_t tick, status_timer, feed;
 	uv_fs_event_t watch;
+	uv_timer_t watch_again; /* one more read shortly after the last change */
 	bool watching;
 	term *term;		/* NULL when headless */
 	struct canvas canvas;

@@ -126,6 +126,17 @@ void watch_poke(struct tui *app)
 	submit_read(app, false);
 }
 
+/* A writer's last write to the log can land before it publishes the
+ * commit in the shared index (memory-mapped: no inotify), so a read right
+ * after the last change may miss it. One more read a moment after the
+ * changes stop catches it; then nothing runs until the next change. */
+#define WATCH_SETTLE_MS 60
+
+static void on_settle(uv_timer_t *t)
+{
+	watch_poke(t->data);
+}
+
 static void on_change(uv_fs_event_t *h, const char *filename, int events, int status)
 {
 	struct tui *app = h->data;
@@ -136,6 +147,7 @@ static void on_change(uv_fs_event_t *h, const char *filename, int events, int st
 	    !(sv_str_has_prefix(app->watch_name, filename) && strlen(filename) + 4 == strlen(app->watch_name)))
 		return; /* another file in the root: not a commit */
 	watch_poke(app);
+	uv_timer_start(&app->watch_again, on_settle, WATCH_SETTLE_MS, 0);
 }
 
 int watch_start(struct tui *app, sv_err **err)
@@ -147,6 +159,8 @@ int watch_start(struct tui *app, sv_err **err)
 	app->watch_dir = sv_xstrndup(path, (size_t)(slash - path));
 	app->watch_name = sv_xstrdup(slash + 1);
 	submit_read(app, true);
+	uv_timer_init(&app->loop, &app->watch_again);
+	app->watch_again.data = app;
 	int rc = uv_fs_event_init(&app->loop, &app->watch);
 	if (rc == 0) {
 		app->watch.data = app;
@@ -160,8 +174,10 @@ int watch_start(struct tui *app, sv_err **err)
 
 void watch_stop(struct tui *app)
 {
-	if (app->watching)
+	if (app->watching) {
 		uv_fs_event_stop(&app->watch);
+		uv_timer_stop(&app->watch_again);
+	}
 	app->watching = false;
 	free(app->watch_dir);
 	free(app->watch_name);
