@@ -427,10 +427,8 @@ static void ask_run(struct images_view *v)
 static void pull_ok(struct tui *app, const char *text, void *arg)
 {
 	(void)arg;
-	if (!*text)
-		return;
-	SV_AUTOFREE char *line = sv_xasprintf("pull %s", text);
-	tui_command(app, line);
+	if (*text)
+		tui_push(app, &view_pull, text);
 }
 
 /* ------------------------------------------------------------------- view */

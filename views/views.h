@@ -15,6 +15,7 @@ extern const struct view_ops view_container;
 extern const struct view_ops view_images;
 extern const struct view_ops view_image;
 extern const struct view_ops view_events;
+extern const struct view_ops view_pull;
 
 /* A table plus its '/' filter line. */
 struct list_ui {

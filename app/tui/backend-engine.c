@@ -55,6 +55,19 @@ static int be_image_prune(struct tui_backend *b, bool all, struct sv_image_rm_re
 	return sv_engine_image_prune(b->engine, all, NULL, res, err);
 }
 
+static int be_image_pull(struct tui_backend *b, const char *ref, sv_progress_fn *progress, void *arg,
+			 const volatile bool *cancel, char **familiar, bool *up_to_date, sv_err **err)
+{
+	struct sv_pull_opts o = { .progress = progress, .progress_arg = arg, .cancel = cancel };
+	struct sv_pull_result res = { 0 };
+	if (sv_engine_image_pull(b->engine, ref, &o, &res, err) < 0)
+		return -1;
+	*familiar = sv_steal_ptr(&res.familiar);
+	*up_to_date = res.up_to_date;
+	sv_pull_result_release(&res);
+	return 0;
+}
+
 static int be_events(struct tui_backend *b, int64_t after, size_t max, struct sv_engine_event **out,
 		     size_t *n, sv_err **err)
 {
@@ -279,6 +292,7 @@ static const struct tui_backend_ops engine_ops = {
 	.image_remove = be_image_remove,
 	.image_tag = be_image_tag,
 	.image_prune = be_image_prune,
+	.image_pull = be_image_pull,
 	.events = be_events,
 	.events_last = be_events_last,
 	.watch_path = be_watch_path,

@@ -72,6 +72,10 @@ struct tui_backend_ops {
 	int (*image_tag)(struct tui_backend *b, const char *id, const char *target, sv_err **err);
 	int (*image_prune)(struct tui_backend *b, bool all, struct sv_image_rm_result *res,
 			   sv_err **err);
+	/* Pulls ref, reporting per-layer progress; *cancel (polled) stops it
+	 * with ECANCELED. *familiar receives the name pulled (owned). */
+	int (*image_pull)(struct tui_backend *b, const char *ref, sv_progress_fn *progress, void *arg,
+			  const volatile bool *cancel, char **familiar, bool *up_to_date, sv_err **err);
 	int (*events)(struct tui_backend *b, int64_t after, size_t max,
 		      struct sv_engine_event **out, size_t *n, sv_err **err);
 	int64_t (*events_last)(struct tui_backend *b, sv_err **err);
