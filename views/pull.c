@@ -137,7 +137,9 @@ static void pull_done(struct tui_job *j)
 {
 	struct pull_job *pj = (struct pull_job *)j;
 	struct pull_state *s = pj->s;
-	if (s->rc < 0)
+	if (s->rc < 0 && s->cancel)
+		tui_status(pj->app, TUI_WARN, "pull of %s cancelled", s->ref);
+	else if (s->rc < 0)
 		tui_status(pj->app, TUI_ERROR, "pull %s: %s", s->ref, s->error ? s->error : "failed");
 	else
 		tui_status(pj->app, TUI_INFO, "%s: %s", s->familiar ? s->familiar : s->ref,
@@ -216,7 +218,9 @@ static void pull_draw(void *state, struct canvas *c, struct rect r)
 	for (int i = 0; i < s->nlayers && y < r.y + r.h - 2; i++, y++)
 		draw_layer(c, r, y, &s->layers[i]);
 	y++;
-	if (s->finished && s->rc < 0)
+	if (s->finished && s->rc < 0 && s->cancel)
+		canvas_field(c, r.x + 1, y, r.w - 2, ROLE_STATUS_WARN, "Cancelled: nothing of it was kept.");
+	else if (s->finished && s->rc < 0)
 		canvas_field(c, r.x + 1, y, r.w - 2, ROLE_STATUS_ERROR, s->error ? s->error : "failed");
 	else if (s->finished)
 		canvas_printf(c, r.x + 1, y, r.w - 2, ROLE_STATE_RUNNING, "%s: %s",

@@ -33,7 +33,7 @@ keys "$R/tui/big:1" Enter
 ok "the pull screen lists the layers" wait_for 'Pulling .*tui/big:1'
 ok "a layer downloads with a progress bar" wait_for 'Downloading .*[0-9.]+[kM]B / [0-9.]+MB' 20
 keys c
-ok "c cancels the pull" wait_for 'cancel' 20
+ok "c cancels the pull" wait_for 'Cancelled: nothing of it was kept' 20
 keys Escape
 ok "nothing of the cancelled pull is listed" bash -c "! $BIN/servin images | grep -q tui/big"
 is "$(ls "$SERVIN_ROOT/tmp" | wc -l)" 0 "no temporaries left by the cancelled pull"
