@@ -431,6 +431,16 @@ static const struct tui_container *selected(struct containers_view *v)
 	return table_selected(&v->list.table, &row) ? &v->cts[row] : NULL;
 }
 
+static void open_menu(struct containers_view *v, int x, int y)
+{
+	static const enum tui_action acts[] = { ACT_OPEN, ACT_LOGS, ACT_EXEC, ACT_START, ACT_STOP,
+						ACT_RESTART, ACT_PAUSE, ACT_KILL, ACT_RENAME, ACT_REMOVE,
+						ACT_COPY, ACT_NONE };
+	const struct tui_container *c = selected(v);
+	if (c)
+		tui_action_menu(v->app, c->name, acts, x, y);
+}
+
 static int containers_key(void *state, enum tui_action a, tui_key k)
 {
 	struct containers_view *v = state;
@@ -444,6 +454,10 @@ static int containers_key(void *state, enum tui_action a, tui_key k)
 	case ACT_INSPECT:
 		if (c)
 			tui_push(v->app, &view_container, c->id);
+		break;
+	case ACT_MENU:
+		if (c)
+			open_menu(v, v->self->rect.x + 4, v->self->rect.y + 2 + (int)(v->list.table.cursor - v->list.table.top));
 		break;
 	case ACT_START:
 	case ACT_STOP:
@@ -463,7 +477,15 @@ static int containers_key(void *state, enum tui_action a, tui_key k)
 
 static int containers_mouse(void *state, const struct tui_mouse *m)
 {
-	return list_ui_mouse(&((struct containers_view *)state)->list, m);
+	struct containers_view *v = state;
+	if (m->button == 3) { /* right click: select the row, then its menu */
+		struct tui_mouse left = *m;
+		left.button = 1;
+		if (list_ui_mouse(&v->list, &left) != VIEW_IGNORED && m->y > v->list.rect.y && selected(v))
+			open_menu(v, m->x, m->y);
+		return VIEW_REDRAW;
+	}
+	return list_ui_mouse(&v->list, m);
 }
 
 static void containers_on_event(void *state, const struct sv_engine_event *ev)

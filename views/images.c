@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app/cli/batch.h"
+#include "widgets/form.h"
 
 enum { IC_REPO, IC_TAG, IC_ID, IC_CREATED, IC_SIZE, IC_SHARED, IC_CONTAINERS, IC_COUNT };
 
@@ -404,12 +405,53 @@ static void ask_prune(struct images_view *v)
 	tui_confirm(v->app, "Prune dangling images?", lines, "Prune", prune_yes, NULL, NULL);
 }
 
-static void run_ok(struct tui *app, const char *text, void *arg)
+enum { RF_NAME, RF_CMD, RF_PORTS, RF_ENV, RF_MEM, RF_RM };
+
+/* Appends "FLAG WORD" for every blank-separated word of text. */
+static void add_each(char ***argv, const char *flag, const char *text)
 {
-	char ***refs = arg;
-	SV_AUTOFREE char *q = cli_batch_quote((*refs)[0]);
-	SV_AUTOFREE char *line = sv_xasprintf("run -d %s %s", q, text);
-	tui_command(app, line);
+	char **words = NULL;
+	SV_AUTOERR sv_err *err = NULL;
+	if (cli_batch_split(text, &words, &err) != 0)
+		return;
+	for (size_t i = 0; words[i]; i++) {
+		sv_strv_push(argv, flag);
+		sv_strv_push(argv, words[i]);
+	}
+	sv_strv_free(words);
+}
+
+/* The form's fields as a `run -d` command line for the CLI's table. */
+static void run_ok(struct tui *app, const struct form *f, void *arg)
+{
+	const char *image = arg;
+	char **argv = NULL;
+	sv_strv_push(&argv, "run");
+	sv_strv_push(&argv, "-d");
+	if (*form_text(f, RF_NAME)) {
+		sv_strv_push(&argv, "--name");
+		sv_strv_push(&argv, form_text(f, RF_NAME));
+	}
+	add_each(&argv, "-p", form_text(f, RF_PORTS));
+	add_each(&argv, "-e", form_text(f, RF_ENV));
+	if (*form_text(f, RF_MEM)) {
+		sv_strv_push(&argv, "-m");
+		sv_strv_push(&argv, form_text(f, RF_MEM));
+	}
+	if (form_checked(f, RF_RM))
+		sv_strv_push(&argv, "--rm");
+	sv_strv_push(&argv, image);
+	struct sv_buf line;
+	sv_buf_init(&line);
+	for (size_t i = 0; argv[i]; i++) {
+		SV_AUTOFREE char *q = cli_batch_quote(argv[i]);
+		sv_buf_addf(&line, "%s%s", i ? " " : "", q);
+	}
+	if (*form_text(f, RF_CMD)) /* the command is typed as on a command line */
+		sv_buf_addf(&line, " %s", form_text(f, RF_CMD));
+	tui_command(app, line.data);
+	sv_buf_release(&line);
+	sv_strv_free(argv);
 }
 
 static void ask_run(struct images_view *v)
@@ -418,10 +460,17 @@ static void ask_run(struct images_view *v)
 	const struct sv_image_summary *s = selected(v, &r);
 	if (!s)
 		return;
-	char ***refs = sv_xcalloc(1, sizeof *refs);
-	sv_strv_push_take(refs, row_ref(r, s));
-	SV_AUTOFREE char *title = sv_xasprintf("Run a container from %s", (*refs)[0]);
-	tui_prompt(v->app, title, "command (optional):", "", run_ok, refs, free_refs);
+	char *ref = row_ref(r, s);
+	SV_AUTOFREE char *title = sv_xasprintf("Run a container from %s", ref);
+	struct form *f = sv_xcalloc(1, sizeof *f);
+	form_init(f, title);
+	form_add_text(f, "Name", "", "optional: a name for the container");
+	form_add_text(f, "Command", "", "optional: what to run instead of the image's command");
+	form_add_text(f, "Publish", "", "optional: host:container ports, e.g. 8080:80 (several: blanks between)");
+	form_add_text(f, "Environment", "", "optional: K=V pairs, blanks between");
+	form_add_text(f, "Memory", "", "optional: a memory limit, e.g. 256m");
+	form_add_check(f, "Remove on exit", false);
+	tui_form(v->app, f, run_ok, ref, free);
 }
 
 static void pull_ok(struct tui *app, const char *text, void *arg)

@@ -213,11 +213,20 @@ void tui_modal(struct tui *app, const struct modal_ops *ops, void *m)
 	app->dirty = true;
 }
 
+/* Closes modal i (a modal's key handler may have opened another above
+ * it: that one stays). */
+static void modal_close(struct tui *app, int i)
+{
+	struct tui_modal md = app->modals[i];
+	memmove(&app->modals[i], &app->modals[i + 1], (size_t)(app->nmodals - i - 1) * sizeof md);
+	app->nmodals--;
+	md.ops->free(md.m);
+	app->dirty = true;
+}
+
 static void modal_pop(struct tui *app)
 {
-	struct tui_modal *md = &app->modals[--app->nmodals];
-	md->ops->free(md->m);
-	app->dirty = true;
+	modal_close(app, app->nmodals - 1);
 }
 
 /* ------------------------------------------------------------------ keys */
@@ -301,18 +310,30 @@ static void trace(struct tui *app, const char *fmt, ...)
 		(void)sv_write_all(app->trace_fd, line, (size_t)n);
 }
 
+void tui_dispatch(struct tui *app, enum tui_action a)
+{
+	struct view *v = tui_top(app);
+	if (!v)
+		return;
+	int r = v->ops->key(v->state, a, 0);
+	if (r & VIEW_POP)
+		tui_pop(app);
+	if (r == VIEW_IGNORED)
+		global_action(app, a);
+	app->dirty = true;
+}
+
 static void handle_key(struct tui *app, tui_key k, const struct tui_mouse *m)
 {
 	app->dirty = true;
 	if (app->trace_fd >= 0 && !app->key_ns)
 		app->key_ns = sv_time_mono_ns();
 	if (app->nmodals) {
-		struct tui_modal *md = &app->modals[app->nmodals - 1];
-		int r = md->ops->key(md->m, k);
-		if (r & VIEW_POP)
-			modal_pop(app);
-		else if (r == VIEW_IGNORED && (k == KEYC_ESC || k == 'q'))
-			modal_pop(app);
+		int i = app->nmodals - 1;
+		struct tui_modal md = app->modals[i];
+		int r = md.ops->key(md.m, k);
+		if ((r & VIEW_POP) || (r == VIEW_IGNORED && (k == KEYC_ESC || k == 'q')))
+			modal_close(app, i);
 		return;
 	}
 	if (app->cmd_active) {

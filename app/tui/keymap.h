@@ -55,6 +55,7 @@ const char *keymap_key_name(tui_key k, char *buf, size_t len);
 	X(ACT_SORT_PREV, "list.sort-prev", "<", "sort by the previous column")            \
 	X(ACT_SORT_REVERSE, "list.sort-reverse", "o", "reverse the sort order")           \
 	X(ACT_LEFT, "list.left", "h Left", "scroll left / previous")                      \
+	X(ACT_MENU, "list.menu", "a", "actions: a menu of what can be done here")         \
 	X(ACT_RIGHT, "list.right", "l Right", "scroll right / next")                      \
 	X(ACT_START, "containers.start", "s", "start")                                    \
 	X(ACT_STOP, "containers.stop", "x", "stop")                                       \

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/menu.h"
 #include "widgets/logpane.h"
 
 /* ------------------------------------------------------------- questions */
@@ -232,4 +234,105 @@ void modal_help_open(struct tui *app)
 		    app->cfg.path ? app->cfg.path : "~/.config/servin/desktop.json");
 	SV_AUTOFREE char *title = sv_xasprintf("Help: %s", v ? v->ops->title : "servin");
 	tui_show_text(app, title, sv_buf_detach(&b, NULL));
+}
+
+/* ------------------------------------------------------------------ forms */
+
+struct form_modal {
+	struct tui *app;
+	struct form *f;
+	tui_form_fn *on_ok;
+	void *arg;
+	void (*free_arg)(void *);
+};
+
+static void form_modal_draw(void *m, struct canvas *c, struct rect screen)
+{
+	struct form_modal *fm = m;
+	int cx, cy;
+	form_draw(fm->f, c, screen, &cx, &cy);
+	if (cx >= 0)
+		tui_cursor(fm->app, cx, cy);
+}
+
+static int form_modal_key(void *m, tui_key k)
+{
+	struct form_modal *fm = m;
+	enum dialog_result r = form_key(fm->f, k);
+	if (r == DIALOG_NONE)
+		return VIEW_REDRAW;
+	if (r == DIALOG_YES)
+		fm->on_ok(fm->app, fm->f, fm->arg);
+	return VIEW_POP;
+}
+
+static void form_modal_free(void *m)
+{
+	struct form_modal *fm = m;
+	if (fm->free_arg)
+		fm->free_arg(fm->arg);
+	form_release(fm->f);
+	free(fm->f);
+	free(fm);
+}
+
+static const struct modal_ops form_modal_ops = { form_modal_draw, form_modal_key, form_modal_free };
+
+void tui_form(struct tui *app, struct form *f, tui_form_fn *on_ok, void *arg, void (*free_arg)(void *))
+{
+	struct form_modal *fm = sv_xcalloc(1, sizeof *fm);
+	fm->app = app;
+	fm->f = f;
+	fm->on_ok = on_ok;
+	fm->arg = arg;
+	fm->free_arg = free_arg;
+	tui_modal(app, &form_modal_ops, fm);
+}
+
+/* ------------------------------------------------------------------ menus */
+
+struct menu_modal {
+	struct tui *app;
+	struct menu m;
+	int x, y;
+};
+
+static void menu_modal_draw(void *m, struct canvas *c, struct rect screen)
+{
+	struct menu_modal *mm = m;
+	menu_draw(&mm->m, c, screen, mm->x, mm->y);
+}
+
+static int menu_modal_key(void *m, tui_key k)
+{
+	struct menu_modal *mm = m;
+	int v = menu_key(&mm->m, k);
+	if (v == -2)
+		return VIEW_REDRAW;
+	if (v >= 0)
+		tui_dispatch(mm->app, (enum tui_action)v); /* the menu closes after */
+	return VIEW_POP;
+}
+
+static const struct modal_ops menu_modal_ops = { menu_modal_draw, menu_modal_key, free };
+
+void tui_action_menu(struct tui *app, const char *title, const enum tui_action *actions, int x, int y)
+{
+	struct menu_modal *mm = sv_xcalloc(1, sizeof *mm);
+	mm->app = app;
+	mm->x = x;
+	mm->y = y;
+	menu_init(&mm->m, title);
+	for (const enum tui_action *a = actions; *a != ACT_NONE; a++) {
+		char keys[32], label[48];
+		tui_key first = app->cfg.keys.keys[*a][0];
+		keymap_key_name(first, keys, sizeof keys);
+		const char *help = keymap_action_help(*a);
+		size_t n = strcspn(help, "(:");
+		while (n && help[n - 1] == ' ')
+			n--;
+		snprintf(label, sizeof label, "%.*s", (int)n, help);
+		menu_add(&mm->m, label, first ? keys : "", (int)*a);
+	}
+	tui_modal(app, &menu_modal_ops, mm);
 }

@@ -126,6 +126,15 @@ void tui_confirm_job(struct tui *app, const char *title, char **lines, const cha
 typedef void tui_prompt_fn(struct tui *app, const char *text, void *arg);
 void tui_prompt(struct tui *app, const char *title, const char *label, const char *initial,
 		tui_prompt_fn *on_ok, void *arg, void (*free_arg)(void *));
+/* A form (takes it); on_ok gets it when submitted. */
+struct form;
+typedef void tui_form_fn(struct tui *app, const struct form *f, void *arg);
+void tui_form(struct tui *app, struct form *f, tui_form_fn *on_ok, void *arg, void (*free_arg)(void *));
+/* A menu of actions at (x, y); the one picked is handled as if its key
+ * had been pressed on the current screen. actions ends with ACT_NONE. */
+void tui_action_menu(struct tui *app, const char *title, const enum tui_action *actions, int x, int y);
+/* Handles an action as a key press would on the current screen. */
+void tui_dispatch(struct tui *app, enum tui_action a);
 /* Shows text (one or more lines) in a scrollable pane. Takes the text. */
 void tui_show_text(struct tui *app, const char *title, char *text);
 
