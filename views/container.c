@@ -315,6 +315,11 @@ static void *container_init(struct tui *app, struct view *self, const char *arg)
 	v->app = app;
 	v->self = self;
 	v->id = sv_xstrdup(arg ? arg : "");
+	char *nl = strchr(v->id, '\n'); /* "<id>\n<tab>" */
+	if (nl) {
+		*nl = '\0';
+		v->tab = strcmp(nl + 1, "logs") == 0 ? TAB_LOGS : strcmp(nl + 1, "inspect") == 0 ? TAB_INSPECT : 0;
+	}
 	logpane_init(&v->logs, LOG_KEEP);
 	lineedit_init(&v->search);
 	jsontree_init(&v->tree);

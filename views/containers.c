@@ -452,8 +452,11 @@ static int containers_key(void *state, enum tui_action a, tui_key k)
 	case ACT_OPEN:
 	case ACT_LOGS:
 	case ACT_INSPECT:
-		if (c)
-			tui_push(v->app, &view_container, c->id);
+		if (c) { /* "<id>\n<tab>": the detail opens on that tab */
+			SV_AUTOFREE char *arg = sv_xasprintf("%s\n%s", c->id,
+							     a == ACT_LOGS ? "logs" : a == ACT_INSPECT ? "inspect" : "");
+			tui_push(v->app, &view_container, arg);
+		}
 		break;
 	case ACT_MENU:
 		if (c)
