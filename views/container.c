@@ -669,22 +669,6 @@ static int logs_key(struct container_view *v, enum tui_action a)
 	return VIEW_REDRAW;
 }
 
-static int tree_key(struct container_view *v, enum tui_action a)
-{
-	switch (a) {
-	case ACT_UP: jsontree_move(&v->tree, -1); break;
-	case ACT_DOWN: jsontree_move(&v->tree, 1); break;
-	case ACT_PAGE_UP: jsontree_move(&v->tree, -v->tree.page); break;
-	case ACT_PAGE_DOWN: jsontree_move(&v->tree, v->tree.page); break;
-	case ACT_TOP: jsontree_move(&v->tree, -(long)v->tree.n); break;
-	case ACT_BOTTOM: jsontree_move(&v->tree, (long)v->tree.n); break;
-	case ACT_FOLD:
-	case ACT_OPEN: jsontree_toggle(&v->tree); break;
-	case ACT_FOLD_ALL: jsontree_toggle_all(&v->tree); break;
-	default: return VIEW_IGNORED;
-	}
-	return VIEW_REDRAW;
-}
 
 static int scroll_key(int *scroll, enum tui_action a)
 {
@@ -718,7 +702,7 @@ static int container_key(void *state, enum tui_action a, tui_key k)
 	int r = VIEW_IGNORED;
 	switch (v->tab) {
 	case TAB_LOGS: r = logs_key(v, a); break;
-	case TAB_INSPECT: r = tree_key(v, a); break;
+	case TAB_INSPECT: r = view_tree_key(&v->tree, a); break;
 	case TAB_TOP: r = scroll_key(&v->top_scroll, a); break;
 	case TAB_CONFIG: r = scroll_key(&v->cfg_scroll, a); break;
 	default: break;

@@ -169,21 +169,6 @@ static void image_draw(void *state, struct canvas *c, struct rect r)
 		jsontree_draw(&v->tree, c, body);
 }
 
-static int tree_key(struct image_view *v, enum tui_action a)
-{
-	switch (a) {
-	case ACT_UP: jsontree_move(&v->tree, -1); break;
-	case ACT_DOWN: jsontree_move(&v->tree, 1); break;
-	case ACT_PAGE_UP: jsontree_move(&v->tree, -v->tree.page); break;
-	case ACT_PAGE_DOWN: jsontree_move(&v->tree, v->tree.page); break;
-	case ACT_TOP: jsontree_move(&v->tree, -(long)v->tree.n); break;
-	case ACT_BOTTOM: jsontree_move(&v->tree, (long)v->tree.n); break;
-	case ACT_FOLD: case ACT_OPEN: case ACT_MARK: jsontree_toggle(&v->tree); break;
-	case ACT_FOLD_ALL: jsontree_toggle_all(&v->tree); break;
-	default: return VIEW_IGNORED;
-	}
-	return VIEW_REDRAW;
-}
 
 static int image_key(void *state, enum tui_action a, tui_key k)
 {
@@ -195,7 +180,7 @@ static int image_key(void *state, enum tui_action a, tui_key k)
 		return VIEW_REDRAW;
 	}
 	if (v->tab == TAB_INSPECT)
-		return tree_key(v, a);
+		return view_tree_key(&v->tree, a);
 	return list_ui_key(&v->list, a, k);
 }
 

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "widgets/jsontree.h"
+
 void list_ui_init(struct list_ui *l, struct tui *app, const struct table_col *cols, int ncols,
 		  const struct table_ops *ops, void *model, char *const *columns)
 {
@@ -146,4 +148,22 @@ const char *view_fmt_time(int64_t secs, char *buf, size_t len)
 int view_cmp_i64(int64_t a, int64_t b)
 {
 	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+int view_tree_key(struct jsontree *t, enum tui_action a)
+{
+	switch (a) {
+	case ACT_UP: jsontree_move(t, -1); break;
+	case ACT_DOWN: jsontree_move(t, 1); break;
+	case ACT_PAGE_UP: jsontree_move(t, -t->page); break;
+	case ACT_PAGE_DOWN: jsontree_move(t, t->page); break;
+	case ACT_TOP: jsontree_move(t, -(long)t->n); break;
+	case ACT_BOTTOM: jsontree_move(t, (long)t->n); break;
+	case ACT_FOLD:
+	case ACT_OPEN:
+	case ACT_MARK: jsontree_toggle(t); break;
+	case ACT_FOLD_ALL: jsontree_toggle_all(t); break;
+	default: return VIEW_IGNORED;
+	}
+	return VIEW_REDRAW;
 }

@@ -50,6 +50,10 @@ int container_actions_key(struct tui *app, enum tui_action a, const char *id, co
 void container_op_submit(struct tui *app, enum tui_container_op op, char **ids, char **names,
 			 const char *title, char **preview);
 
+/* The keys of a folding JSON tree (moves, fold, fold all). */
+struct jsontree;
+int view_tree_key(struct jsontree *t, enum tui_action a);
+
 /* "2 hours" style durations and sizes for cells. */
 const char *view_fmt_size(int64_t bytes, char *buf, size_t len);
 const char *view_fmt_time(int64_t secs, char *buf, size_t len);

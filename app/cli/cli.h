@@ -121,6 +121,11 @@ bool cli_confirm(struct cli_ctx *ctx, const char *msg);
 const char *cli_time_go(int64_t secs, char *buf, size_t len);
 /* "2 hours ago" from a time in seconds. */
 const char *cli_time_ago(int64_t secs, char *buf, size_t len);
+/* A per-user file of servin's: kind "config" ($XDG_CONFIG_HOME or
+ * ~/.config) or "state" ($XDG_STATE_HOME or ~/.local/state), then
+ * "/servin/<name>". Owned; NULL when neither variable nor HOME is set.
+ * With mkdir, the directory is made (0700). */
+char *cli_user_file(const char *kind, const char *name, bool mkdir);
 /* First 12 hex characters of an id with or without "sha256:". */
 const char *cli_short_id(const char *id, char buf[13]);
 

@@ -83,21 +83,6 @@ static char **shell_complete(const char *text, int start, int end)
 	return rl_completion_matches(text, match_generator);
 }
 
-static char *history_file(void)
-{
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	char *dir = xdg && *xdg ? sv_xasprintf("%s/servin", xdg)
-		    : home && *home ? sv_xasprintf("%s/.local/state/servin", home)
-				    : NULL;
-	if (!dir)
-		return NULL;
-	SV_AUTOERR sv_err *err = NULL;
-	char *path = sv_mkdir_p(dir, 0700, &err) == 0 ? sv_xasprintf("%s/shell_history", dir) : NULL;
-	free(dir);
-	return path;
-}
-
 /* One complete command (lines joined while quotes are open). */
 static int run_line(struct cli_ctx *ctx, const char *line)
 {
@@ -158,7 +143,7 @@ static int shell_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->in_batch)
 		return cli_failf(ctx, 125, "batch scripts cannot start another batch or shell");
 	bool tty = isatty(STDIN_FILENO);
-	SV_AUTOFREE char *hist = tty ? history_file() : NULL;
+	SV_AUTOFREE char *hist = tty ? cli_user_file("state", "shell_history", true) : NULL;
 	shell_ctx = ctx;
 	if (tty) {
 		rl_readline_name = "servin";

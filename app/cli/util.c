@@ -90,3 +90,19 @@ const char *cli_short_id(const char *id, char buf[13])
 	snprintf(buf, 13, "%s", hex);
 	return buf;
 }
+
+char *cli_user_file(const char *kind, const char *name, bool mkdir)
+{
+	bool state = strcmp(kind, "state") == 0;
+	const char *xdg = getenv(state ? "XDG_STATE_HOME" : "XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	SV_AUTOFREE char *dir = xdg && *xdg	? sv_xasprintf("%s/servin", xdg)
+				: home && *home ? sv_xasprintf("%s/%s/servin", home, state ? ".local/state" : ".config")
+						: NULL;
+	if (!dir)
+		return NULL;
+	SV_AUTOERR sv_err *err = NULL;
+	if (mkdir && sv_mkdir_p(dir, 0700, &err) < 0)
+		return NULL;
+	return sv_xasprintf("%s/%s", dir, name);
+}

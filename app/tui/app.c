@@ -560,18 +560,8 @@ static void log_to_file(enum sv_log_level level, const char *msg, void *arg)
 
 static int open_log(void)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	SV_AUTOFREE char *dir = xdg && *xdg ? sv_xasprintf("%s/servin", xdg)
-			       : home && *home ? sv_xasprintf("%s/.local/state/servin", home)
-					       : NULL;
-	if (!dir)
-		return -1;
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_mkdir_p(dir, 0700, &err) < 0)
-		return -1;
-	SV_AUTOFREE char *path = sv_xasprintf("%s/desktop.log", dir);
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	SV_AUTOFREE char *path = cli_user_file("state", "desktop.log", true);
+	return path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
 }
 
 static int handles_init(struct tui *app, sv_err **err)

@@ -21,20 +21,9 @@
 
 /* ---------------------------------------------------------------- history */
 
-static char *history_path(void)
-{
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		return sv_xasprintf("%s/servin/desktop_history", xdg);
-	if (home && *home)
-		return sv_xasprintf("%s/.local/state/servin/desktop_history", home);
-	return NULL;
-}
-
 void cmdline_history_load(struct tui *app)
 {
-	app->history_path = history_path();
+	app->history_path = cli_user_file("state", "desktop_history", false);
 	lineedit_init(&app->cmd);
 	app->cmd.complete = cmdline_complete;
 	app->cmd.complete_arg = app;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/cli/cli.h"
+
 void tui_config_init(struct tui_config *c)
 {
 	memset(c, 0, sizeof *c);
@@ -32,24 +34,7 @@ void tui_config_release(struct tui_config *c)
 
 char *tui_config_default_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		return sv_xasprintf("%s/servin/desktop.json", xdg);
-	if (home && *home)
-		return sv_xasprintf("%s/.config/servin/desktop.json", home);
-	return NULL;
-}
-
-static void problem(struct sv_buf *b, const char *fmt, ...) SV_PRINTF(2, 3);
-static void problem(struct sv_buf *b, const char *fmt, ...)
-{
-	if (b->len)
-		sv_buf_adds(b, "; ");
-	va_list ap;
-	va_start(ap, fmt);
-	sv_buf_vaddf(b, fmt, ap);
-	va_end(ap);
+	return cli_user_file("config", "desktop.json", false);
 }
 
 static void take_string(char **dst, const cJSON *v, const char *key, struct sv_buf *pb)
@@ -57,7 +42,7 @@ static void take_string(char **dst, const cJSON *v, const char *key, struct sv_b
 	if (!v)
 		return;
 	if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > 4096) {
-		problem(pb, "\"%s\" must be a non-empty string", key);
+		keymap_problem(pb, "\"%s\" must be a non-empty string", key);
 		return;
 	}
 	free(*dst);
@@ -73,7 +58,7 @@ static void take_columns(char ***dst, const cJSON *cols, const char *view, struc
 	char **names = NULL;
 	if (!cJSON_IsArray(v) || sv_json_strv(v, &names, &e) < 0 || !names || !names[0]) {
 		sv_strv_free(names);
-		problem(pb, "\"columns.%s\" must be a non-empty array of column names", view);
+		keymap_problem(pb, "\"columns.%s\" must be a non-empty array of column names", view);
 		return;
 	}
 	sv_strv_free(*dst);
@@ -88,30 +73,30 @@ static void parse_members(struct tui_config *c, const cJSON *j, struct sv_buf *p
 		while (i < sizeof known / sizeof known[0] && strcmp(known[i], m->string))
 			i++;
 		if (i == sizeof known / sizeof known[0])
-			problem(pb, "unknown setting \"%s\"", m->string);
+			keymap_problem(pb, "unknown setting \"%s\"", m->string);
 	}
 	take_string(&c->theme, cJSON_GetObjectItemCaseSensitive(j, "theme"), "theme", pb);
 	take_string(&c->view, cJSON_GetObjectItemCaseSensitive(j, "view"), "view", pb);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "refresh");
 	if (v && (!cJSON_IsNumber(v) || v->valuedouble < 0.25 || v->valuedouble > 60))
-		problem(pb, "\"refresh\" must be a number of seconds from 0.25 to 60");
+		keymap_problem(pb, "\"refresh\" must be a number of seconds from 0.25 to 60");
 	else if (v)
 		c->refresh = v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(j, "mouse");
 	if (v && !cJSON_IsBool(v))
-		problem(pb, "\"mouse\" must be true or false");
+		keymap_problem(pb, "\"mouse\" must be true or false");
 	else if (v)
 		c->mouse = cJSON_IsTrue(v);
 	v = cJSON_GetObjectItemCaseSensitive(j, "columns");
 	if (v && !cJSON_IsObject(v))
-		problem(pb, "\"columns\" must be an object");
+		keymap_problem(pb, "\"columns\" must be an object");
 	else if (v) {
 		take_columns(&c->containers_columns, v, "containers", pb);
 		take_columns(&c->images_columns, v, "images", pb);
 	}
 	SV_AUTOERR sv_err *ke = NULL;
 	if (keymap_apply_json(&c->keys, cJSON_GetObjectItemCaseSensitive(j, "keys"), &ke) < 0)
-		problem(pb, "%s", ke->msg);
+		keymap_problem(pb, "%s", ke->msg);
 }
 
 int tui_config_parse(struct tui_config *c, const char *text, size_t len, const char *what,

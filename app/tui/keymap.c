@@ -113,8 +113,7 @@ void keymap_defaults(struct keymap *km)
 	}
 }
 
-static int add_problem(struct sv_buf *b, const char *fmt, ...) SV_PRINTF(2, 3);
-static int add_problem(struct sv_buf *b, const char *fmt, ...)
+void keymap_problem(struct sv_buf *b, const char *fmt, ...)
 {
 	if (b->len)
 		sv_buf_adds(b, "; ");
@@ -122,8 +121,9 @@ static int add_problem(struct sv_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	sv_buf_vaddf(b, fmt, ap);
 	va_end(ap);
-	return 0;
 }
+
+#define add_problem(...) (keymap_problem(__VA_ARGS__), 0)
 
 /* One "action": "key" or ["k1", "k2"] entry. */
 static int apply_one(struct keymap *km, const cJSON *e, struct sv_buf *problems)

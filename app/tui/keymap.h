@@ -23,6 +23,9 @@
 
 struct cJSON;
 
+/* Adds "; <message>" to a list of problems found in a settings file. */
+void keymap_problem(struct sv_buf *b, const char *fmt, ...) SV_PRINTF(2, 3);
+
 /* "C-a", "Enter", "PgDn", "F5", "x", "é" → key; KEYC_NONE when not a key. */
 tui_key keymap_key_from_name(const char *name);
 /* The key's name as a user would write it ("C-a", "Enter"); buf >= 16. */
