@@ -41,6 +41,7 @@ struct feed {
 	size_t n, cap;
 	uint64_t dropped;
 	bool posted, ended;
+	bool stop; /* the screen moved on to another follower */
 };
 
 static struct feed *feed_new(void)
@@ -77,6 +78,7 @@ struct follow_job {
 	struct tui_backend *b;
 	char id[65];
 	bool follow;
+	int64_t since_ns, tail;
 	sv_err *err;
 };
 
@@ -96,6 +98,10 @@ static int on_log(int stream, int64_t time_ns, const char *data, size_t len, voi
 		len--;
 	struct feed *f = fj->feed;
 	pthread_mutex_lock(&f->mu);
+	if (f->stop) {
+		pthread_mutex_unlock(&f->mu);
+		return -1;
+	}
 	if (f->n == FEED_MAX) { /* the loop is far behind: count, never hide */
 		free(f->lines[0].text);
 		memmove(f->lines, f->lines + 1, (f->n - 1) * sizeof *f->lines);
@@ -122,7 +128,7 @@ static int on_log(int stream, int64_t time_ns, const char *data, size_t len, voi
 static void follow_work(struct tui_job *j)
 {
 	struct follow_job *fj = (struct follow_job *)j;
-	fj->b->ops->logs(fj->b, fj->id, LOG_TAIL, fj->follow, on_log, fj, &fj->err);
+	fj->b->ops->logs(fj->b, fj->id, fj->since_ns, fj->tail, fj->follow, on_log, fj, &fj->err);
 }
 
 static void follow_free(struct tui_job *j)
@@ -152,6 +158,8 @@ struct container_view {
 	char *log_error;
 	bool searching;
 	struct lineedit search;
+	int64_t since_ns, tail; /* which part of the log is loaded */
+	char *range;		/* as the user typed it, for the info line */
 	struct jsontree tree;
 	int top_scroll, cfg_scroll;
 };
@@ -204,6 +212,7 @@ static void follow_start(struct container_view *v)
 {
 	if (v->following)
 		return;
+	v->logs.dropped = 0;
 	if (v->feed)
 		feed_unref(v->feed);
 	v->feed = feed_new();
@@ -216,6 +225,8 @@ static void follow_start(struct container_view *v)
 	v->feed->refs++;
 	snprintf(fj->id, sizeof fj->id, "%s", v->id);
 	fj->follow = is_running(v);
+	fj->since_ns = v->since_ns;
+	fj->tail = v->tail;
 	fj->job.owner = v->self->id;
 	fj->job.ctx = v->app;
 	v->following = true;
@@ -321,6 +332,7 @@ static void *container_init(struct tui *app, struct view *self, const char *arg)
 		v->tab = strcmp(nl + 1, "logs") == 0 ? TAB_LOGS : strcmp(nl + 1, "inspect") == 0 ? TAB_INSPECT : 0;
 	}
 	logpane_init(&v->logs, LOG_KEEP);
+	v->tail = LOG_TAIL;
 	lineedit_init(&v->search);
 	jsontree_init(&v->tree);
 	load_start(v);
@@ -339,6 +351,7 @@ static void container_free(void *state)
 	free(v->hist);
 	free(v->error);
 	free(v->log_error);
+	free(v->range);
 	free(v->id);
 	free(v);
 }
@@ -428,7 +441,9 @@ static void draw_logs(struct container_view *v, struct canvas *c, struct rect r)
 		return;
 	}
 	char info[256];
-	snprintf(info, sizeof info, " %zu lines%s%s%s%s%s%s", v->logs.n,
+	char range[96];
+	snprintf(range, sizeof range, " (%s)", v->range ? v->range : "last 1000; T: since/tail");
+	snprintf(info, sizeof info, " %zu lines%s%s%s%s%s%s%s", v->logs.n, range,
 		 v->following ? (v->logs.follow ? ", following" : ", paused (G to follow)") : "",
 		 v->log_ended ? ", end of log" : "", v->logs.wrap ? ", wrap" : "",
 		 v->logs.times ? ", timestamps" : "", v->logs.search ? ", search: " : "",
@@ -620,6 +635,37 @@ static void save_ok(struct tui *app, const char *text, void *arg)
 		tui_status(app, TUI_INFO, "saved %zu lines to %s", v->logs.n, text);
 }
 
+/* "all", "500" (last lines) or a time: "10m", "2h", RFC 3339, Unix time. */
+static void range_ok(struct tui *app, const char *text, void *arg)
+{
+	struct container_view *v = arg;
+	int64_t n = 0, since = 0;
+	SV_AUTOERR sv_err *err = NULL;
+	if (strcmp(text, "all") == 0 || !*text) {
+		n = -1;
+	} else if (sv_str_to_i64(text, 0, INT64_MAX, &n)) {
+		/* a line count */
+	} else if (sv_time_parse(text, sv_time_now_ns(), &since, &err) == 0) {
+		n = -1;
+	} else {
+		tui_status(app, TUI_ERROR, "not a line count, \"all\" or a time: %s", text);
+		return;
+	}
+	v->tail = n;
+	v->since_ns = since;
+	free(v->range);
+	v->range = *text ? (since ? sv_xasprintf("since %s", text) : n < 0 ? sv_xstrdup("all")
+									: sv_xasprintf("last %s", text))
+			 : sv_xstrdup("all");
+	if (v->following) { /* the running follower ends at its next line; a new one starts */
+		pthread_mutex_lock(&v->feed->mu);
+		v->feed->stop = true;
+		pthread_mutex_unlock(&v->feed->mu);
+		v->following = false;
+	}
+	follow_start(v);
+}
+
 static int search_key(struct container_view *v, tui_key k)
 {
 	enum lineedit_result r = lineedit_key(&v->search, k);
@@ -659,6 +705,10 @@ static int logs_key(struct container_view *v, enum tui_action a)
 		break;
 	case ACT_LOG_NEXT: logpane_search_next(lp, 1); break;
 	case ACT_LOG_PREV: logpane_search_next(lp, -1); break;
+	case ACT_LOG_RANGE:
+		tui_prompt(v->app, "Which part of the log", "all, last N lines, or since (10m, 2h, a date):",
+			   "", range_ok, v, NULL);
+		break;
 	case ACT_LOG_SAVE: {
 		SV_AUTOFREE char *def = sv_xasprintf("%.12s.log", v->id);
 		tui_prompt(v->app, "Save the log", "file:", def, save_ok, v, NULL);

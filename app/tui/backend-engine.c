@@ -269,10 +269,11 @@ static int be_stats_history(struct tui_backend *b, const char *id, struct sv_sta
 	return sv_engine_container_stats_history(b->engine, id, out, n, err);
 }
 
-static int be_logs(struct tui_backend *b, const char *id, int64_t tail, bool follow, tui_log_fn *fn,
-		   void *arg, sv_err **err)
+static int be_logs(struct tui_backend *b, const char *id, int64_t since_ns, int64_t tail, bool follow,
+		   tui_log_fn *fn, void *arg, sv_err **err)
 {
-	struct sv_log_opts o = { .follow = follow, .stdout_ = true, .stderr_ = true, .tail = tail };
+	struct sv_log_opts o = { .follow = follow, .stdout_ = true, .stderr_ = true, .tail = tail,
+				 .since_ns = since_ns };
 	return sv_engine_container_logs(b->engine, id, &o, fn, arg, err);
 }
 

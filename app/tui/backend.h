@@ -96,10 +96,11 @@ struct tui_backend_ops {
 	 * opened); owned. */
 	int (*stats_history)(struct tui_backend *b, const char *id, struct sv_stats_sample **out,
 			     size_t *n, sv_err **err);
-	/* The log from the last `tail` lines (< 0: all), then, with follow,
-	 * new lines until the container stops or fn returns < 0. */
-	int (*logs)(struct tui_backend *b, const char *id, int64_t tail, bool follow, tui_log_fn *fn,
-		    void *arg, sv_err **err);
+	/* The log from since_ns (0: the start), its last `tail` lines (< 0:
+	 * all), then, with follow, new lines until the container stops or fn
+	 * returns < 0. */
+	int (*logs)(struct tui_backend *b, const char *id, int64_t since_ns, int64_t tail, bool follow,
+		    tui_log_fn *fn, void *arg, sv_err **err);
 	/* True when path exists inside the container (to pick a shell). */
 	bool (*has_path)(struct tui_backend *b, const char *id, const char *path);
 };

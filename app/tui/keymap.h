@@ -84,6 +84,7 @@ const char *keymap_key_name(tui_key k, char *buf, size_t len);
 	X(ACT_LOG_NEXT, "logs.next", "n", "next match")                                   \
 	X(ACT_LOG_PREV, "logs.prev", "N", "previous match")                               \
 	X(ACT_LOG_SAVE, "logs.save", "S", "save to a file")                               \
+	X(ACT_LOG_RANGE, "logs.range", "T", "since / tail: which part of the log to load")  \
 	X(ACT_FOLD, "tree.fold", "Enter Space", "fold / unfold")                          \
 	X(ACT_FOLD_ALL, "tree.fold-all", "z", "fold / unfold everything")
 

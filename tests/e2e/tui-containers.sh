@@ -35,6 +35,10 @@ wait_for "tick $((n1 + 3))\$" 10 >/dev/null
 ok "new lines keep arriving" screen | grep -q "tick $((n1 + 3))"
 keys / 'tick 1' Enter
 ok "search highlights and reports" wait_for 'search: tick 1'
+keys T 3 Enter
+ok "T loads the last lines asked for and follows on" wait_for '^ [0-9] lines \(last 3\)'
+keys T 1m Enter
+ok "... or since a time" wait_for 'lines \(since 1m\)'
 keys Escape
 keys Escape
 ok "back on the dashboard" wait_for 'NAME +IMAGE +STATE'
