@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "views/views.h"
+#include "widgets/statusbar.h"
 
 static const struct {
 	const struct view_ops *ops;
@@ -51,20 +52,6 @@ int chrome_title_hit(struct tui *app, int x)
 	return -1;
 }
 
-static int hint(struct canvas *c, int x, int y, const char *key, const char *desc)
-{
-	if (x >= c->w)
-		return x;
-	int need = text_width(key) + text_width(desc) + 3;
-	if (x + need > c->w)
-		return c->w;
-	x += canvas_text(c, x, y, c->w - x, ROLE_KEY, key);
-	x += canvas_text(c, x, y, c->w - x, ROLE_KEY_DESC, " ");
-	x += canvas_text(c, x, y, c->w - x, ROLE_KEY_DESC, desc);
-	x += canvas_text(c, x, y, c->w - x, ROLE_KEY_DESC, "  ");
-	return x;
-}
-
 /* The short word of an action's help ("start" from "start"; "remove" from
  * "remove (asks first)"). */
 static void short_help(const char *help, char *buf, size_t len)
@@ -78,28 +65,26 @@ static void short_help(const char *help, char *buf, size_t len)
 void chrome_draw_status(struct tui *app, struct canvas *c)
 {
 	int y = c->h - 1;
-	static const enum theme_role level_role[] = { ROLE_STATUS_INFO, ROLE_STATUS_WARN,
-						      ROLE_STATUS_ERROR };
 	if (app->status_on) {
-		enum theme_role r = level_role[app->status_level];
-		canvas_fill(c, rect_make(0, y, c->w, 1), r, ' ');
-		canvas_field(c, 1, y, c->w - 1, r, app->status);
+		statusbar_message(c, y, (enum statusbar_level)app->status_level, app->status);
 		return;
 	}
-	canvas_fill(c, rect_make(0, y, c->w, 1), ROLE_KEY_DESC, ' ');
-	int x = 1;
-	char keys[32], word[48];
+	char keys[24][16], words[24][48];
+	struct statusbar_hint hints[24];
+	int n = 0;
 	struct view *v = tui_top(app);
 	static const enum tui_action tail[] = { ACT_COMMAND, ACT_HELP, ACT_QUIT, ACT_NONE };
 	const enum tui_action *lists[] = { v && v->ops->hints ? v->ops->hints : tail + 3, tail };
 	for (int l = 0; l < 2; l++)
-		for (const enum tui_action *a = lists[l]; *a != ACT_NONE; a++) {
+		for (const enum tui_action *a = lists[l]; *a != ACT_NONE && n < 24; a++) {
 			tui_key first = tui_keymap(app)->keys[*a][0];
 			if (!first)
 				continue; /* unbound */
-			keymap_key_name(first, keys, sizeof keys); /* the first key is enough here */
-			short_help(*a == ACT_COMMAND ? "command" : keymap_action_help(*a), word,
-				   sizeof word);
-			x = hint(c, x, y, keys, word);
+			keymap_key_name(first, keys[n], sizeof keys[n]); /* the first key is enough here */
+			short_help(*a == ACT_COMMAND ? "command" : keymap_action_help(*a), words[n],
+				   sizeof words[n]);
+			hints[n] = (struct statusbar_hint){ keys[n], words[n] };
+			n++;
 		}
+	statusbar_hints(c, y, hints, n);
 }
