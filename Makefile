@@ -189,6 +189,14 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS))
 	$(quiet) LD $@
 	$(Q)$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# The built-in themes are compiled in from their JSON files.
+THEME_JSON := $(sort $(wildcard themes/*.json))
+$(BUILD)/gen/theme-data.inc: themes/gen.sh $(THEME_JSON)
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)themes/gen.sh $@ $(THEME_JSON)
+$(call obj,themes/theme.c) $(call aobj,themes/theme.c) $(call fobj,themes/theme.c): $(BUILD)/gen/theme-data.inc
+
 # servin-init: the runtime's in-container helper (core/runtime/init/), a
 # small static program embedded in libservin as bytes and exec'd from a
 # sealed memfd (core/runtime/spawn.c). Both library variants embed the same
