@@ -7,7 +7,7 @@ set -eu
 build="make gcc pkg-config libc6-dev
  libcurl4-openssl-dev libarchive-dev libcjson-dev libsqlite3-dev libuv1-dev
  libseccomp-dev libcap-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
- libncurses-dev libreadline-dev libcmocka-dev
+ libncurses-dev libreadline-dev libcmocka-dev libnftables-dev libmnl-dev
  clang libclang-rt-14-dev"
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
@@ -36,6 +36,7 @@ tests="
  systemd
  python3-docker
  docker-compose
+ nftables
  wrk
  gnuplot-nox
  dpkg-dev
