@@ -16,7 +16,7 @@ mkdir -p "$W"
 
 GUIDEB=
 if [ -f "$TOP/gui/main.py" ]; then
-	"$TOP/installers/common/mkpyz.sh" "$TOP/gui" "$W/gui.pyz"
+	cp "$TOP/build/servin-gui.pyz" "$W/gui.pyz"
 	GUIDEB=$W/dist/servin-gui_${VERSION}_all.deb
 fi
 GUI_PYZ=$W/gui.pyz dist "$W/dist" deb
@@ -28,7 +28,9 @@ is "$(dpkg-deb -f "$DEB" Package Version Architecture | paste -sd' ')" \
 # --- Depends: Debian's runtime libraries, each a real package here --------------------
 depends=$(dpkg-deb -f "$DEB" Depends)
 pkgs=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//; s/:.*//' | grep .)
-like "$depends" "libarchive13" "Depends names the runtime libraries servin links (libarchive13...)"
+like "$depends" "libarchive13 \\(>= [0-9.]+\\)" "Depends names libarchive13, which servin loads on first use"
+like "$depends" "libcurl4 \\(>= [0-9.]+\\)" "and libcurl4, loaded the same way"
+like "$depends" "libsqlite3-0" "and the libraries servin links (libsqlite3-0...)"
 is "$(grep -- '-dev$' <<<"$pkgs")" "" "no -dev package among them"
 needed=$(for b in "$TOP"/build/bin/servin "$TOP"/build/bin/servin-desktop; do
 	readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'
