@@ -5,6 +5,8 @@
 #   make test     deps + build + unit tests (ASan+UBSan) + end-to-end tests
 #   make run      deps + build + start servin-desktop
 #   make bench    side-by-side benchmarks (bench/README.md)
+#   make dist     release files in build/dist: Linux tar.gz, .run, .deb; Windows
+#                 setup .exe; macOS .dmg (installers/README.md)
 #
 # Two variants share the sources: build/obj (the shipped binaries, -O2) and
 # build/asan (unit tests and fuzzers: sanitizers on, every symbol visible).
@@ -18,7 +20,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib libnftables libmnl
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -85,7 +87,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -DSV_FUZZING=1
 fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 
-.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
+.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check dist
 
 all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
 
@@ -255,6 +257,20 @@ run:
 
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
+
+# Release files. The GUI (gui/) goes in as the zip application
+# $(BUILD)/servin-gui.pyz, made here once gui/main.py exists.
+GUI_PYZ := $(if $(wildcard gui/main.py),$(BUILD)/servin-gui.pyz)
+GUI_SRC := $(sort $(wildcard gui/*.py gui/static/* gui/static/*/* gui/templates/*))
+
+$(BUILD)/servin-gui.pyz: $(GUI_SRC) installers/common/mkpyz.sh
+	$(quiet) PYZ $@
+	$(Q)installers/common/mkpyz.sh gui $@
+
+dist: all $(GUI_PYZ)
+	@installers/linux/mkdist.sh $(BUILD) $(VERSION)
+	@installers/windows/mkdist.sh $(BUILD) $(VERSION)
+	@installers/macos/mkdist.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

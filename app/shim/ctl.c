@@ -247,6 +247,10 @@ static void exec_monitor(struct ctl *c, const char *id, const struct sv_shim_inf
 		for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
 			sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
 	}
+	push_fd(&argv, "--dns-udp", info->dns_udp_fd);
+	push_fd(&argv, "--dns-tcp", info->dns_tcp_fd);
+	if (info->dns_conf)
+		sv_strv_push_take(&argv, sv_xasprintf("--dns-conf=%s", info->dns_conf));
 	sv_strv_push(&argv, "--");
 	sv_strv_push(&argv, c->exec_id ? "exec-exited" : "exited");
 	sv_strv_push_take(&argv, sv_xasprintf(c->exec_id ? "--exec-id=%s" : "--id=%s", c->exec_id ? c->exec_id : id));

@@ -218,7 +218,7 @@ static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struc
 	}
 	cJSON *labels = sv_json_obj(ctr_cfg(r), "Labels");
 	s->labels = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
-	s->ports = cJSON_CreateArray();
+	s->ports = ctr_ports_json(e, r);
 	const char *nm = sv_json_str(ctr_host(r), "NetworkMode");
 	s->network_mode = sv_xstrdup(nm ? nm : "bridge");
 }

@@ -212,6 +212,12 @@ if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
 	is "$(cat "$v2dir/hugetlb.2MB.max" 2>&1)" 4194304 "the limit is in the v2 tree"
 	pid=$(rt state v2 | jq -r .pid)
 	like "$(grep '^0::' /proc/$pid/cgroup)" "^0::/.*servin/v2$" "the process joined the v2 cgroup"
+	is "$(grep ':devices:' /proc/$pid/cgroup | cut -d: -f3)" "$(grep ':devices:' /proc/self/cgroup | cut -d: -f3)" \
+		"with a v2 cgroup the v1 devices hierarchy is not joined"
+	out=$(rt exec v2 sh -c 'echo x > /dev/null && echo null-ok; head -c1 /dev/zero | wc -c; mknod /tmp/sdx b 8 0 && { head -c1 /tmp/sdx >/dev/null 2>&1 || echo sdx-denied; }; mknod /tmp/kmsg c 1 11 && { head -c1 /tmp/kmsg >/dev/null 2>&1 || echo kmsg-denied; }')
+	like "$out" "null-ok" "v2 device filter (eBPF): /dev/null is allowed"
+	like "$out" "sdx-denied" "v2 device filter (eBPF): a disk node is denied"
+	like "$out" "kmsg-denied" "v2 device filter (eBPF): /dev/kmsg's numbers are denied"
 	ok "delete v2" rt delete -f v2
 fi
 
