@@ -320,8 +320,9 @@ int sv_engine_container_kill(sv_engine *e, const char *name, const char *signal,
 		goto out;
 	cJSON *attrs = cJSON_CreateObject();
 	cJSON_AddStringToObject(attrs, "signal", msg);
-	SV_AUTOERR sv_err *e2 = NULL;
+	sv_err *e2 = NULL;
 	(void)ctr_event(e, &r, "kill", attrs, &e2);
+	sv_err_free(e2);
 	cJSON_Delete(attrs);
 	/* A frozen process cannot die: thaw it for the signals that end it. */
 	const char *ss = sv_json_str(ctr_cfg(&r), "StopSignal");
