@@ -153,3 +153,19 @@ int jsonlist_key(struct jsonlist *jl, enum tui_action a, tui_key k)
 	tui_show_text(jl->app, title, sv_json_print_pretty(it));
 	return VIEW_REDRAW;
 }
+
+static void run_line(struct tui *app, void *arg)
+{
+	tui_command(app, arg);
+}
+
+void jsonlist_ask_remove(struct jsonlist *jl, const char *verb, const char *noun, const char *what)
+{
+	SV_AUTOFREE char *cmd = jsonlist_command(jl, verb);
+	if (!cmd)
+		return;
+	char **lines = sv_strv_split(cmd + strlen(verb) + 1, ' ', true);
+	size_t n = sv_strv_len(lines);
+	SV_AUTOFREE char *title = sv_xasprintf("Remove %zu %s%s%s?", n, noun, n == 1 ? "" : "s", what);
+	tui_confirm(jl->app, title, lines, "Remove", run_line, sv_steal_ptr(&cmd), free);
+}

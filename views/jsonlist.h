@@ -38,6 +38,9 @@ const struct cJSON *jsonlist_selected(const struct jsonlist *jl);
 /* "verb name1 name2..." for the marked rows (or the cursor's); owned,
  * NULL when the list is empty. */
 char *jsonlist_command(const struct jsonlist *jl, const char *verb);
+/* Asks "Remove N <noun>s<what>?" with the names, then runs
+ * "<verb> names..." (e.g. "volume rm"). */
+void jsonlist_ask_remove(struct jsonlist *jl, const char *verb, const char *noun, const char *what);
 /* For table_ops: the count, a string member of row, the Name as key. */
 size_t jsonlist_count(void *m);
 const char *jsonlist_str(void *m, size_t row, const char *key);

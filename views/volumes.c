@@ -116,22 +116,6 @@ static void create_ok(struct tui *app, const struct form *f, void *arg)
 	sv_buf_release(&line);
 }
 
-static void remove_yes(struct tui *app, void *arg)
-{
-	tui_command(app, arg);
-}
-
-static void ask_remove(struct jsonlist *jl)
-{
-	SV_AUTOFREE char *cmd = jsonlist_command(jl, "volume rm");
-	if (!cmd)
-		return;
-	char **lines = sv_strv_split(cmd + strlen("volume rm "), ' ', true);
-	SV_AUTOFREE char *title = sv_xasprintf("Remove %zu volume%s and their data?", sv_strv_len(lines),
-					       sv_strv_len(lines) == 1 ? "" : "s");
-	tui_confirm(jl->app, title, lines, "Remove", remove_yes, sv_steal_ptr(&cmd), free);
-}
-
 static void prune_yes(struct tui *app, void *arg)
 {
 	(void)arg;
@@ -188,7 +172,7 @@ static int volumes_key(void *state, enum tui_action a, tui_key k)
 		tui_form(jl->app, f, create_ok, NULL, NULL);
 		break;
 	}
-	case ACT_VOL_REMOVE: ask_remove(jl); break;
+	case ACT_VOL_REMOVE: jsonlist_ask_remove(jl, "volume rm", "volume", " and their data"); break;
 	case ACT_VOL_PRUNE: ask_prune(jl); break;
 	default: return VIEW_IGNORED;
 	}
