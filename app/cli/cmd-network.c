@@ -76,6 +76,7 @@ const struct cli_cmd cli_cmd_network_create = {
 static int create_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct create_st s = { 0 };
+	SV_AUTOERR sv_err *err = NULL; /* before any goto: its cleanup runs at out */
 	int first = cli_parse_all(ctx, &cli_cmd_network_create, argc, argv, create_set, &s, 1, 1);
 	int rc = 1;
 	if (first < 0) {
@@ -92,7 +93,6 @@ static int create_exec(struct cli_ctx *ctx, int argc, char **argv)
 	s.o.labels = s.labels;
 	s.o.options = s.options;
 	char id[65];
-	SV_AUTOERR sv_err *err = NULL;
 	if (sv_engine_network_create(cli_engine(ctx), &s.o, id, &err) < 0) {
 		rc = cli_fail(ctx, 1, err);
 		goto out;
