@@ -27,7 +27,7 @@ if [ -z "${SV_E2E_NETNS:-}" ]; then
 	mkdir -p "/tmp/svup-$$" && echo outside > "/tmp/svup-$$/index.html"
 	ip netns exec "$up" busybox httpd -p 198.18.0.2:80 -h "/tmp/svup-$$" &&
 		up_pid=$(ip netns pids "$up" | head -1)
-	SV_E2E_NETNS=$ns SV_E2E_UPLINK=$up ip netns exec "$ns" bash "$0"
+	SV_E2E_NETNS=$ns SV_E2E_UPLINK=$up nsenter --net="/run/netns/$ns" bash "$0"
 	rc=$?
 	for p in $(ip netns pids "$up") $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
 	ip netns del "$up"
