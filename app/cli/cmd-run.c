@@ -119,41 +119,19 @@ static int bad_flag(struct cli_ctx *ctx, const char *value, const char *flag, co
 	return cli_failf(ctx, 125, "invalid argument \"%s\" for \"--%s\" flag: %s", value, flag, why);
 }
 
-/* "-e KEY" takes the value from our environment, as Docker's CLI does. */
-static void add_env(cJSON *env, const char *v)
+/* Adds -e/--env-file values to the body's Env array. */
+static int add_env_json(struct cli_ctx *ctx, cJSON *env, const char *v, bool file)
 {
-	if (strchr(v, '=')) {
-		cJSON_AddItemToArray(env, cJSON_CreateString(v));
-		return;
+	SV_AUTOSTRV char **list = NULL;
+	if (file) {
+		int rc = cli_env_file(ctx, &list, v, 125);
+		if (rc)
+			return rc;
+	} else {
+		cli_env_add(&list, v);
 	}
-	const char *host = getenv(v);
-	if (host) {
-		SV_AUTOFREE char *kv = sv_xasprintf("%s=%s", v, host);
-		cJSON_AddItemToArray(env, cJSON_CreateString(kv));
-	}
-}
-
-static int env_file(struct cli_ctx *ctx, cJSON *env, const char *path)
-{
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_read_file(path, 16 << 20, &b, &err) < 0)
-		return cli_fail(ctx, 125, err);
-	SV_AUTOSTRV char **lines = sv_strv_split(b.data, '\n', true);
-	for (size_t i = 0; lines[i]; i++) {
-		char *l = lines[i];
-		while (*l == ' ' || *l == '\t')
-			l++;
-		size_t n = strlen(l);
-		if (n && l[n - 1] == '\r')
-			l[--n] = '\0';
-		if (!*l || *l == '#')
-			continue;
-		if (*l == '=')
-			return cli_failf(ctx, 125, "invalid environment variable: %s", l);
-		add_env(env, l);
-	}
+	for (size_t i = 0; list && list[i]; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(list[i]));
 	return 0;
 }
 
@@ -355,8 +333,8 @@ static int apply(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
 		cJSON_AddItemToArray(ep, cJSON_CreateString(v));
 		break;
 	}
-	case O_ENV: add_env(arr(cfg, "Env"), v); break;
-	case O_ENV_FILE: return env_file(ctx, arr(cfg, "Env"), v);
+	case O_ENV: return add_env_json(ctx, arr(cfg, "Env"), v, false);
+	case O_ENV_FILE: return add_env_json(ctx, arr(cfg, "Env"), v, true);
 	case O_HOSTNAME: cJSON_AddStringToObject(cfg, "Hostname", v); break;
 	case O_INIT: cJSON_AddBoolToObject(host, "Init", true); break;
 	case O_INTERACTIVE: f->interactive = true; break;
