@@ -45,7 +45,8 @@ is "$(dk inspect -f '{{.NetworkSettings.Networks.dnet.IPAddress}}' dweb | cut -d
 exit_is 1 "docker volume rm of a used volume is refused" dk volume rm dvol
 exit_is 1 "docker network rm of a used network is refused" dk network rm dnet
 dk rm -f dweb >/dev/null
-ok "docker network connect of a created container" sh -c 'dk create --name dc busybox true >/dev/null && dk network connect dnet dc'
+dk create --name dc busybox true >/dev/null
+ok "docker network connect of a created container" dk network connect dnet dc
 like "$(dk inspect -f '{{json .NetworkSettings.Networks}}' dc)" '"dnet"' "it is attached"
 ok "docker network disconnect" dk network disconnect dnet dc
 dk rm dc >/dev/null
