@@ -56,7 +56,7 @@ wait_http() { for _ in $(seq 50); do busybox timeout 1 wget -q -O- "$1" 2>/dev/n
 
 # --- user networks: names, aliases, isolation
 ok "network create front" sv network create front
-ok "network create back" sv network create back
+ok "network create back --mtu" sv network create --subnet 10.251.0.0/24 --mtu 1400 back
 ok "network create --internal" sv network create --internal --subnet 10.250.0.0/24 inner
 like "$(sv network ls --format '{{.Name}}' | tr '\n' ' ')" 'back bridge front host inner none' "network ls lists built-ins and ours"
 is "$(sv network inspect -f '{{.Internal}}' inner)" "true" "inspect shows --internal"
@@ -78,6 +78,11 @@ like "$(sv run --rm --network front busybox cat /etc/resolv.conf)" 'nameserver 1
 nok "a container on another network cannot reach web" \
 	fetch --network back "http://$web_ip/hostname"
 nok "nor resolve its name" fetch --network back http://web/hostname
+like "$(sv run --rm --network back --ip 10.251.0.50 busybox ip -o -4 addr show eth0)" 'inet 10\.251\.0\.50/24' \
+	"--ip gives the container that address"
+like "$(sv run --rm --network back busybox ip -o link show eth0)" 'mtu 1400' "--mtu reaches the container's interface"
+exit_is 125 "--ip outside the subnet is refused" sv run --rm --network back --ip 10.9.9.9 busybox true
+exit_is 125 "--ip on the default bridge is refused" sv run --rm --ip 10.88.0.9 busybox true
 
 # --- the outside: NAT out, nothing out of --internal
 is "$(fetch --network front http://198.18.0.2/)" "outside" \
@@ -114,6 +119,11 @@ ok "containers reach a published port through the host (hairpin)" \
 	fetch "http://198.18.0.1:$rnd/hostname"
 sv rm -f pub >/dev/null
 is "$(port_elements)" "0" "removing the container removes its port rules"
+sv run -d --name pall --expose 80 --expose 81/udp -P busybox httpd -f -p 80 -h /etc >/dev/null
+is "$(sv port pall | wc -l)" "2" "-P publishes every exposed port"
+pp=$(sv port pall 80/tcp | sed 's/.*://')
+ok "and they serve" wait_http "http://127.0.0.1:$pp/hostname"
+sv rm -f pall >/dev/null
 
 # UDP: busybox has no UDP server, so a static echo server is added to an
 # image (tests/fixtures/udpecho.c).
