@@ -197,6 +197,23 @@ int sv_engine_network_prune(sv_engine *e, char *const *filters, char ***removed,
 
 /* ---------------------------------------------------------------- connect */
 
+/* Docker's "network connect"/"disconnect" event, in the caller's transaction. */
+static int network_event_tx(sv_engine *e, const char *network, const char *action, const char *ctr_id,
+			    sv_err **err)
+{
+	struct sv_network n;
+	if (sv_network_get(e->store, network, &n, err) < 0)
+		return -1;
+	cJSON *attrs = cJSON_CreateObject();
+	cJSON_AddStringToObject(attrs, "container", ctr_id);
+	cJSON_AddStringToObject(attrs, "name", n.name);
+	cJSON_AddStringToObject(attrs, "type", "bridge");
+	int rc = sv_store_event_add(e->store, "network", action, n.id, attrs, err);
+	cJSON_Delete(attrs);
+	sv_network_release(&n);
+	return rc;
+}
+
 int sv_engine_network_connect(sv_engine *e, const char *network, const char *container, char *const *aliases,
 			      const char *ip, sv_err **err)
 {
@@ -221,6 +238,8 @@ int sv_engine_network_connect(sv_engine *e, const char *network, const char *con
 	}
 	rc = ctr_net_attach_tx(e, r.id, network, epc, err);
 	cJSON_Delete(epc);
+	if (rc == 0)
+		rc = network_event_tx(e, network, "connect", r.id, err);
 	if (rc < 0 || sv_store_commit(e->store, err) < 0) {
 		sv_store_rollback(e->store);
 		rc = -1;
@@ -249,7 +268,8 @@ int sv_engine_network_disconnect(sv_engine *e, const char *network, const char *
 		(void)sv_net_teardown(e->store, e->runroot, r.id, 0, &e2);
 	if (sv_store_begin(e->store, err) < 0)
 		goto out;
-	if (sv_endpoint_remove_tx(e->store, n.id, r.id, err) < 0 || sv_store_commit(e->store, err) < 0) {
+	if (sv_endpoint_remove_tx(e->store, n.id, r.id, err) < 0 ||
+	    network_event_tx(e, n.id, "disconnect", r.id, err) < 0 || sv_store_commit(e->store, err) < 0) {
 		sv_store_rollback(e->store);
 		goto out;
 	}
