@@ -107,6 +107,13 @@ ok "delete -f" rt delete -f det
 nok "an id with a slash is refused" rtq run -d --bundle "$d" ../x
 nok "an empty bundle is refused" rt run --bundle "$SV_TMP/nonexistent" nob
 
+# ---- without a pid namespace, processes that outlive the init go at delete
+d=$(rt_bundle hostpid 'del(.linux.namespaces[] | select(.type == "pid"))'" | $(rt_args sh -c 'setsid sleep 60 </dev/null >/dev/null 2>&1 & echo started')")
+ok "run without a pid namespace" rt_run hostpid --keep
+is "$(rt ps hostpid | wc -l)" 1 "its orphan still runs in the cgroup"
+ok "delete kills the leftover" rt delete hostpid
+ok "and removes the cgroups" test ! -e /sys/fs/cgroup/pids/servin/hostpid
+
 # ---- a create killed half-way (state dir, no state.json, no lock holder)
 mkdir -p "$SERVIN_RUNROOT/runtime/stale1" "$SERVIN_RUNROOT/runtime/stale2"
 rt_bundle stale1 "$(rt_args echo taken-over)" >/dev/null
