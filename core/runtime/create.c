@@ -318,10 +318,15 @@ int sv_runtime_start(const char *state_root, const char *id, sv_err **err)
 	struct state_rec r;
 	if (state_load(state_root, id, &dir, &r, err) < 0)
 		return -1;
+	/* One start at a time: a second one would wait on the fifo. */
+	SV_AUTOCLOSE int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool locked = lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0;
 	enum sv_runtime_status st = state_status(dir, &r);
 	int rc = -1;
 	SV_AUTOCLOSE int pidfd = st == SV_RUNTIME_CREATED ? state_pidfd(&r) : -1;
-	if (st != SV_RUNTIME_CREATED) {
+	if (!locked) {
+		sv_err_setx(err, EBUSY, "cannot start container %s: it is being started or created", id);
+	} else if (st != SV_RUNTIME_CREATED) {
 		sv_err_setx(err, EBUSY, "cannot start container %s: it is %s, not created", id, sv_runtime_status_name(st));
 	} else if (pidfd < 0) {
 		sv_err_setx(err, ESRCH, "cannot start container %s: its process is gone", id);
