@@ -205,7 +205,7 @@ $(SECCOMP_BLOB): core/runtime/seccomp-default.json
 	$(quiet) EMBED $@
 	$(Q)$(call embed,sv_runtime_seccomp_default)
 
-$(LIB) $(ALIB): $(INIT_BLOB) $(SECCOMP_BLOB)
+$(LIB) $(ALIB) $(BUILD)/fuzz/libservin-all.a: $(INIT_BLOB) $(SECCOMP_BLOB)
 
 # The default image: busybox-static from the host, as an OCI archive.
 $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh
