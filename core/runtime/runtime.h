@@ -10,8 +10,9 @@
  * except to exec at once"):
  *
  *   caller (any thread)          parses config.json once, creates the state
- *     │                          dir and cgroups, compiles seccomp to BPF,
- *     │ clone3(new namespaces)   and sends a digested plan to…
+ *     │                          dir and cgroups, compiles seccomp to BPF
+ *     │                          (cached in <state_root>/.seccomp),
+ *     │ clone(new namespaces)    and sends a digested plan to…
  *     └─ servin-init             a small static helper embedded in libservin
  *          │                     and exec'd from a sealed memfd (the host's
  *          │                     servin binary is never exec'd or visible
@@ -20,6 +21,9 @@
  *          │                     applies user, rlimits, caps, no_new_privs
  *          │                     and seccomp, waits for start, then…
  *          └─ execve(process.args)
+ *
+ * (To join a pid namespace — exec, a path in config.json — or with
+ * SV_RUNTIME_DETACH, servin-init forks once more and reports the new pid.)
  *
  * The container's init is therefore a child of the caller (unless
  * SV_RUNTIME_DETACH), which reaps it with waitpid()/waitid(P_PIDFD) and gets

@@ -1,7 +1,8 @@
 /*
  * config.json → struct spec → the plan for servin-init → decoded again:
  * no input crashes the parser, and every accepted config gives a plan the
- * helper's decoder accepts with the same process.
+ * helper's decoder accepts with the same process. The same bytes also go
+ * straight to the plan decoder.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +34,11 @@ static void check_plan(const struct spec *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* The helper's decoder takes any bytes without harm too. */
+	struct plan raw;
+	const char *why = NULL;
+	plan_decode((const char *)data, size, &raw, &why);
+	plan_release(&raw);
 	struct spec s;
 	sv_err *err = NULL;
 	if (spec_parse((const char *)data, size, "/bundle", &s, &err) == 0 && s.has_process)
