@@ -65,6 +65,7 @@ extern const struct rest_route rest_routes_openapi[];
 extern const struct rest_route rest_routes_containers[];
 extern const struct rest_route rest_routes_container_streams[];
 extern const struct rest_route rest_routes_exec[];
+extern const struct rest_route rest_routes_networks[];
 
 /* Every table, in match order; NULL-terminated. */
 extern const struct rest_route *const rest_route_tables[];

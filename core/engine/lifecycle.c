@@ -141,6 +141,10 @@ static int spawn_ctl(sv_engine *e, char *const *argv, const struct spawn_fds *f,
 	posix_spawn_file_actions_adddup2(&fa, f->sync_w, 3);
 	if (f->attach >= 0)
 		posix_spawn_file_actions_adddup2(&fa, f->attach, 4);
+	/* Nothing else of ours (or of whoever ran us: a caller's pipe) may
+	 * live on in the shim, or a reader waiting for its EOF would wait for
+	 * as long as the container runs. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, f->attach >= 0 ? 5 : 4);
 	sigset_t none, def;
 	sigemptyset(&none);
 	sigfillset(&def);
@@ -287,6 +291,10 @@ int sv_engine_container_stop(sv_engine *e, const char *name, int timeout, const 
 		goto out;
 	}
 	rc = stop_and_wait(e, &r, sig, stop_timeout(&r, timeout), err);
+	if (rc == 0) {
+		SV_AUTOERR sv_err *e2 = NULL;
+		(void)ctr_event(e, &r, "stop", NULL, &e2);
+	}
 out:
 	ctr_row_release(&r);
 	return rc;
@@ -310,6 +318,12 @@ int sv_engine_container_kill(sv_engine *e, const char *name, const char *signal,
 	int n = snprintf(msg, sizeof msg, "%d", sig);
 	if (shim_conn(e, r.id, 0, &fd, err) < 0 || sv_frame_write(fd, SV_FRAME_SIGNAL, msg, (size_t)n, err) < 0)
 		goto out;
+	cJSON *attrs = cJSON_CreateObject();
+	cJSON_AddStringToObject(attrs, "signal", msg);
+	sv_err *e2 = NULL;
+	(void)ctr_event(e, &r, "kill", attrs, &e2);
+	sv_err_free(e2);
+	cJSON_Delete(attrs);
 	/* A frozen process cannot die: thaw it for the signals that end it. */
 	const char *ss = sv_json_str(ctr_cfg(&r), "StopSignal");
 	if (sig == SIGKILL || sig == (ss && *ss ? ctr_signal_parse(ss) : SIGTERM))
@@ -422,11 +436,12 @@ int sv_engine_container_wait(sv_engine *e, const char *name, enum sv_wait_condit
 			(void)wait_exit_frame(fd, &code, &e2);
 			close(fd);
 			seen_live = true;
-			if (code >= 0)
-				*exit_code = code;
 			ctr_row_release(&r);
-			if (cond != SV_WAIT_REMOVED)
+			/* Without an exit frame (the shim died), the row says. */
+			if (code >= 0 && cond != SV_WAIT_REMOVED) {
+				*exit_code = code;
 				return 0;
+			}
 			continue;
 		}
 		ctr_row_release(&r);

@@ -271,9 +271,12 @@ static int fetch_token_from(struct reg_conn *c, struct reg_endpoint *ep, const s
 	bool creds = ep->user && realm_gets_credentials(ep, rl->realm);
 	if (ep->user && !creds)
 		sv_warn("%s: credentials not sent to token realm %s (not https)", ep->host, rl->realm);
+	/* The realm's own TLS settings (certs.d/<realm host>, insecure list). */
+	SV_AUTOFREE char *realm_host = reg_url_host(rl->realm, NULL);
+	struct reg_endpoint *tls = realm_host ? reg_endpoint_get(c->r, realm_host, NULL, false, NULL) : NULL;
 	struct reg_req req = {
 		.url = url,
-		.ep = ep,
+		.ep = tls ? tls : ep,
 		.no_auth = true,
 		.basic_user = creds ? ep->user : NULL,
 		.basic_password = creds ? ep->password : NULL,

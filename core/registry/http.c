@@ -339,8 +339,7 @@ bool reg_req_cancelled(const struct reg_req *req)
 
 /* ---------------------------------------------------------------- urls */
 
-/* "host[:port]" of an absolute URL as written, and its scheme; owned. */
-static char *url_host(const char *url, char **scheme)
+char *reg_url_host(const char *url, char **scheme)
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *sch = NULL, *out = NULL;
@@ -365,7 +364,7 @@ static bool at_endpoint(const char *url, const struct reg_endpoint *ep, bool che
 	if (!ep)
 		return false;
 	SV_AUTOFREE char *scheme = NULL;
-	SV_AUTOFREE char *host = url_host(url, &scheme);
+	SV_AUTOFREE char *host = reg_url_host(url, &scheme);
 	if (!host || strcasecmp(host, ep->host) != 0)
 		return false;
 	return !check_scheme || (ep->scheme && strcmp(scheme, ep->scheme) == 0);

@@ -543,7 +543,7 @@ static void dl_release(struct dl *d, bool keep)
 	free(d->path);
 }
 
-static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, sv_err **err)
+static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, bool *resumed, sv_err **err)
 {
 	struct dl d = { .p = p, .pl = pl, .fd = -1 };
 	SV_AUTOCLOSE int dfd = -1;
@@ -552,8 +552,11 @@ static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer 
 	struct sv_unpack_result res;
 	bool keep = false;
 	int rc = -1;
-	if (open_partial(&d, err) < 0 || new_layer_dir(p, pl->out, &dfd, err) < 0 ||
-	    sv_unpacker_new(dfd, &o, &d.u, err) < 0 || feed_partial(&d, err) < 0)
+	if (open_partial(&d, err) < 0)
+		goto out;
+	*resumed = d.pos > 0;
+	if (new_layer_dir(p, pl->out, &dfd, err) < 0 || sv_unpacker_new(dfd, &o, &d.u, err) < 0 ||
+	    feed_partial(&d, err) < 0)
 		goto out;
 	if (dl_stream(&d, c, err) < 0) {
 		/* A network failure keeps what arrived for the next try. */
@@ -585,8 +588,17 @@ out:
 
 static int process_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, sv_err **err)
 {
-	int rc = sv_store_blob_exists(p->s, pl->desc->digest) ? unpack_local(p, pl, err)
-								 : download_layer(p, c, pl, err);
+	if (sv_store_blob_exists(p->s, pl->desc->digest))
+		return unpack_local(p, pl, err) < 0 ? sv_err_prefix(err, "layer %s", pl->desc->digest) : 0;
+	bool resumed = false;
+	int rc = download_layer(p, c, pl, &resumed, err);
+	if (rc < 0 && resumed && sv_err_code(err) == EBADMSG && !cancelled(p)) {
+		/* What an earlier attempt left may be what is wrong (a crash
+		 * can tear a file): the partial is gone now, start over once. */
+		sv_info("layer %s: resumed download failed (%s); downloading it again", pl->short_id, (*err)->msg);
+		sv_err_clear(err);
+		rc = download_layer(p, c, pl, &resumed, err);
+	}
 	return rc < 0 ? sv_err_prefix(err, "layer %s", pl->desc->digest) : 0;
 }
 

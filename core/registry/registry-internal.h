@@ -193,6 +193,9 @@ int reg_do(struct reg_conn *c, const struct reg_req *req, struct reg_resp *resp,
 int reg_status_err(const struct reg_req *req, const struct reg_resp *resp, const char *what, sv_err **err);
 /* The first message of a distribution error body, else NULL. Owned. */
 char *reg_error_message(const struct reg_resp *resp, char **code);
+/* "host[:port]" of an absolute URL as written (owned), and its scheme
+ * (owned, when scheme is not NULL); NULL for a malformed URL. */
+char *reg_url_host(const char *url, char **scheme);
 /* Resolves a Location against the URL that answered; only http and https
  * (EPERM otherwise). Owned. */
 char *reg_resolve_location(const char *base, const char *loc, sv_err **err);

@@ -39,7 +39,7 @@ wait_partial() { # until the partial download holds more than 1 MB (10 s at most
 # ---------------------------------------------------------------- registry killed
 sv images >/dev/null
 before=$(store_state)
-sv pull "$R/e2e/big:1" > "$SV_TMP/pull1.out" 2>&1 &
+"$BIN/servin" pull "$R/e2e/big:1" > "$SV_TMP/pull1.out" 2>&1 &
 pull=$!
 ok "the download is under way" wait_partial
 reg_kill up
@@ -63,7 +63,8 @@ ok "the partial file became the blob" test ! -e "$partial" -a -s "$SERVIN_ROOT/b
 sv rmi "$R/e2e/big:1" "$R/e2e/big@$(skopeo inspect --tls-verify=false "docker://$REG_up/e2e/big:1" | jq -r .Digest)" >/dev/null 2>&1
 sv image prune -af >/dev/null 2>&1
 before=$(store_state)
-sv pull "$R/e2e/big:1" >/dev/null 2>&1 &
+dirs_before=$(ls "$SERVIN_ROOT/layers")
+"$BIN/servin" pull "$R/e2e/big:1" >/dev/null 2>&1 &
 pull=$!
 wait_partial
 kill -9 $pull
@@ -78,8 +79,16 @@ for b in "$SERVIN_ROOT"/blobs/sha256/*; do
 	[ "$(sha256sum "$b" | cut -d' ' -f1)" = "$(basename "$b")" ] || bad=$((bad + 1))
 done
 is "$bad" 0 "any blob it kept is whole and verified"
+is "$(ls "$SERVIN_ROOT/layers")" "$dirs_before" "nor a layer directory (none was moved into place)"
+# Spoil what the killed pull left: the resumed download fails its digest
+# check, and the pull starts that blob over instead of failing.
+ok "a partial download was left" test -s "$partial"
+printf 'garbage!' | dd of="$partial" bs=1 seek=1000 conv=notrunc 2>/dev/null
+: > "$SV_TMP/proxy.log"
 out=$(sv pull "$R/e2e/big:1" 2>&1)
 is "$?" 0 "the next pull completes"
+ok "it resumed first, then fetched the blob whole" \
+	bash -c "grep 'blobs/$layer' '$SV_TMP/proxy.log' | grep -q 'range=bytes=' && grep 'blobs/$layer' '$SV_TMP/proxy.log' | tail -n1 | grep -q 'range=-'"
 ok "and its content is whole" cmp "$SV_TMP/big/data/random.bin" "$(ls -d "$SERVIN_ROOT"/layers/*/data | head -n1)/random.bin"
 is "$(ls "$SERVIN_ROOT/tmp" | wc -l)" 0 "the killed pull's temporaries were swept"
 
