@@ -39,6 +39,13 @@
  * for, e.g. hugetlb). The device allow-list is the v1 devices controller,
  * or an eBPF program on the container's v2 cgroup when it has one.
  *
+ * User namespaces: a new one with linux.uidMappings/gidMappings (joining
+ * one by path is refused). The library writes the maps and joins the
+ * cgroups before servin-init runs as root inside; the other namespaces are
+ * owned by it; device nodes are bind-mounted from the host (mknod is
+ * refused there). The rootfs and bind sources must be reachable by the
+ * container's root uid on the host (the engine's layout decides that).
+ *
  * Requires Linux 5.12 (openat2, clone3, pidfd, mount_setattr, open_tree).
  *
  * Every function may be called from any thread. Errors are sv_err values:

@@ -228,6 +228,25 @@ if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
 	ok "delete v2" rt delete -f v2
 fi
 
+# ---- a user namespace: root inside is an unprivileged uid outside
+USERNS='.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+mkdir -p "$SV_TMP/hostfiles" && echo host-owned > "$SV_TMP/hostfiles/f" && chmod 644 "$SV_TMP/hostfiles/f"
+d=$(rt_bundle_own userns "$USERNS"' | .mounts += [{"destination": "/host", "type": "bind", "source": "'"$SV_TMP/hostfiles"'", "options": ["rbind"]}]'" | $(rt_args sleep 60)")
+chown -R -h 200000:200000 "$d/rootfs"
+chmod 711 "$SV_TMP" "$d"
+ok "run -d in a user namespace" rtq run -d --bundle "$d" userns
+pid=$(rt state userns | jq -r .pid)
+is "$(ps -o uid= -p "$pid" | tr -d ' ')" 200000 "the container's root is uid 200000 on the host"
+out=$(rt exec userns sh -c 'id -u; cat /proc/self/uid_map | tr -s " "; echo x > /host/f || echo denied; stat -c %t:%T /dev/null')
+is "$(sed -n 1p <<<"$out")" 0 "and uid 0 inside (exec joins the user namespace)"
+is "$(sed -n 2p <<<"$out")" " 0 200000 65536" "with the configured map"
+like "$out" "denied" "root inside cannot write a host root's file"
+is "$(cat "$SV_TMP/hostfiles/f")" host-owned "which stays as it was"
+like "$out" "1:3" "device nodes are the host's, bound (mknod is refused in a user namespace)"
+ok "delete the user-namespace container" rt delete -f userns
+rt_bundle usernomap '.linux.namespaces += [{"type": "user"}]' >/dev/null
+like "$(rt_run usernomap 2>&1)" "needs uidMappings and gidMappings" "a user namespace without maps is refused"
+
 # ---- hooks run in the runtime's namespace with the state on stdin
 d=$(rt_bundle hooks ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $SV_TMP/hook-state\"]}], \"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"touch $SV_TMP/hook-stopped\"]}]} | $(rt_args true)")
 ok "run with hooks" rt_run hooks
