@@ -158,11 +158,9 @@ const struct cli_cmd cli_cmd_runtime_run = {
 static int start_container(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv, bool run)
 {
 	const char *v[8] = { 0 };
-	int first = cli_runtime_parse(ctx, cmd, argc, argv, v, NULL, -1);
+	int status, first = cli_runtime_begin(ctx, cmd, argc, argv, v, 1, 1, &status);
 	if (first < 0)
-		return cli_runtime_parse_end(cmd, first);
-	if (cli_want_args(ctx, cmd, argc - first, 1, 1))
-		return 1;
+		return status;
 	size_t n_extra;
 	SV_AUTOFREE int *extra = NULL;
 	if (preserved(ctx, v[O_PRESERVE], &extra, &n_extra) < 0)

@@ -71,17 +71,28 @@ int cli_runtime_parse_end(const struct cli_cmd *cmd, int rc)
 	return rc == -3 ? 0 : cli_usage_status(cmd);
 }
 
+int cli_runtime_begin(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv, const char **vals,
+		      int min, int max, int *status)
+{
+	int first = cli_runtime_parse(ctx, cmd, argc, argv, vals, NULL, -1);
+	if (first < 0) {
+		*status = cli_runtime_parse_end(cmd, first);
+		return -1;
+	}
+	if ((*status = cli_want_args(ctx, cmd, argc - first, min, max)))
+		return -1;
+	return first;
+}
+
 /* ------------------------------------------------------------ simple commands */
 
 static int id_command(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
 		      int (*fn)(const char *root, const char *id, sv_err **err))
 {
 	const char *vals[4] = { 0 };
-	int first = cli_runtime_parse(ctx, cmd, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, cmd, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(cmd, first);
-	if (cli_want_args(ctx, cmd, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	if (fn(root, argv[first], &err) < 0)
@@ -134,11 +145,9 @@ const struct cli_cmd cli_cmd_runtime_state = {
 static int state_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_state, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_state, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_state, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_state, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_runtime_state st;
@@ -192,11 +201,9 @@ static int watch_oom(struct cli_ctx *ctx, const char *root, const char *id, int 
 static int events_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_events, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_events, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_events, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_events, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_runtime_state st;
@@ -231,11 +238,9 @@ static void add_u64(cJSON *o, const char *k, uint64_t v)
 static int stats_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_stats, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_stats, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_stats, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_stats, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_runtime_stats st;
@@ -273,11 +278,9 @@ const struct cli_cmd cli_cmd_runtime_kill = {
 static int kill_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_kill, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_kill, argc, argv, vals, 1, 2, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_kill, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_kill, argc - first, 1, 2))
-		return 1;
+		return rc;
 	int sig = argc - first == 2 ? cli_runtime_signal(argv[first + 1]) : SIGTERM;
 	if (sig < 0)
 		return cli_failf(ctx, 1, "invalid signal \"%s\"", argv[first + 1]);
@@ -302,11 +305,9 @@ const struct cli_cmd cli_cmd_runtime_delete = {
 static int delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_delete, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_delete, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_delete, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_delete, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	if (sv_runtime_delete(root, argv[first], vals[0] ? SV_RUNTIME_DELETE_FORCE : 0, &err) < 0)
@@ -328,11 +329,9 @@ const struct cli_cmd cli_cmd_runtime_list = {
 static int list_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_list, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_list, argc, argv, vals, 0, 0, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_list, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_list, argc - first, 0, 0))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOSTRV char **ids = NULL;
@@ -364,11 +363,9 @@ const struct cli_cmd cli_cmd_runtime_ps = {
 static int ps_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_ps, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_ps, argc, argv, vals, 1, 1, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_ps, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_ps, argc - first, 1, 1))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOFREE pid_t *pids = NULL;
@@ -394,11 +391,9 @@ const struct cli_cmd cli_cmd_runtime_spec = {
 static int spec_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vals[2] = { 0 };
-	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_spec, argc, argv, vals, NULL, -1);
+	int rc, first = cli_runtime_begin(ctx, &cli_cmd_runtime_spec, argc, argv, vals, 0, 0, &rc);
 	if (first < 0)
-		return cli_runtime_parse_end(&cli_cmd_runtime_spec, first);
-	if (cli_want_args(ctx, &cli_cmd_runtime_spec, argc - first, 0, 0))
-		return 1;
+		return rc;
 	SV_AUTOFREE char *json = sv_runtime_spec_default();
 	SV_AUTOCLOSE int dfd = open(vals[0] ? vals[0] : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	SV_AUTOERR sv_err *err = NULL;

@@ -19,5 +19,10 @@ int cli_runtime_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, 
 		      const char **vals, char ***multi, int multi_idx);
 /* The exit status after cli_runtime_parse() failed: 0 for --help. */
 int cli_runtime_parse_end(const struct cli_cmd *cmd, int rc);
+/* cli_runtime_parse() then a check of the operand count (min..max, max -1
+ * for any): the first operand's index, or -1 with the exit status in
+ * *status (0 after --help). */
+int cli_runtime_begin(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv, const char **vals,
+		      int min, int max, int *status);
 
 #endif

@@ -174,7 +174,7 @@ int build_plan(const struct spec *s, const struct build_opts *o, struct sv_buf *
 		flags |= PLAN_F_DEFAULT_DEVICES;
 	if (put_namespaces(s, &flags, b, err) < 0)
 		return -1;
-	SV_AUTOSTRV char **join = o->cg ? cgroup_join_files(o->cg) : NULL;
+	SV_AUTOSTRV char **join = o->cg && !o->userns ? cgroup_join_files(o->cg) : NULL;
 	for (size_t i = 0; join && join[i]; i++)
 		plan_put_str(b, PT_CGROUP_JOIN, join[i]);
 	put_mounts(s, o, b);

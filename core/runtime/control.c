@@ -91,6 +91,17 @@ static int force_stop(struct loaded *l, sv_err **err)
 	return 0;
 }
 
+/* Processes that outlived the init (no pid namespace of its own) would
+ * keep the cgroups busy: they go too, as with runc. */
+static void kill_leftovers(struct loaded *l)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (l->cg && cgroup_pids(l->cg, &pids, &n, NULL) == 0 && n > 0)
+		cgroup_kill_all(l->cg, SIGKILL, NULL);
+	free(pids);
+}
+
 /* A state dir with no state.json whose lock is free was left by a create
  * that died half-way: delete removes it. 1 when it did, 0 when not such. */
 static int remove_stale(const char *state_root, const char *id)
@@ -121,7 +132,7 @@ int sv_runtime_delete(const char *state_root, const char *id, unsigned flags, sv
 			    sv_runtime_status_name(l.status));
 	else if (live && force_stop(&l, err) < 0)
 		;
-	else if (cgroup_destroy(l.cg, err) < 0)
+	else if (kill_leftovers(&l), cgroup_destroy(l.cg, err) < 0)
 		;
 	else
 		rc = sv_rm_rf(l.dir, err);

@@ -116,7 +116,7 @@ static int make_state_dir(struct creation *c, sv_err **err)
 /* Namespaces the helper is cloned into (the rest are joined or made later). */
 static unsigned clone_flags(const struct spec *s, bool fork_later)
 {
-	static const int types[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID };
+	static const int types[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID };
 	unsigned f = 0;
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
 		const struct spec_ns *ns = spec_ns_find(s, types[i]);
@@ -131,6 +131,7 @@ static int start_helper(struct creation *c, struct sv_runtime_proc *out, sv_err 
 	SV_AUTOFREE char *cache = sv_path_join(c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE, ".seccomp");
 	struct build_opts bo = {
 		.seccomp_cache = cache,
+		.userns = spec_ns_find(&c->spec, CLONE_NEWUSER) != NULL,
 		.mode = (c->o->flags & SV_RUNTIME_START) ? PLAN_MODE_RUN : PLAN_MODE_CREATE,
 		.fifo = c->fifo,
 		.cg = c->cg,
@@ -143,18 +144,26 @@ static int start_helper(struct creation *c, struct sv_runtime_proc *out, sv_err 
 		return -1;
 	const struct spec_ns *pid_ns = spec_ns_find(&c->spec, CLONE_NEWPID);
 	bool fork_later = bo.detach || (pid_ns && pid_ns->path);
+	SV_AUTOSTRV char **tasks = bo.userns ? cgroup_join_files(c->cg) : NULL;
 	struct spawn_opts so = {
 		.stdio = c->spec.proc.terminal ? NULL : c->o->stdio,
 		.extra_fds = c->o->extra_fds,
 		.n_extra_fds = c->o->n_extra_fds,
 		.clone_flags = clone_flags(&c->spec, fork_later),
 		.cgroup_fd = cgroup_v2_fd(c->cg),
+		.uid_map = c->spec.uid_map,
+		.gid_map = c->spec.gid_map,
+		.cgroup_tasks = tasks,
 	};
+	/* The fifo is opened here: the helper may not reach the state dir. */
+	SV_AUTOCLOSE int fifo = c->fifo ? open(c->fifo, O_PATH | O_CLOEXEC) : -1;
+	if (c->fifo && fifo < 0)
+		return sv_err_set(err, errno, "open %s", c->fifo);
 	c->helper = spawn_init(&so, &c->sock, &c->helper_pidfd, err);
 	if (c->helper < 0)
 		return -1;
 	out->pid = c->helper;
-	if (spawn_talk(c->sock, &plan, NULL, 0, out, err) < 0)
+	if (spawn_talk(c->sock, &plan, &fifo, fifo >= 0 ? 1 : 0, out, err) < 0)
 		return -1;
 	if (out->pid != c->helper) {
 		/* The helper forked the container and is done. */
@@ -318,10 +327,15 @@ int sv_runtime_start(const char *state_root, const char *id, sv_err **err)
 	struct state_rec r;
 	if (state_load(state_root, id, &dir, &r, err) < 0)
 		return -1;
+	/* One start at a time: a second one would wait on the fifo. */
+	SV_AUTOCLOSE int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool locked = lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0;
 	enum sv_runtime_status st = state_status(dir, &r);
 	int rc = -1;
 	SV_AUTOCLOSE int pidfd = st == SV_RUNTIME_CREATED ? state_pidfd(&r) : -1;
-	if (st != SV_RUNTIME_CREATED) {
+	if (!locked) {
+		sv_err_setx(err, EBUSY, "cannot start container %s: it is being started or created", id);
+	} else if (st != SV_RUNTIME_CREATED) {
 		sv_err_setx(err, EBUSY, "cannot start container %s: it is %s, not created", id, sv_runtime_status_name(st));
 	} else if (pidfd < 0) {
 		sv_err_setx(err, ESRCH, "cannot start container %s: its process is gone", id);

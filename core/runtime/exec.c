@@ -85,7 +85,8 @@ static int exec_process(const struct sv_runtime_exec_opts *o, const struct spec 
 static int exec_plan(const struct spec *s, const struct spec_process *p, const struct state_rec *r,
 		     struct cgroup *cg, const char *cache, unsigned flags, struct sv_buf *b, sv_err **err)
 {
-	const unsigned joinable = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
+	const unsigned joinable =
+		CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
 	plan_put_u32(b, PT_MODE, PLAN_MODE_EXEC);
 	plan_put_u32(b, PT_FLAGS, PLAN_F_FORK | ((flags & SV_RUNTIME_DETACH) ? PLAN_F_DETACH : 0));
 	if (r->ns_flags & joinable)

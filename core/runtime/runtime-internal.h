@@ -119,6 +119,7 @@ struct spec {
 	struct opt_i64 personality;
 	struct spec_hook *hooks[HOOK_KINDS_];
 	size_t n_hooks[HOOK_KINDS_];
+	char *uid_map, *gid_map; /* /proc/<pid>/uid_map text for a new user namespace */
 };
 
 /* Parses config.json text. bundle (absolute) resolves a relative root.path. */
@@ -202,6 +203,10 @@ struct spawn_opts {
 	size_t n_extra_fds;
 	unsigned clone_flags;	/* CLONE_NEW* to create */
 	int cgroup_fd;		/* v2 dir for CLONE_INTO_CGROUP, or -1 */
+	/* With CLONE_NEWUSER: the maps written before servin-init runs, and
+	 * the v1 "tasks" files the child joins first, while still host root. */
+	const char *uid_map, *gid_map;
+	char *const *cgroup_tasks;
 };
 
 /* Starts servin-init (from a sealed memfd) in new namespaces with the sync
@@ -261,6 +266,7 @@ struct build_opts {
 	bool detach;
 	bool new_keyring;
 	const char *seccomp_cache; /* directory, or NULL */
+	bool userns;		   /* the cgroups are joined before servin-init runs */
 };
 
 /* Turns a parsed spec into the plan servin-init follows. */

@@ -10,8 +10,9 @@
  * except to exec at once"):
  *
  *   caller (any thread)          parses config.json once, creates the state
- *     │                          dir and cgroups, compiles seccomp to BPF,
- *     │ clone3(new namespaces)   and sends a digested plan to…
+ *     │                          dir and cgroups, compiles seccomp to BPF
+ *     │                          (cached in <state_root>/.seccomp),
+ *     │ clone(new namespaces)    and sends a digested plan to…
  *     └─ servin-init             a small static helper embedded in libservin
  *          │                     and exec'd from a sealed memfd (the host's
  *          │                     servin binary is never exec'd or visible
@@ -20,6 +21,9 @@
  *          │                     applies user, rlimits, caps, no_new_privs
  *          │                     and seccomp, waits for start, then…
  *          └─ execve(process.args)
+ *
+ * (To join a pid namespace — exec, a path in config.json — or with
+ * SV_RUNTIME_DETACH, servin-init forks once more and reports the new pid.)
  *
  * The container's init is therefore a child of the caller (unless
  * SV_RUNTIME_DETACH), which reaps it with waitpid()/waitid(P_PIDFD) and gets
@@ -34,6 +38,13 @@
  * the v2 tree is used only when a controller found only there is asked
  * for, e.g. hugetlb). The device allow-list is the v1 devices controller,
  * or an eBPF program on the container's v2 cgroup when it has one.
+ *
+ * User namespaces: a new one with linux.uidMappings/gidMappings (joining
+ * one by path is refused). The library writes the maps and joins the
+ * cgroups before servin-init runs as root inside; the other namespaces are
+ * owned by it; device nodes are bind-mounted from the host (mknod is
+ * refused there). The rootfs and bind sources must be reachable by the
+ * container's root uid on the host (the engine's layout decides that).
  *
  * Requires Linux 5.12 (openat2, clone3, pidfd, mount_setattr, open_tree).
  *

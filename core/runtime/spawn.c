@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -132,8 +133,74 @@ static int vfork_child(void *arg)
  * on a small stack borrowed from ours (the parent sleeps until the exec):
  * nothing of a big caller's address space is copied. CLONE_INTO_CGROUP
  * needs clone3, used fork-like. */
+/* In a new user namespace the child waits for its maps (the gate), joins
+ * the cgroups while its credentials are still the host's root, then becomes
+ * root inside (so exec leaves it its capabilities there). Raw syscalls only:
+ * glibc's setresuid would try to reach the caller's other threads. */
+SV_NORETURN static void userns_child(const struct spawn_opts *o, int gate, const int *dups, int n)
+{
+	char b;
+	if (read(gate, &b, 1) != 1)
+		_exit(126);
+	for (size_t i = 0; o->cgroup_tasks && o->cgroup_tasks[i]; i++) {
+		int fd = open(o->cgroup_tasks[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(125);
+		close(fd);
+	}
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+		_exit(124);
+	child_exec(dups, n, dups[n]);
+}
+
+static int write_map(pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, map, strlen(map));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return w < 0 ? -1 : 0;
+}
+
+/* fork-like clone3 into a new user namespace; maps written, gate opened. */
+static pid_t spawn_userns(const struct spawn_opts *o, const int *dups, int n, int *pidfd)
+{
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return -1;
+	struct clone3_args args = {
+		.flags = CLONE_PIDFD | o->clone_flags | (o->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = o->cgroup_fd >= 0 ? (uint64_t)o->cgroup_fd : 0,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+	if (pid == 0)
+		userns_child(o, gate[0], dups, n);
+	int e = errno;
+	if (pid > 0 && (write_map(pid, "uid_map", o->uid_map) < 0 || write_map(pid, "gid_map", o->gid_map) < 0 ||
+			write(gate[1], "x", 1) != 1)) {
+		e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(*pidfd);
+		pid = -1;
+	}
+	close(gate[0]);
+	close(gate[1]);
+	errno = e;
+	return pid;
+}
+
 static pid_t spawn_clone(const struct spawn_opts *o, const int *dups, int n, int *pidfd)
 {
+	if (o->clone_flags & CLONE_NEWUSER)
+		return spawn_userns(o, dups, n, pidfd);
 	if (o->cgroup_fd < 0) {
 		_Alignas(16) char stack[16384];
 		struct vfork_args a = { dups, n };

@@ -567,6 +567,31 @@ static int parse_resources(const cJSON *j, struct spec_resources *r, sv_err **er
 	return 0;
 }
 
+/* uidMappings/gidMappings → the text for /proc/<pid>/{uid,gid}_map. */
+static int parse_idmaps(const cJSON *j, const char *key, char **out, sv_err **err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, key), *m;
+	if (!arr || cJSON_IsNull(arr) || cJSON_GetArraySize(arr) == 0)
+		return 0;
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > 340)
+		return sv_err_setx(err, EINVAL, "%s: not an array of at most 340 ranges", key);
+	struct sv_buf b;
+	sv_buf_init(&b);
+	cJSON_ArrayForEach(m, arr) {
+		struct opt_i64 c = { 0 }, h = { 0 }, n = { 0 };
+		if (get_int(m, "containerID", 0, UINT32_MAX - 1, &c, err) < 0 ||
+		    get_int(m, "hostID", 0, UINT32_MAX - 1, &h, err) < 0 || get_int(m, "size", 1, UINT32_MAX, &n, err) < 0 ||
+		    !c.set || !h.set || !n.set || c.v + n.v > UINT32_MAX || h.v + n.v > UINT32_MAX) {
+			sv_buf_release(&b);
+			return sv_err_code(err) ? sv_err_prefix(err, "%s", key)
+						: sv_err_setx(err, EINVAL, "%s: a range needs containerID, hostID and size", key);
+		}
+		sv_buf_addf(&b, "%lld %lld %lld\n", (long long)c.v, (long long)h.v, (long long)n.v);
+	}
+	*out = sv_buf_detach(&b, NULL);
+	return 0;
+}
+
 static unsigned long propagation_flags(const char *name)
 {
 	static const struct {
@@ -602,8 +627,15 @@ static int parse_linux(const cJSON *j, struct spec *s, sv_err **err)
 		return sv_err_prefix(err, "linux");
 	if (prop && *prop && !(s->rootfs_prop = propagation_flags(prop)))
 		return sv_err_setx(err, EINVAL, "linux.rootfsPropagation: unknown value %s", prop);
-	if (spec_ns_find(s, CLONE_NEWUSER))
-		return sv_err_setx(err, EINVAL, "linux.namespaces: user namespaces are not supported yet");
+	if (parse_idmaps(j, "uidMappings", &s->uid_map, err) < 0 || parse_idmaps(j, "gidMappings", &s->gid_map, err) < 0)
+		return sv_err_prefix(err, "linux");
+	const struct spec_ns *user = spec_ns_find(s, CLONE_NEWUSER);
+	if (user && user->path)
+		return sv_err_setx(err, EINVAL, "linux.namespaces: joining a user namespace is not supported");
+	if (user && (!s->uid_map || !s->gid_map))
+		return sv_err_setx(err, EINVAL, "linux: a new user namespace needs uidMappings and gidMappings");
+	if (!user && (s->uid_map || s->gid_map))
+		return sv_err_setx(err, EINVAL, "linux: uidMappings and gidMappings need a new user namespace");
 	if (spec_ns_find(s, CLONE_NEWTIME))
 		return sv_err_setx(err, EINVAL, "linux.namespaces: time namespaces are not supported");
 	const cJSON *pers = sv_json_obj(j, "personality");
@@ -736,6 +768,8 @@ void spec_release(struct spec *s)
 		free(s->devices[i].path);
 	free(s->devices);
 	free(s->cgroups_path);
+	free(s->uid_map);
+	free(s->gid_map);
 	resources_release(&s->res);
 	sv_strv_free(s->masked);
 	sv_strv_free(s->readonly);

@@ -107,6 +107,13 @@ ok "delete -f" rt delete -f det
 nok "an id with a slash is refused" rtq run -d --bundle "$d" ../x
 nok "an empty bundle is refused" rt run --bundle "$SV_TMP/nonexistent" nob
 
+# ---- without a pid namespace, processes that outlive the init go at delete
+d=$(rt_bundle hostpid 'del(.linux.namespaces[] | select(.type == "pid"))'" | $(rt_args sh -c 'setsid sleep 60 </dev/null >/dev/null 2>&1 & echo started')")
+ok "run without a pid namespace" rt_run hostpid --keep
+is "$(rt ps hostpid | wc -l)" 1 "its orphan still runs in the cgroup"
+ok "delete kills the leftover" rt delete hostpid
+ok "and removes the cgroups" test ! -e /sys/fs/cgroup/pids/servin/hostpid
+
 # ---- a create killed half-way (state dir, no state.json, no lock holder)
 mkdir -p "$SERVIN_RUNROOT/runtime/stale1" "$SERVIN_RUNROOT/runtime/stale2"
 rt_bundle stale1 "$(rt_args echo taken-over)" >/dev/null
@@ -220,6 +227,25 @@ if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
 	like "$out" "kmsg-denied" "v2 device filter (eBPF): /dev/kmsg's numbers are denied"
 	ok "delete v2" rt delete -f v2
 fi
+
+# ---- a user namespace: root inside is an unprivileged uid outside
+USERNS='.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+mkdir -p "$SV_TMP/hostfiles" && echo host-owned > "$SV_TMP/hostfiles/f" && chmod 644 "$SV_TMP/hostfiles/f"
+d=$(rt_bundle_own userns "$USERNS"' | .mounts += [{"destination": "/host", "type": "bind", "source": "'"$SV_TMP/hostfiles"'", "options": ["rbind"]}]'" | $(rt_args sleep 60)")
+chown -R -h 200000:200000 "$d/rootfs"
+chmod 711 "$SV_TMP" "$d"
+ok "run -d in a user namespace" rtq run -d --bundle "$d" userns
+pid=$(rt state userns | jq -r .pid)
+is "$(ps -o uid= -p "$pid" | tr -d ' ')" 200000 "the container's root is uid 200000 on the host"
+out=$(rt exec userns sh -c 'id -u; cat /proc/self/uid_map | tr -s " "; echo x > /host/f || echo denied; stat -c %t:%T /dev/null')
+is "$(sed -n 1p <<<"$out")" 0 "and uid 0 inside (exec joins the user namespace)"
+is "$(sed -n 2p <<<"$out")" " 0 200000 65536" "with the configured map"
+like "$out" "denied" "root inside cannot write a host root's file"
+is "$(cat "$SV_TMP/hostfiles/f")" host-owned "which stays as it was"
+like "$out" "1:3" "device nodes are the host's, bound (mknod is refused in a user namespace)"
+ok "delete the user-namespace container" rt delete -f userns
+rt_bundle usernomap '.linux.namespaces += [{"type": "user"}]' >/dev/null
+like "$(rt_run usernomap 2>&1)" "needs uidMappings and gidMappings" "a user namespace without maps is refused"
 
 # ---- hooks run in the runtime's namespace with the state on stdin
 d=$(rt_bundle hooks ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $SV_TMP/hook-state\"]}], \"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"touch $SV_TMP/hook-stopped\"]}]} | $(rt_args true)")

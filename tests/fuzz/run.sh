@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${FUZZ_WORK:-$(dirname "$1")/corpus}
 failed=()
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp}
 for bin in "$@"; do
 	name=$(basename "$bin" -fuzzer)
 	seeds=$here/corpus/$name regress=$here/regressions/$name

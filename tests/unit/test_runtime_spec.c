@@ -211,7 +211,32 @@ static void test_spec__namespaces(void **state)
 	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
 		       "twice");
 	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]}}", "bogus");
-	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}", "user");
+	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
+		       "needs uidMappings");
+	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"/p\"}]}}",
+		       "joining a user namespace");
+}
+
+static void test_spec__user_namespace_maps(void **state)
+{
+	(void)state;
+	struct spec s;
+	const char *j = "{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+			"\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":1000},{\"containerID\":1000,\"hostID\":5000,\"size\":1}],"
+			"\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}}";
+	assert_int_equal(parse(j, &s, NULL), 0);
+	assert_string_equal(s.uid_map, "0 100000 1000\n1000 5000 1\n");
+	assert_string_equal(s.gid_map, "0 100000 65536\n");
+	spec_release(&s);
+	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":4294967295,\"size\":2}],\"gidMappings\":[]}}",
+		       "uidMappings");
+	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"uidMappings\":[{\"containerID\":0,"
+		       "\"hostID\":1,\"size\":1}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       "need a new user namespace");
+	expect_refused("{\"root\":{\"path\":\"r\"}," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"size\":1}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       "needs containerID, hostID and size");
 }
 
 static void test_spec__resources(void **state)
@@ -287,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_spec__rlimits),
 		cmocka_unit_test(test_spec__capabilities),
 		cmocka_unit_test(test_spec__namespaces),
+		cmocka_unit_test(test_spec__user_namespace_maps),
 		cmocka_unit_test(test_spec__resources),
 		cmocka_unit_test(test_spec__sysctl_annotations_hooks),
 		cmocka_unit_test(test_spec__malformed_json),

@@ -29,6 +29,44 @@ static int split_parent(int rootfd, const char *path, char **name, sv_err **err)
 	return mounts_mkdirs_in_root(rootfd, dir, err);
 }
 
+/* In a user namespace mknod is refused: the host's node of the same path
+ * (checked to be that device) is bind-mounted instead, as runc does. */
+static int bind_node(int dfd, const char *name, const struct plan_device *d, mode_t type, dev_t dev,
+		     sv_err **err)
+{
+	SV_AUTOCLOSE int src = open(d->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (src < 0 || fstat(src, &st) < 0)
+		return sv_err_set(err, errno, "bind the host's %s (mknod is not allowed here)", d->path);
+	if ((st.st_mode & S_IFMT) != type || st.st_rdev != dev)
+		return sv_err_setx(err, EPERM, "the host's %s is not device %u:%u", d->path, d->major, d->minor);
+	SV_AUTOCLOSE int f = openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0 && errno != ENXIO && errno != EEXIST)
+		return sv_err_set(err, errno, "create %s", d->path);
+	SV_AUTOCLOSE int dst = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char ps[32], pd[32];
+	snprintf(ps, sizeof ps, "/proc/self/fd/%d", src);
+	snprintf(pd, sizeof pd, "/proc/self/fd/%d", dst);
+	if (dst < 0 || mount(ps, pd, NULL, MS_BIND, NULL) < 0)
+		return sv_err_set(err, errno, "bind %s", d->path);
+	return 0;
+}
+
+/* mknod met EEXIST: a node of the right kind stays, anything else the
+ * image put there is replaced. */
+static int replace_node(int dfd, const char *name, const struct plan_device *d, mode_t type, dev_t dev,
+			sv_err **err)
+{
+	struct stat st;
+	if (errno != EEXIST || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return sv_err_set(err, errno, "mknod %s", d->path);
+	if ((st.st_mode & S_IFMT) == type && st.st_rdev == dev)
+		return 0;
+	if (S_ISDIR(st.st_mode) || unlinkat(dfd, name, 0) < 0 || mknodat(dfd, name, type | (d->mode & 07777), dev) < 0)
+		return sv_err_set(err, errno, "mknod %s", d->path);
+	return 0;
+}
+
 static int make_node(int rootfd, const struct plan_device *d, sv_err **err)
 {
 	SV_AUTOFREE char *name = NULL;
@@ -38,15 +76,10 @@ static int make_node(int rootfd, const struct plan_device *d, sv_err **err)
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 	dev_t dev = makedev(d->major, d->minor);
 	if (mknodat(dfd, name, type | (d->mode & 07777), dev) < 0) {
-		struct stat st;
-		if (errno != EEXIST || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return sv_err_set(err, errno, "mknod %s", d->path);
-		if ((st.st_mode & S_IFMT) != type || st.st_rdev != dev) {
-			/* Whatever the image put there is replaced. */
-			if (S_ISDIR(st.st_mode) || unlinkat(dfd, name, 0) < 0 ||
-			    mknodat(dfd, name, type | (d->mode & 07777), dev) < 0)
-				return sv_err_set(err, errno, "mknod %s", d->path);
-		}
+		if (errno == EPERM)
+			return bind_node(dfd, name, d, type, dev, err);
+		if (replace_node(dfd, name, d, type, dev, err) < 0)
+			return -1;
 	}
 	if (fchownat(dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    fchmodat(dfd, name, d->mode & 07777, 0) < 0)

@@ -57,13 +57,19 @@ static int receive_plan(struct init_ctx *c, sv_err **err)
 	int rc = plan_msg_recv(c->sock, &type, &c->raw, fds, &nfds);
 	if (rc != 0 || type != PLAN_MSG_PLAN)
 		return sv_err_setx(err, EPROTO, "servin-init: no plan received");
-	if (nfds > 0)
-		c->target_pidfd = fds[0];
-	for (size_t i = 1; i < nfds; i++)
-		close(fds[i]);
 	const char *why = NULL;
 	if (plan_decode(c->raw.data, c->raw.len, &c->p, &why) < 0)
 		return sv_err_setx(err, EPROTO, "servin-init: bad plan: %s", why);
+	/* The one fd that comes with the plan: the container's init to join
+	 * (exec), or exec.fifo (create). */
+	if (nfds > 0 && c->p.mode == PLAN_MODE_EXEC)
+		c->target_pidfd = fds[0];
+	else if (nfds > 0 && c->p.mode == PLAN_MODE_CREATE)
+		c->fifo = fds[0];
+	else if (nfds > 0)
+		close(fds[0]);
+	for (size_t i = 1; i < nfds; i++)
+		close(fds[i]);
 	return 0;
 }
 
@@ -163,8 +169,8 @@ static int setup_container(struct init_ctx *c, sv_err **err)
 		return -1;
 	if (open_devnull(c, err) < 0)
 		return -1;
-	if (c->p.fifo && (c->fifo = open(c->p.fifo, O_PATH | O_CLOEXEC)) < 0)
-		return sv_err_set(err, errno, "open %s", c->p.fifo);
+	if (c->p.mode == PLAN_MODE_CREATE && c->fifo < 0)
+		return sv_err_setx(err, EPROTO, "servin-init: no exec.fifo received");
 	if (mounts_setup(c, err) < 0)
 		return -1;
 	close(c->devnull);

@@ -215,8 +215,16 @@ static int mount_fs(struct init_ctx *c, const struct plan_mount *m, sv_err **err
 		return -1;
 	char pd[32];
 	const char *src = m->src ? m->src : m->type;
-	if (mount(src, fdpath(dst, pd), m->type, m->flags & ~(unsigned long)(MS_REC | MS_BIND), m->data) < 0)
+	if (mount(src, fdpath(dst, pd), m->type, m->flags & ~(unsigned long)(MS_REC | MS_BIND), m->data) < 0) {
+		/* A user namespace without its own network one may not mount
+		 * sysfs: the host's /sys is bound instead, as runc does. */
+		if (errno == EPERM && m->type && strcmp(m->type, "sysfs") == 0) {
+			SV_AUTOCLOSE int sys = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (sys >= 0)
+				return bind_fd(sys, dst, m->flags | MS_REC, m->prop, m->dst, err);
+		}
 		return sv_err_set(err, errno, "mount %s (%s) on %s", src, m->type, m->dst);
+	}
 	if (!m->prop)
 		return 0;
 	/* The new mount is reached again by a path without symlinks. */
