@@ -30,6 +30,7 @@ struct exec_inst {
 	bool started;
 	int failed_code;			 /* 126/127 when it could not start */
 	int conn;				 /* the attach connection while it runs */
+	char pending_size[32];			 /* a resize that came before the start */
 	pthread_mutex_t conn_mu;
 	int refs;				 /* under execs_mu */
 	struct exec_inst *next;
@@ -210,6 +211,8 @@ static void run_attached(struct rest_req *r, struct exec_inst *x, struct sv_exec
 	}
 	pthread_mutex_lock(&x->conn_mu);
 	x->conn = sv[1];
+	if (*x->pending_size) /* the CLI resizes as soon as it has the 101 */
+		(void)sv_frame_write(x->conn, SV_FRAME_RESIZE, x->pending_size, strlen(x->pending_size), NULL);
 	pthread_mutex_unlock(&x->conn_mu);
 	struct rest_attach_pump p = { .conn = sv[1], .client = client, .tty = o->tty,
 				      .stdin_ = o->attach_streams & SV_ATTACH_STDIN, .conn_mu = &x->conn_mu };
@@ -294,7 +297,11 @@ static void exec_resize(struct rest_req *r)
 	char size[32];
 	snprintf(size, sizeof size, "%u %u", rows, cols);
 	pthread_mutex_lock(&x->conn_mu);
-	int rc = x->conn >= 0 ? sv_frame_write(x->conn, SV_FRAME_RESIZE, size, strlen(size), &err) : 0;
+	int rc = 0;
+	if (x->conn >= 0)
+		rc = sv_frame_write(x->conn, SV_FRAME_RESIZE, size, strlen(size), &err);
+	else
+		snprintf(x->pending_size, sizeof x->pending_size, "%s", size);
 	pthread_mutex_unlock(&x->conn_mu);
 	inst_unref(x);
 	if (rc == 0)
