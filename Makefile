@@ -5,6 +5,8 @@
 #   make test     deps + build + unit tests (ASan+UBSan) + end-to-end tests
 #   make run      deps + build + start servin-desktop
 #   make bench    side-by-side benchmarks (bench/README.md)
+#   make dist     release files in build/dist: Linux tar.gz, .run, .deb; Windows
+#                 setup .exe; macOS .dmg (installers/README.md)
 #
 # Two variants share the sources: build/obj (the shipped binaries, -O2) and
 # build/asan (unit tests and fuzzers: sanitizers on, every symbol visible).
@@ -18,7 +20,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib libnftables libmnl
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -85,7 +87,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -DSV_FUZZING=1
 fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 
-.PHONY: all deps test run check unit e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
+.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check dist
 
 all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
 
@@ -98,6 +100,24 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(quiet) CC-ASAN $<
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+# ThreadSanitizer build of the unit tests that exercise threads.
+TSAN_TESTS ?= test_store test_image_unpack
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC-TSAN $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) -O1 -g -fsanitize=thread -DSV_TESTING=1 -MMD -MP -c $< -o $@
+
+$(BUILD)/tsan/libservin.a: $(patsubst %.c,$(BUILD)/tsan/%.o,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tsan/tests/%: $(BUILD)/tsan/tests/unit/%.o $(patsubst %.c,$(BUILD)/tsan/%.o,$(UNIT_HELPERS)) $(BUILD)/tsan/libservin.a
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+tsan: $(patsubst %,$(BUILD)/tsan/tests/%,$(TSAN_TESTS))
+	@TSAN_OPTIONS=halt_on_error=1 tests/unit/run.sh $^
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -204,7 +224,7 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 
-check: lint unit fuzz-check e2e
+check: lint unit tsan fuzz-check e2e
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -238,7 +258,24 @@ run:
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
 
+# Release files. The GUI (gui/) goes in as the zip application
+# $(BUILD)/servin-gui.pyz, made here once gui/main.py exists.
+GUI_PYZ := $(if $(wildcard gui/main.py),$(BUILD)/servin-gui.pyz)
+GUI_SRC := $(sort $(wildcard gui/*.py gui/static/* gui/static/*/* gui/templates/*))
+
+$(BUILD)/servin-gui.pyz: $(GUI_SRC) installers/common/mkpyz.sh
+	$(quiet) PYZ $@
+	$(Q)installers/common/mkpyz.sh gui $@
+
+dist: all $(GUI_PYZ)
+	@installers/linux/mkdist.sh $(BUILD) $(VERSION)
+	@installers/windows/mkdist.sh $(BUILD) $(VERSION)
+	@installers/macos/mkdist.sh $(BUILD) $(VERSION)
+
 clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (pattern chains would delete them).
+.SECONDARY:

@@ -27,4 +27,26 @@ rm -f "$out"
 	jq -r '.results[] | if .skipped then "| \(.what) | — | — | — | — | skipped: \(.skipped) |"
 		else "| \(.what) | \(.servin) \(.unit) | \(if .peer then "\(.peer): \(.peer_value) \(.unit)" else "—" end) | \(.ratio // "—") | \(if .peer then "≤ \(.target)" else "≤ \(.target) \(.unit)" end) | \(if .met then "yes" else "**no**" end) |" end' results/latest.json
 } > results/latest.md
+# A chart of the ratios against their targets (log scale: below 1 is
+# servin faster than its peer).
+if command -v gnuplot >/dev/null; then
+	jq -r '.results[] | select(.ratio != null) | "\(.id) \(.ratio) \(.target)"' results/latest.json > results/latest.dat
+	if [ -s results/latest.dat ]; then
+		gnuplot <<'GP'
+set terminal pngcairo size 1100,600 noenhanced
+set output 'results/latest.png'
+set title 'servin / peer time ratio (bars) against target (line); lower is better'
+set style data histograms
+set style fill solid 0.6 border -1
+set logscale y
+set xtics rotate by -35 font ",8"
+set ylabel 'ratio'
+set key top left
+plot 'results/latest.dat' using 2:xtic(1) title 'measured' lc rgb '#3465a4', \
+     '' using 0:3 with points pt 5 ps 1.5 lc rgb '#cc0000' title 'target'
+GP
+	fi
+	rm -f results/latest.dat
+	[ -f results/latest.png ] && echo "chart: bench/results/latest.png" >&2
+fi
 cat results/latest.md

@@ -7,13 +7,58 @@ set -eu
 build="make gcc pkg-config libc6-dev
  libcurl4-openssl-dev libarchive-dev libcjson-dev libsqlite3-dev libuv1-dev
  libseccomp-dev libcap-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
- libncurses-dev libreadline-dev libcmocka-dev
+ libncurses-dev libreadline-dev libcmocka-dev libnftables-dev libmnl-dev
  clang libclang-rt-14-dev"
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
-tests="busybox-static tar gzip zstd openssl sqlite3 python3 jq
- skopeo umoci crun runc docker-registry apache2-utils podman iproute2 procps util-linux tmux
- curl systemd python3-docker docker-compose wrk"
+tests="
+ busybox-static
+ tar
+ gzip
+ zstd
+ openssl
+ sqlite3
+ python3
+ jq
+ skopeo
+ umoci
+ crun
+ runc
+ docker-registry
+ apache2-utils
+ podman
+ conmon
+ iproute2
+ procps
+ util-linux
+ tmux
+ curl
+ systemd
+ python3-docker
+ docker-compose
+ nftables
+ wrk
+ gnuplot-nox
+ dpkg-dev
+ makeself
+ nsis
+ xorriso
+ p7zip-full
+ lintian
+ desktop-file-utils
+ sudo
+ xvfb
+ xauth
+ xdotool
+ imagemagick
+ python3-tk
+ man-db
+ groff-base
+ shellcheck
+ python3-flask
+ python3-webview
+ gir1.2-webkit2-4.0
+"
 
 # dpkg-query names installed packages only; anything not listed is missing.
 # shellcheck disable=SC2086

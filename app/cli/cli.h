@@ -99,6 +99,18 @@ void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, ch
 int cli_parse_next(struct cli_ctx *ctx, struct cli_parse *p);
 void cli_parse_release(struct cli_parse *p);
 
+/* Parses every option of cmd, calling set(index, arg, st) for each;
+ * returns the index of the first operand (checked against min..max, max
+ * -1 for any), -1 after help was printed, -2 after a usage error. */
+int cli_parse_all(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
+		  void (*set)(int o, const char *arg, void *st), void *st, int min, int max);
+/* A set() for commands whose only option is --format: *(const char **)st. */
+void cli_format_set(int o, const char *arg, void *st);
+/* inspect: get(name) for argv[first..], printed as one JSON array or one
+ * --format line each; 1 when any was missing. */
+int cli_inspect_objects(struct cli_ctx *ctx, int argc, char **argv, int first, const char *format,
+			struct cJSON *(*get)(sv_engine *e, const char *name, sv_err **err));
+
 /* Prints "Error: <msg>" (Docker's wording) and returns status. */
 int cli_fail(struct cli_ctx *ctx, int status, sv_err *err);
 int cli_failf(struct cli_ctx *ctx, int status, const char *fmt, ...) SV_PRINTF(3, 4);

@@ -26,6 +26,8 @@
 
 #include "cmd-runtime.h"
 
+#include <cjson/cJSON.h>
+
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 
@@ -145,8 +147,57 @@ static int state_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (sv_runtime_state(root, argv[first], &st, &err) < 0)
 		return cli_fail(ctx, 1, err);
 	SV_AUTOFREE char *json = sv_runtime_state_json(&st);
-	fprintf(ctx->out, "%s\n", json);
 	sv_runtime_state_release(&st);
+	SV_AUTOJSON cJSON *j = sv_json_parse(json, strlen(json), 1u << 20, "state", &err);
+	if (!j)
+		return cli_fail(ctx, 1, err);
+	cli_print_json(ctx->out, j);
+	return 0;
+}
+
+static int stats_exec(struct cli_ctx *ctx, int argc, char **argv);
+const struct cli_cmd cli_cmd_runtime_stats = {
+	.name = "runtime stats", .usage = "CONTAINER-ID",
+	.summary = "Print a container's cgroup counters as JSON",
+	.flags = CLI_CMD_NO_ENGINE, .exec = stats_exec,
+};
+
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static int stats_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *vals[2] = { 0 };
+	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_stats, argc, argv, vals, NULL, -1);
+	if (first < 0)
+		return cli_runtime_parse_end(&cli_cmd_runtime_stats, first);
+	if (cli_want_args(ctx, &cli_cmd_runtime_stats, argc - first, 1, 1))
+		return 1;
+	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
+	SV_AUTOERR sv_err *err = NULL;
+	struct sv_runtime_stats st;
+	if (sv_runtime_stats(root, argv[first], &st, &err) < 0)
+		return cli_fail(ctx, 1, err);
+	SV_AUTOJSON cJSON *j = cJSON_CreateObject();
+	cJSON *m = cJSON_AddObjectToObject(j, "memory"), *c = cJSON_AddObjectToObject(j, "cpu");
+	cJSON *p = cJSON_AddObjectToObject(j, "pids"), *b = cJSON_AddObjectToObject(j, "blkio");
+	add_u64(m, "usage", st.mem_usage);
+	add_u64(m, "limit", st.mem_limit);
+	add_u64(m, "inactive_file", st.mem_inactive_file);
+	add_u64(c, "usage_ns", st.cpu_usage_ns);
+	add_u64(c, "user_ns", st.cpu_user_ns);
+	add_u64(c, "system_ns", st.cpu_system_ns);
+	add_u64(p, "current", st.pids_current);
+	add_u64(p, "limit", st.pids_limit);
+	add_u64(b, "read_bytes", st.blkio_read_bytes);
+	add_u64(b, "write_bytes", st.blkio_write_bytes);
+	add_u64(j, "oom_kills", st.oom_kills);
+	cli_print_json(ctx->out, j);
 	return 0;
 }
 

@@ -81,7 +81,9 @@ void sv_engine_free(sv_engine *e)
 {
 	if (!e)
 		return;
-	engine_registry_release(e);
+	if (e->registry_release)
+		e->registry_release(e);
+	pthread_mutex_destroy(&e->registry_mu);
 	sv_store_free(e->store);
 	free(e->root);
 	free(e->runroot);

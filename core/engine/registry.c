@@ -20,6 +20,8 @@ static sv_registry *session(sv_engine *e, sv_err **err)
 		struct sv_registry_opts o = { .config_file = e->config };
 		if (sv_registry_new(&o, &e->registry, err) < 0)
 			e->registry = NULL;
+		else
+			e->registry_release = engine_registry_release;
 	}
 	sv_registry *r = e->registry;
 	pthread_mutex_unlock(&e->registry_mu);
@@ -30,7 +32,6 @@ void engine_registry_release(sv_engine *e)
 {
 	sv_registry_free(e->registry);
 	e->registry = NULL;
-	pthread_mutex_destroy(&e->registry_mu);
 }
 
 void sv_pull_result_release(struct sv_pull_result *r)

@@ -18,6 +18,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +63,7 @@ struct load {
 	size_t nplans;
 	sv_progress_fn *progress;
 	void *progress_arg;
-	int unpacked; /* counter for layer directory names */
+	atomic_int unpacked; /* counter for layer directory names */
 };
 
 /* ---------------------------------------------------------- outer tar */
@@ -557,7 +559,7 @@ static int unpack_layer(struct load *l, struct plan *p, size_t i, sv_err **err)
 {
 	struct sv_image_layer *ly = &p->layers[i];
 	const struct afile *f = p->layer_files[i];
-	SV_AUTOFREE char *rel = sv_xasprintf("layer-%d", l->unpacked++);
+	SV_AUTOFREE char *rel = sv_xasprintf("layer-%d", atomic_fetch_add(&l->unpacked, 1));
 	if (mkdirat(l->workfd, rel, 0755) < 0)
 		return sv_err_set(err, errno, "mkdir");
 	SV_AUTOCLOSE int dfd = openat(l->workfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -604,22 +606,84 @@ static bool layer_known(sv_store *s, struct sv_image_layer *ly)
 	return true;
 }
 
+/* Layers unpack in parallel: each is already a pipeline of three threads,
+ * but small layers and mixed compression leave cores idle otherwise. */
+#define UNPACK_WORKERS 3
+
+struct unpack_job {
+	struct plan *p;
+	size_t layer;
+	sv_err *err;
+};
+
+struct unpack_pool {
+	struct load *l;
+	struct unpack_job *jobs;
+	size_t njobs;
+	atomic_size_t next;
+};
+
+static void *unpack_worker(void *arg)
+{
+	struct unpack_pool *pool = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->njobs) {
+		struct unpack_job *j = &pool->jobs[i];
+		unpack_layer(pool->l, j->p, j->layer, &j->err);
+	}
+	return NULL;
+}
+
+static int run_unpack_jobs(struct load *l, struct unpack_job *jobs, size_t n, sv_err **err)
+{
+	struct unpack_pool pool = { .l = l, .jobs = jobs, .njobs = n };
+	pthread_t t[UNPACK_WORKERS];
+	size_t nt = n < UNPACK_WORKERS ? n : UNPACK_WORKERS, started = 0;
+	for (; started < nt; started++)
+		if (pthread_create(&t[started], NULL, unpack_worker, &pool) != 0)
+			break;
+	if (started == 0)
+		unpack_worker(&pool);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	int rc = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (jobs[k].err && rc == 0) {
+			rc = sv_err_setx(err, jobs[k].err->code, "%s", jobs[k].err->msg);
+		}
+		sv_err_free(jobs[k].err);
+	}
+	return rc;
+}
+
 static int unpack_all(struct load *l, sv_err **err)
 {
+	struct unpack_job *jobs = NULL;
+	size_t n = 0;
 	for (size_t pi = 0; pi < l->nplans; pi++) {
 		struct plan *p = &l->plans[pi];
 		for (size_t i = 0; i < p->nlayers; i++) {
-			struct sv_image_layer *ly = &p->layers[i];
+			if (unpacked_earlier(l, pi, i))
+				continue;
+			if (layer_known(l->s, &p->layers[i]) && sv_image_layer_exists(l->s, p->layers[i].chain_id))
+				continue;
+			jobs = sv_xrealloc(jobs, (n + 1) * sizeof *jobs);
+			jobs[n++] = (struct unpack_job){ .p = p, .layer = i };
+		}
+	}
+	int rc = n ? run_unpack_jobs(l, jobs, n, err) : 0;
+	free(jobs);
+	if (rc < 0)
+		return -1;
+	/* Layers shared inside the archive take the figures of their twin. */
+	for (size_t pi = 0; pi < l->nplans; pi++) {
+		for (size_t i = 0; i < l->plans[pi].nlayers; i++) {
+			struct sv_image_layer *ly = &l->plans[pi].layers[i];
 			struct sv_image_layer *prev = unpacked_earlier(l, pi, i);
 			if (prev) {
 				ly->diff_size = prev->diff_size;
 				ly->content_size = prev->content_size;
-				continue;
 			}
-			if (layer_known(l->s, ly) && sv_image_layer_exists(l->s, ly->chain_id))
-				continue;
-			if (unpack_layer(l, p, i, err) < 0)
-				return -1;
 		}
 	}
 	return 0;

@@ -21,12 +21,7 @@
 
 /* ---------------------------------------------------------------- challenges */
 
-struct challenge {
-	enum reg_challenge kind;
-	char *realm, *service, *scope, *error;
-};
-
-static void challenge_release(struct challenge *ch)
+void reg_challenge_release(struct reg_challenge_info *ch)
 {
 	free(ch->realm);
 	free(ch->service);
@@ -72,7 +67,7 @@ static bool next_param(const char **pp, char **key, char **val)
 	return true;
 }
 
-static void challenge_parse(const char *h, struct challenge *ch)
+void reg_challenge_parse(const char *h, struct reg_challenge_info *ch)
 {
 	memset(ch, 0, sizeof *ch);
 	if (!h)
@@ -101,7 +96,7 @@ static void challenge_parse(const char *h, struct challenge *ch)
 
 /* ---------------------------------------------------------------- ping */
 
-static void set_challenge(struct reg_endpoint *ep, const struct challenge *ch)
+static void set_challenge(struct reg_endpoint *ep, const struct reg_challenge_info *ch)
 {
 	ep->challenge = ch->kind ? ch->kind : REG_AUTH_NONE;
 	if (ch->kind == REG_AUTH_BEARER && ch->realm) {
@@ -122,14 +117,14 @@ static int ping_scheme(struct reg_conn *c, struct reg_endpoint *ep, const char *
 	if (rc == 0 && resp.status != 200 && resp.status != 401)
 		rc = sv_err_setx(err, EPROTO, "%s is not a registry: GET %s answered %ld", ep->host, url, resp.status);
 	if (rc == 0) {
-		struct challenge ch;
-		challenge_parse(resp.status == 401 ? resp.www_auth : NULL, &ch);
+		struct reg_challenge_info ch;
+		reg_challenge_parse(resp.status == 401 ? resp.www_auth : NULL, &ch);
 		if (resp.status == 401 && !ch.kind)
 			rc = sv_err_setx(err, EPROTO, "%s: unsupported authentication '%.100s'", ep->host,
 					 resp.www_auth ? resp.www_auth : "(none)");
 		else
 			set_challenge(ep, &ch);
-		challenge_release(&ch);
+		reg_challenge_release(&ch);
 	}
 	reg_resp_release(&resp);
 	return rc;
@@ -168,9 +163,29 @@ static bool realm_gets_credentials(const struct reg_endpoint *ep, const char *re
 	return sv_str_has_prefix(realm, "https://") || ep->insecure;
 }
 
-static char *token_key(const struct reg_endpoint *ep, const char *scope)
+/* The realm and service as the endpoint knows them now (another thread
+ * may learn new ones from a 401): copies taken under the lock. */
+struct realm {
+	char *realm, *service;
+};
+
+static void realm_get(struct reg_endpoint *ep, struct realm *out)
 {
-	return sv_xasprintf("%s|%s|%s|%s", ep->realm, ep->service ? ep->service : "", scope ? scope : "",
+	pthread_mutex_lock(&ep->mu);
+	out->realm = sv_xstrdup(ep->realm ? ep->realm : "");
+	out->service = ep->service ? sv_xstrdup(ep->service) : NULL;
+	pthread_mutex_unlock(&ep->mu);
+}
+
+static void realm_release(struct realm *r)
+{
+	free(r->realm);
+	free(r->service);
+}
+
+static char *token_key(const struct reg_endpoint *ep, const struct realm *rl, const char *scope)
+{
+	return sv_xasprintf("%s|%s|%s|%s", rl->realm, rl->service ? rl->service : "", scope ? scope : "",
 			    ep->user ? ep->user : "");
 }
 
@@ -227,13 +242,13 @@ static void add_query(struct reg_conn *c, struct sv_buf *u, const char *k, const
 	(void)c;
 }
 
-static char *token_url(struct reg_conn *c, const struct reg_endpoint *ep, const char *scope)
+static char *token_url(struct reg_conn *c, const struct reg_endpoint *ep, const struct realm *rl, const char *scope)
 {
 	struct sv_buf u;
 	sv_buf_init(&u);
-	sv_buf_adds(&u, ep->realm);
-	if (ep->service)
-		add_query(c, &u, "service", ep->service);
+	sv_buf_adds(&u, rl->realm);
+	if (rl->service)
+		add_query(c, &u, "service", rl->service);
 	SV_AUTOSTRV char **scopes = scope ? sv_strv_split(scope, ' ', true) : NULL;
 	for (size_t i = 0; scopes && scopes[i]; i++)
 		add_query(c, &u, "scope", scopes[i]);
@@ -249,15 +264,19 @@ static int unauthorized(const struct reg_endpoint *ep, sv_err **err)
 	return sv_err_setx(err, EACCES, "unauthorized: authentication required by %s", ep->host);
 }
 
-static int fetch_token(struct reg_conn *c, struct reg_endpoint *ep, const char *scope, char **out, sv_err **err)
+static int fetch_token_from(struct reg_conn *c, struct reg_endpoint *ep, const struct realm *rl, const char *scope,
+			    char **out, sv_err **err)
 {
-	SV_AUTOFREE char *url = token_url(c, ep, scope);
-	bool creds = ep->user && realm_gets_credentials(ep, ep->realm);
+	SV_AUTOFREE char *url = token_url(c, ep, rl, scope);
+	bool creds = ep->user && realm_gets_credentials(ep, rl->realm);
 	if (ep->user && !creds)
-		sv_warn("%s: credentials not sent to token realm %s (not https)", ep->host, ep->realm);
+		sv_warn("%s: credentials not sent to token realm %s (not https)", ep->host, rl->realm);
+	/* The realm's own TLS settings (certs.d/<realm host>, insecure list). */
+	SV_AUTOFREE char *realm_host = reg_url_host(rl->realm, NULL);
+	struct reg_endpoint *tls = realm_host ? reg_endpoint_get(c->r, realm_host, NULL, false, NULL) : NULL;
 	struct reg_req req = {
 		.url = url,
-		.ep = ep,
+		.ep = tls ? tls : ep,
 		.no_auth = true,
 		.basic_user = creds ? ep->user : NULL,
 		.basic_password = creds ? ep->password : NULL,
@@ -277,12 +296,12 @@ static int fetch_token(struct reg_conn *c, struct reg_endpoint *ep, const char *
 	if (j && (!tok || !*tok))
 		tok = sv_json_str(j, "access_token");
 	if (rc == 0 && (!tok || !*tok || strpbrk(tok, "\r\n")))
-		rc = sv_err_setx(err, EBADMSG, "token answer from %s has no usable token", ep->realm);
+		rc = sv_err_setx(err, EBADMSG, "token answer from %s has no usable token", rl->realm);
 	if (rc == 0) {
 		int64_t ttl = sv_json_i64(j, "expires_in", 60);
 		if (ttl < 60)
 			ttl = 60; /* the spec's minimum */
-		SV_AUTOFREE char *key = token_key(ep, scope);
+		SV_AUTOFREE char *key = token_key(ep, rl, scope);
 		cache_put(c->r, key, tok, ttl);
 		*out = sv_xstrdup(tok);
 	}
@@ -290,13 +309,34 @@ static int fetch_token(struct reg_conn *c, struct reg_endpoint *ep, const char *
 	return rc;
 }
 
+static int fetch_token(struct reg_conn *c, struct reg_endpoint *ep, const char *scope, char **out, sv_err **err)
+{
+	struct realm rl;
+	realm_get(ep, &rl);
+	int rc = fetch_token_from(c, ep, &rl, scope, out, err);
+	realm_release(&rl);
+	return rc;
+}
+
 static int token_for(struct reg_conn *c, struct reg_endpoint *ep, const char *scope, char **out, sv_err **err)
 {
-	SV_AUTOFREE char *key = token_key(ep, scope);
+	struct realm rl;
+	realm_get(ep, &rl);
+	SV_AUTOFREE char *key = token_key(ep, &rl, scope);
 	*out = cache_get(c->r, key);
-	if (*out)
-		return 0;
-	return fetch_token(c, ep, scope, out, err);
+	int rc = *out ? 0 : fetch_token_from(c, ep, &rl, scope, out, err);
+	realm_release(&rl);
+	return rc;
+}
+
+/* Forgets the cached token for scope (it was refused). */
+static void token_drop(struct reg_conn *c, struct reg_endpoint *ep, const char *scope)
+{
+	struct realm rl;
+	realm_get(ep, &rl);
+	SV_AUTOFREE char *key = token_key(ep, &rl, scope);
+	cache_put(c->r, key, NULL, 0);
+	realm_release(&rl);
 }
 
 int reg_auth_header(struct reg_conn *c, struct reg_endpoint *ep, const char *scope, char **out, sv_err **err)
@@ -324,8 +364,8 @@ int reg_auth_header(struct reg_conn *c, struct reg_endpoint *ep, const char *sco
 int reg_auth_retry(struct reg_conn *c, struct reg_endpoint *ep, const char *www_auth, const char *scope,
 		   sv_err **err)
 {
-	struct challenge ch;
-	challenge_parse(www_auth, &ch);
+	struct reg_challenge_info ch;
+	reg_challenge_parse(www_auth, &ch);
 	int rc = 0;
 	pthread_mutex_lock(&ep->mu);
 	enum reg_challenge had = ep->challenge;
@@ -337,12 +377,11 @@ int reg_auth_retry(struct reg_conn *c, struct reg_endpoint *ep, const char *www_
 	} else if (ch.kind == REG_AUTH_BEARER && ch.realm) {
 		/* The token was refused or lacks the scope: ask again, for
 		 * the scope the registry named when it named one. */
-		SV_AUTOFREE char *key = token_key(ep, scope);
-		cache_put(c->r, key, NULL, 0);
+		token_drop(c, ep, scope);
 		SV_AUTOFREE char *tok = NULL;
 		rc = fetch_token(c, ep, scope, &tok, err) < 0 ? -1 : 1;
 	}
-	challenge_release(&ch);
+	reg_challenge_release(&ch);
 	return rc;
 }
 
@@ -351,8 +390,7 @@ int reg_auth_check(struct reg_conn *c, struct reg_endpoint *ep, sv_err **err)
 	if (reg_ping(c, ep, err) < 0)
 		return -1;
 	if (ep->challenge == REG_AUTH_BEARER) {
-		SV_AUTOFREE char *key = token_key(ep, NULL);
-		cache_put(c->r, key, NULL, 0);
+		token_drop(c, ep, NULL);
 		SV_AUTOFREE char *tok = NULL;
 		return fetch_token(c, ep, NULL, &tok, err);
 	}

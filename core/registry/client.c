@@ -134,11 +134,13 @@ int reg_get_blob_small(struct reg_conn *c, const struct reg_repo *repo, const st
 }
 
 int reg_get_blob(struct reg_conn *c, const struct reg_repo *repo, const char *digest, int64_t offset,
-		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, sv_err **err)
+		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, const volatile bool *cancel_also,
+		 sv_err **err)
 {
 	SV_AUTOFREE char *path = sv_xasprintf("/v2/%s/blobs/%s", repo->path, digest);
 	struct reg_req req = { .ep = repo->ep, .path = path, .scope = repo->pull_scope, .sink = sink,
-			       .sink_arg = arg, .offset = offset, .cancel = cancel };
+			       .sink_arg = arg, .offset = offset, .cancel = cancel,
+			       .cancel_also = cancel_also };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);
@@ -163,8 +165,7 @@ int reg_blob_exists(struct reg_conn *c, const struct reg_repo *repo, const char 
 	return rc;
 }
 
-/* The path of a Link: <...>; rel="next" header, or NULL. */
-static char *next_link(const char *link)
+char *reg_next_link(const char *link)
 {
 	if (!link || !strstr(link, "rel=\"next\""))
 		return NULL;
@@ -195,7 +196,7 @@ static int tags_page(struct reg_conn *c, const struct reg_repo *repo, const char
 		if (cJSON_IsString(it) && sv_strv_len(*tags) < TAGS_MAX)
 			sv_strv_push(tags, it->valuestring);
 	}
-	*next = rc == 0 ? next_link(resp.link) : NULL;
+	*next = rc == 0 ? reg_next_link(resp.link) : NULL;
 	reg_resp_release(&resp);
 	return rc;
 }

@@ -91,6 +91,7 @@ static int config_parse(struct reg_config *c, const char *text, size_t len, sv_e
 	    config_int(j, "timeout", 1, 3600, REG_DEFAULT_TIMEOUT, &c->timeout, err) < 0)
 		return -1;
 	sv_strv_free(c->insecure);
+	c->insecure = NULL;
 	if (config_strv(j, "insecure-registries", &c->insecure, err) < 0)
 		return -1;
 	for (size_t i = 0; c->insecure[i]; i++) {

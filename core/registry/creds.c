@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -28,9 +29,9 @@ char *reg_host_normalize(const char *server)
 	if (!server)
 		return NULL;
 	const char *s = server;
-	if (sv_str_has_prefix(s, "https://"))
+	if (strncasecmp(s, "https://", 8) == 0)
 		s += 8;
-	else if (sv_str_has_prefix(s, "http://"))
+	else if (strncasecmp(s, "http://", 7) == 0)
 		s += 7;
 	size_t n = strcspn(s, "/");
 	if (n == 0)

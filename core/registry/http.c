@@ -229,7 +229,7 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	const struct xfer *x = arg;
-	return x->req->cancel && *x->req->cancel ? 1 : 0;
+	return reg_req_cancelled(x->req) ? 1 : 0;
 }
 
 static void setup_tls(CURL *h, const struct reg_endpoint *ep, bool same_origin)
@@ -332,10 +332,14 @@ static CURLcode perform(struct reg_conn *c, const struct reg_req *req, const str
 	return rc;
 }
 
+bool reg_req_cancelled(const struct reg_req *req)
+{
+	return (req->cancel && *req->cancel) || (req->cancel_also && *req->cancel_also);
+}
+
 /* ---------------------------------------------------------------- urls */
 
-/* "host[:port]" of an absolute URL as written, and its scheme; owned. */
-static char *url_host(const char *url, char **scheme)
+char *reg_url_host(const char *url, char **scheme)
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *sch = NULL, *out = NULL;
@@ -360,14 +364,14 @@ static bool at_endpoint(const char *url, const struct reg_endpoint *ep, bool che
 	if (!ep)
 		return false;
 	SV_AUTOFREE char *scheme = NULL;
-	SV_AUTOFREE char *host = url_host(url, &scheme);
+	SV_AUTOFREE char *host = reg_url_host(url, &scheme);
 	if (!host || strcasecmp(host, ep->host) != 0)
 		return false;
 	return !check_scheme || (ep->scheme && strcmp(scheme, ep->scheme) == 0);
 }
 
 /* Resolves a Location against the URL that answered; http(s) only. */
-static char *resolve_location(const char *base, const char *loc, sv_err **err)
+char *reg_resolve_location(const char *base, const char *loc, sv_err **err)
 {
 	CURLU *u = curl_url();
 	char *out = NULL, *scheme = NULL;
@@ -441,6 +445,9 @@ static int transport_err(const struct reg_req *req, const char *url, CURLcode cc
 		return sv_err_setx(err, ETIMEDOUT, "%s %s: timed out (%s)", method_of(req), url, why);
 	if (cc == CURLE_ABORTED_BY_CALLBACK)
 		return sv_err_setx(err, ECANCELED, "%s %s: cancelled", method_of(req), url);
+	if (cc == CURLE_SSL_CONNECT_ERROR && strstr(why, "wrong version number"))
+		return sv_err_setx(err, EPROTO, "%s %s: %s (the server does not speak TLS: a plain-HTTP registry must be listed in insecure-registries)",
+				   method_of(req), url, why);
 	return sv_err_setx(err, curl_errno(cc), "%s %s: %s", method_of(req), url, why);
 }
 
@@ -532,7 +539,7 @@ static int try_once(struct reg_conn *c, const struct reg_req *req, const char *s
 			if (++hops > REG_MAX_REDIRECTS)
 				return sv_err_setx(err, ELOOP, "%s %s: more than %d redirects", method_of(req), start,
 						   REG_MAX_REDIRECTS);
-			char *next = resolve_location(url, resp->location, err);
+			char *next = reg_resolve_location(url, resp->location, err);
 			if (!next)
 				return -1;
 			free(url);
@@ -588,8 +595,8 @@ int reg_do(struct reg_conn *c, const struct reg_req *req, struct reg_resp *resp,
 			sv_err_free(st.soft);
 			return rc;
 		}
-		if (attempt >= retries || (req->cancel && *req->cancel)) {
-			if (req->cancel && *req->cancel)
+		if (attempt >= retries || reg_req_cancelled(req)) {
+			if (reg_req_cancelled(req))
 				sv_err_setx(err, ECANCELED, "%s %s: cancelled", method_of(req), start);
 			else if (st.soft && attempt)
 				sv_err_setx(err, st.soft->code, "%s (after %d retries)", st.soft->msg, attempt);

@@ -26,6 +26,7 @@
  * serving corrupt bytes is reported as a digest mismatch rather than as a
  * confusing decompression error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -34,12 +35,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry-internal.h"
 
 #define PROGRESS_STEP (512 << 10)
 #define READ_CHUNK (256u << 10)
+#define PARTIAL_MAX_AGE (7 * 24 * 3600)
 
 struct pull_layer {
 	const struct sv_descriptor *desc; /* borrowed from pull.m */
@@ -69,26 +72,20 @@ struct pull {
 	struct sv_image_config config;
 	struct sv_image_layer *layers;
 	struct pull_layer *pl;
+	size_t *order; /* largest layer first: the longest job starts first */
 	size_t n;
 	bool image_existed;
 	/* workers */
-	pthread_mutex_t mu;
-	size_t next;
+	pthread_mutex_t mu; /* dirs, downloaded */
 	int dirs;
-	sv_err *err;
 	volatile bool stop;
 	int64_t downloaded;
-	pthread_mutex_t progress_mu;
+	struct reg_report rp;
 };
 
 static void report(struct pull *p, const char *id, const char *status, int64_t cur, int64_t total)
 {
-	if (!p->o->progress)
-		return;
-	struct sv_progress pr = { .id = id, .status = status, .current = cur, .total = total };
-	pthread_mutex_lock(&p->progress_mu);
-	p->o->progress(&pr, p->o->progress_arg);
-	pthread_mutex_unlock(&p->progress_mu);
+	reg_report(&p->rp, id, status, cur, total);
 }
 
 static bool cancelled(const struct pull *p)
@@ -224,11 +221,19 @@ static bool layer_sizes(sv_store *s, struct sv_image_layer *ly)
 	return true;
 }
 
+static int by_size_desc(const void *a, const void *b, void *arg)
+{
+	const struct pull_layer *pl = arg;
+	int64_t sa = pl[*(const size_t *)a].desc->size, sb = pl[*(const size_t *)b].desc->size;
+	return sa < sb ? 1 : sa > sb ? -1 : 0;
+}
+
 static void plan_layers(struct pull *p)
 {
 	p->n = p->m.nlayers;
 	p->layers = sv_xcalloc(p->n + 1, sizeof *p->layers);
 	p->pl = sv_xcalloc(p->n + 1, sizeof *p->pl);
+	p->order = sv_xcalloc(p->n + 1, sizeof *p->order);
 	const char *parent = NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		struct sv_image_layer *ly = &p->layers[i];
@@ -248,7 +253,9 @@ static void plan_layers(struct pull *p)
 				pl->dup_of = (int)j;
 		pl->ready = sv_image_layer_exists(p->s, ly->chain_id) && sv_store_blob_exists(p->s, ly->blob_digest) &&
 			    layer_sizes(p->s, ly);
+		p->order[i] = i;
 	}
+	qsort_r(p->order, p->n, sizeof *p->order, by_size_desc, p->pl);
 }
 
 /* ---------------------------------------------------------------- layers */
@@ -324,6 +331,27 @@ static char *downloads_dir(struct pull *p, sv_err **err)
 		return NULL;
 	}
 	return d;
+}
+
+/* Partial downloads nobody resumed for a week are dropped (best effort;
+ * a file in use is locked and left alone). */
+static void sweep_downloads(struct pull *p)
+{
+	SV_AUTOFREE char *dir = sv_path_join(sv_store_root(p->s), "downloads");
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t old = time(NULL) - PARTIAL_MAX_AGE;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!sv_str_has_suffix(de->d_name, ".partial"))
+			continue;
+		SV_AUTOCLOSE int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 && st.st_mtime < old)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
 /* downloads/<hex>.partial, locked; a private file in tmp/ when another
@@ -441,7 +469,7 @@ static int dl_stream(struct dl *d, struct reg_conn *c, sv_err **err)
 		struct reg_repo repo;
 		reg_repo_init(&repo, p->eps[i], p->ref.path);
 		SV_AUTOERR sv_err *e = NULL;
-		int rc = reg_get_blob(c, &repo, d->pl->desc->digest, d->pos, dl_sink, d, &p->stop, &e);
+		int rc = reg_get_blob(c, &repo, d->pl->desc->digest, d->pos, dl_sink, d, &p->stop, p->o->cancel, &e);
 		reg_repo_release(&repo);
 		if (rc == 0)
 			return 0;
@@ -515,7 +543,7 @@ static void dl_release(struct dl *d, bool keep)
 	free(d->path);
 }
 
-static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, sv_err **err)
+static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, bool *resumed, sv_err **err)
 {
 	struct dl d = { .p = p, .pl = pl, .fd = -1 };
 	SV_AUTOCLOSE int dfd = -1;
@@ -524,8 +552,11 @@ static int download_layer(struct pull *p, struct reg_conn *c, struct pull_layer 
 	struct sv_unpack_result res;
 	bool keep = false;
 	int rc = -1;
-	if (open_partial(&d, err) < 0 || new_layer_dir(p, pl->out, &dfd, err) < 0 ||
-	    sv_unpacker_new(dfd, &o, &d.u, err) < 0 || feed_partial(&d, err) < 0)
+	if (open_partial(&d, err) < 0)
+		goto out;
+	*resumed = d.pos > 0;
+	if (new_layer_dir(p, pl->out, &dfd, err) < 0 || sv_unpacker_new(dfd, &o, &d.u, err) < 0 ||
+	    feed_partial(&d, err) < 0)
 		goto out;
 	if (dl_stream(&d, c, err) < 0) {
 		/* A network failure keeps what arrived for the next try. */
@@ -557,45 +588,27 @@ out:
 
 static int process_layer(struct pull *p, struct reg_conn *c, struct pull_layer *pl, sv_err **err)
 {
-	int rc = sv_store_blob_exists(p->s, pl->desc->digest) ? unpack_local(p, pl, err)
-								 : download_layer(p, c, pl, err);
+	if (sv_store_blob_exists(p->s, pl->desc->digest))
+		return unpack_local(p, pl, err) < 0 ? sv_err_prefix(err, "layer %s", pl->desc->digest) : 0;
+	bool resumed = false;
+	int rc = download_layer(p, c, pl, &resumed, err);
+	if (rc < 0 && resumed && sv_err_code(err) == EBADMSG && !cancelled(p)) {
+		/* What an earlier attempt left may be what is wrong (a crash
+		 * can tear a file): the partial is gone now, start over once. */
+		sv_info("layer %s: resumed download failed (%s); downloading it again", pl->short_id, (*err)->msg);
+		sv_err_clear(err);
+		rc = download_layer(p, c, pl, &resumed, err);
+	}
 	return rc < 0 ? sv_err_prefix(err, "layer %s", pl->desc->digest) : 0;
 }
 
-static void fail(struct pull *p, sv_err *e)
-{
-	pthread_mutex_lock(&p->mu);
-	/* The first real failure wins over the cancellations it causes. */
-	if (!p->err || (p->err->code == ECANCELED && e->code != ECANCELED)) {
-		sv_err_free(p->err);
-		p->err = e;
-	} else {
-		sv_err_free(e);
-	}
-	p->stop = true;
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void *worker(void *arg)
+static int layer_job(void *arg, struct reg_conn *c, size_t i, sv_err **err)
 {
 	struct pull *p = arg;
-	struct reg_conn *c = reg_conn_new(p->r);
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = p->next++;
-		bool stop = p->stop;
-		pthread_mutex_unlock(&p->mu);
-		if (stop || i >= p->n)
-			break;
-		struct pull_layer *pl = &p->pl[i];
-		if (pl->ready || pl->dup_of >= 0)
-			continue;
-		sv_err *e = NULL;
-		if (process_layer(p, c, pl, &e) < 0)
-			fail(p, e);
-	}
-	reg_conn_free(c);
-	return NULL;
+	struct pull_layer *pl = &p->pl[p->order[i]];
+	if (pl->ready || pl->dup_of >= 0)
+		return 0;
+	return process_layer(p, c, pl, err);
 }
 
 static int run_workers(struct pull *p, sv_err **err)
@@ -609,24 +622,8 @@ static int run_workers(struct pull *p, sv_err **err)
 			report(p, p->pl[i].short_id, "Pulling fs layer", 0, p->pl[i].desc->size);
 		}
 	}
-	int parallel = p->o->parallel > 0 ? p->o->parallel : p->r->cfg.parallel;
-	size_t nt = todo < (size_t)parallel ? todo : (size_t)parallel;
-	pthread_t *t = sv_xcalloc(nt + 1, sizeof *t);
-	size_t started = 0;
-	for (; started < nt; started++)
-		if (pthread_create(&t[started], NULL, worker, p) != 0)
-			break;
-	if (started == 0 && nt > 0)
-		worker(p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-	if (p->err) {
-		sv_err_setx(err, p->err->code, "%s", p->err->msg);
+	if (todo && reg_pool_run(p->r, p->n, p->o->parallel, layer_job, p, &p->stop, p->o->cancel, err) < 0)
 		return -1;
-	}
-	if (p->o->cancel && *p->o->cancel)
-		return sv_err_setx(err, ECANCELED, "pull cancelled");
 	/* Layers sharing a blob with an earlier one: unpack from the store. */
 	for (size_t i = 0; i < p->n; i++) {
 		struct pull_layer *pl = &p->pl[i];
@@ -644,11 +641,8 @@ static int run_workers(struct pull *p, sv_err **err)
 
 static bool image_exists(sv_store *s, const char *id)
 {
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "SELECT 1 FROM images WHERE id = ?", NULL);
-	if (!st)
-		return false;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_ROW;
+	char found[SV_DIGEST_STR_LEN];
+	return sv_image_resolve(s, id, found, NULL) == 0 && strcmp(found, id) == 0;
 }
 
 static int commit(struct pull *p, char ***refs_out, sv_err **err)
@@ -713,9 +707,9 @@ static void pull_release(struct pull *p)
 	}
 	free(p->layers);
 	free(p->pl);
-	sv_err_free(p->err);
+	free(p->order);
 	pthread_mutex_destroy(&p->mu);
-	pthread_mutex_destroy(&p->progress_mu);
+	reg_report_release(&p->rp);
 }
 
 static int pull_run(struct pull *p, struct sv_registry_pull_result *res, sv_err **err)
@@ -731,6 +725,7 @@ static int pull_run(struct pull *p, struct sv_registry_pull_result *res, sv_err 
 	if (rc < 0)
 		return -1;
 	p->image_existed = image_exists(p->s, p->m.config.digest);
+	sweep_downloads(p);
 	plan_layers(p);
 	bool all_ready = true;
 	for (size_t i = 0; i < p->n; i++)
@@ -761,7 +756,7 @@ int sv_registry_pull(sv_registry *r, sv_store *s, const char *ref, const struct 
 	memset(res, 0, sizeof *res);
 	struct pull p = { .r = r, .s = s, .o = opts ? opts : &none, .workfd = -1 };
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_mutex_init(&p.progress_mu, NULL);
+	reg_report_init(&p.rp, p.o->progress, p.o->progress_arg);
 	sv_buf_init(&p.manifest);
 	sv_buf_init(&p.config_text);
 	if (sv_ref_parse(ref, &p.ref, err) < 0) {

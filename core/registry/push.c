@@ -36,21 +36,13 @@ struct push {
 	struct reg_repo repo;
 	struct push_blob *blobs;
 	size_t n;
-	pthread_mutex_t mu;
-	size_t next;
-	sv_err *err;
 	volatile bool stop;
-	pthread_mutex_t progress_mu;
+	struct reg_report rp;
 };
 
 static void report(struct push *p, const char *id, const char *status, int64_t cur, int64_t total)
 {
-	if (!p->o->progress)
-		return;
-	struct sv_progress pr = { .id = id, .status = status, .current = cur, .total = total };
-	pthread_mutex_lock(&p->progress_mu);
-	p->o->progress(&pr, p->o->progress_arg);
-	pthread_mutex_unlock(&p->progress_mu);
+	reg_report(&p->rp, id, status, cur, total);
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -132,7 +124,7 @@ static int start_upload(struct push *p, struct reg_conn *c, const char *digest, 
 	SV_AUTOFREE char *scope = from ? sv_xasprintf("%s repository:%s:pull", p->repo.push_scope, from)
 				       : sv_xstrdup(p->repo.push_scope);
 	struct reg_req req = { .method = "POST", .ep = p->repo.ep, .path = path, .scope = scope, .body = "",
-			       .cancel = &p->stop };
+			       .cancel = &p->stop, .cancel_also = p->o->cancel };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);
@@ -175,7 +167,8 @@ static int put_blob(struct push *p, struct reg_conn *c, const struct push_blob *
 	struct sent_arg sa = { p, b, 0 };
 	struct reg_req req = { .method = "PUT", .ep = p->repo.ep, .url = url, .scope = p->repo.push_scope,
 			       .content_type = "application/octet-stream", .body_fd = fd, .body_size = b->size,
-			       .sent = on_sent, .sent_arg = &sa, .no_retry = true, .cancel = &p->stop };
+			       .sent = on_sent, .sent_arg = &sa, .no_retry = true, .cancel = &p->stop,
+			       .cancel_also = p->o->cancel };
 	struct reg_resp resp;
 	reg_resp_init(&resp);
 	int rc = reg_do(c, &req, &resp, err);
@@ -232,40 +225,14 @@ static int push_blob(struct push *p, struct reg_conn *c, const struct push_blob 
 	return 0;
 }
 
-static void fail(struct push *p, sv_err *e)
-{
-	pthread_mutex_lock(&p->mu);
-	if (!p->err || (p->err->code == ECANCELED && e->code != ECANCELED)) {
-		sv_err_free(p->err);
-		p->err = e;
-	} else {
-		sv_err_free(e);
-	}
-	p->stop = true;
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void *worker(void *arg)
+static int blob_job(void *arg, struct reg_conn *c, size_t i, sv_err **err)
 {
 	struct push *p = arg;
-	struct reg_conn *c = reg_conn_new(p->r);
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = p->next++;
-		bool stop = p->stop || (p->o->cancel && *p->o->cancel);
-		pthread_mutex_unlock(&p->mu);
-		if (stop || i >= p->n)
-			break;
-		sv_err *e = NULL;
-		if (push_blob(p, c, &p->blobs[i], &e) < 0) {
-			sv_err_prefix(&e, "blob %s", p->blobs[i].digest);
-			fail(p, e);
-		} else {
-			reg_blob_source_add(p->s, p->blobs[i].digest, p->ref.domain, p->ref.path, NULL);
-		}
-	}
-	reg_conn_free(c);
-	return NULL;
+	if (push_blob(p, c, &p->blobs[i], err) < 0)
+		return sv_err_prefix(err, "blob %s", p->blobs[i].digest);
+	/* Best effort: a later push elsewhere on this registry can mount it. */
+	reg_blob_source_add(p->s, p->blobs[i].digest, p->ref.domain, p->ref.path, NULL);
+	return 0;
 }
 
 static int push_blobs(struct push *p, sv_err **err)
@@ -273,23 +240,7 @@ static int push_blobs(struct push *p, sv_err **err)
 	for (size_t i = 0; i < p->n; i++)
 		if (!p->blobs[i].is_config)
 			report(p, p->blobs[i].short_id, "Preparing", 0, p->blobs[i].size);
-	int parallel = p->o->parallel > 0 ? p->o->parallel : p->r->cfg.parallel;
-	size_t nt = p->n < (size_t)parallel ? p->n : (size_t)parallel;
-	pthread_t *t = sv_xcalloc(nt + 1, sizeof *t);
-	size_t started = 0;
-	for (; started < nt; started++)
-		if (pthread_create(&t[started], NULL, worker, p) != 0)
-			break;
-	if (started == 0)
-		worker(p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-	if (p->err)
-		return sv_err_setx(err, p->err->code, "%s", p->err->msg);
-	if (p->o->cancel && *p->o->cancel)
-		return sv_err_setx(err, ECANCELED, "push cancelled");
-	return 0;
+	return reg_pool_run(p->r, p->n, p->o->parallel, blob_job, p, &p->stop, p->o->cancel, err);
 }
 
 /* ---------------------------------------------------------------- manifest */
@@ -350,17 +301,14 @@ int sv_registry_push(sv_registry *r, sv_store *s, const char *ref, const struct 
 	struct push p = { .r = r, .s = s, .o = opts ? opts : &none, .name = ref };
 	if (sv_ref_parse(ref, &p.ref, err) < 0)
 		return -1;
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_mutex_init(&p.progress_mu, NULL);
+	reg_report_init(&p.rp, p.o->progress, p.o->progress_arg);
 	SV_AUTOCLOSE int gc = sv_store_lock(s, "gc", false, err);
 	int rc = gc < 0 ? -1 : push_run(&p, res, err);
 	SV_AUTOFREE char *name = sv_ref_name(&p.ref);
 	reg_repo_release(&p.repo);
 	sv_ref_release(&p.ref);
 	free(p.blobs);
-	sv_err_free(p.err);
-	pthread_mutex_destroy(&p.mu);
-	pthread_mutex_destroy(&p.progress_mu);
+	reg_report_release(&p.rp);
 	if (rc < 0) {
 		sv_registry_push_result_release(res);
 		return sv_err_prefix(err, "push %s", name);

@@ -151,7 +151,8 @@ struct reg_req {
 	const char *basic_user;	  /* Basic credentials for this url (token realm) */
 	const char *basic_password;
 	bool no_retry;
-	const volatile bool *cancel;
+	const volatile bool *cancel;	  /* either flag true aborts (ECANCELED) */
+	const volatile bool *cancel_also;
 };
 
 struct reg_resp {
@@ -169,6 +170,7 @@ struct reg_resp {
 };
 
 void reg_resp_init(struct reg_resp *r);
+bool reg_req_cancelled(const struct reg_req *req);
 void reg_resp_release(struct reg_resp *r);
 
 /* One thread's connection (a curl handle reused across requests). */
@@ -191,11 +193,25 @@ int reg_do(struct reg_conn *c, const struct reg_req *req, struct reg_resp *resp,
 int reg_status_err(const struct reg_req *req, const struct reg_resp *resp, const char *what, sv_err **err);
 /* The first message of a distribution error body, else NULL. Owned. */
 char *reg_error_message(const struct reg_resp *resp, char **code);
+/* "host[:port]" of an absolute URL as written (owned), and its scheme
+ * (owned, when scheme is not NULL); NULL for a malformed URL. */
+char *reg_url_host(const char *url, char **scheme);
+/* Resolves a Location against the URL that answered; only http and https
+ * (EPERM otherwise). Owned. */
+char *reg_resolve_location(const char *base, const char *loc, sv_err **err);
 /* The base URL of an endpoint ("https://host:port"), probing the scheme
  * of insecure hosts first. Owned. */
 char *reg_endpoint_base(struct reg_conn *c, struct reg_endpoint *ep, sv_err **err);
 
 /* ---------------------------------------------------------------- auth */
+
+/* A parsed WWW-Authenticate header. */
+struct reg_challenge_info {
+	enum reg_challenge kind; /* REG_AUTH_UNKNOWN for anything else */
+	char *realm, *service, *scope, *error;
+};
+void reg_challenge_parse(const char *header, struct reg_challenge_info *ch);
+void reg_challenge_release(struct reg_challenge_info *ch);
 
 /* GET /v2/ once per endpoint and session: learns the scheme (insecure
  * hosts: https, else http) and the auth challenge. */
@@ -232,13 +248,37 @@ int reg_get_blob_small(struct reg_conn *c, const struct reg_repo *repo, const st
 		       struct sv_buf *out, sv_err **err);
 /* Streams a blob from byte `offset` into sink. */
 int reg_get_blob(struct reg_conn *c, const struct reg_repo *repo, const char *digest, int64_t offset,
-		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, sv_err **err);
+		 reg_sink_fn *sink, void *arg, const volatile bool *cancel, const volatile bool *cancel_also,
+		 sv_err **err);
 /* Does the repository have this blob? 1 yes, 0 no, -1 error. */
 int reg_blob_exists(struct reg_conn *c, const struct reg_repo *repo, const char *digest, sv_err **err);
+/* The path of a `Link: </v2/...>; rel="next"` header (pagination), or
+ * NULL. Owned. */
+char *reg_next_link(const char *link);
 int reg_list_tags(struct reg_conn *c, const struct reg_repo *repo, char ***tags, sv_err **err);
 /* Error for a failed manifest/blob fetch, worded for a user. */
 int reg_fetch_err(const struct reg_repo *repo, const char *what, const struct reg_req *req,
 		  const struct reg_resp *resp, sv_err **err);
+
+/* ---------------------------------------------------------------- pool */
+
+/* Work on item i with this thread's connection. */
+typedef int reg_pool_fn(void *arg, struct reg_conn *c, size_t i, sv_err **err);
+/* Runs fn over items 0..n-1 on `parallel` threads (0: configured). The
+ * first failure sets *stop (so transfers in flight can abort) and is
+ * returned; `cancel` (may be NULL) stops taking new items. */
+int reg_pool_run(sv_registry *r, size_t n, int parallel, reg_pool_fn *fn, void *arg, volatile bool *stop,
+		 const volatile bool *cancel, sv_err **err);
+
+/* Progress reports, one call at a time whatever thread makes them. */
+struct reg_report {
+	sv_progress_fn *fn;
+	void *arg;
+	pthread_mutex_t mu;
+};
+void reg_report_init(struct reg_report *rp, sv_progress_fn *fn, void *arg);
+void reg_report_release(struct reg_report *rp);
+void reg_report(struct reg_report *rp, const char *id, const char *status, int64_t cur, int64_t total);
 
 /* Where blobs were seen (for cross-repository mounts). */
 int reg_blob_source_add(sv_store *s, const char *digest, const char *host, const char *repo, sv_err **err);

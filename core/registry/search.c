@@ -88,14 +88,6 @@ static int v1_search(struct reg_conn *c, struct reg_endpoint *ep, const char *q,
 	return rc < 0 ? -1 : results ? 1 : 0;
 }
 
-static char *next_page(const char *link)
-{
-	if (!link || !strstr(link, "rel=\"next\""))
-		return NULL;
-	const char *lt = strchr(link, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	return lt && gt && lt[1] == '/' ? sv_xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
-}
-
 static int catalog_search(struct reg_conn *c, struct reg_endpoint *ep, const char *host, const char *q,
 			  struct hits *h, sv_err **err)
 {
@@ -119,7 +111,7 @@ static int catalog_search(struct reg_conn *c, struct reg_endpoint *ep, const cha
 			add_hit(h, full, "", 0, false, false);
 		}
 		free(path);
-		path = rc == 0 && j ? next_page(resp.link) : NULL;
+		path = rc == 0 && j ? reg_next_link(resp.link) : NULL;
 		reg_resp_release(&resp);
 		if (rc < 0 || !j)
 			return -1;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,6 +33,7 @@ struct creation {
 	struct cgroup *cg;
 	pid_t helper;
 	int helper_pidfd, sock;
+	int lockfd; /* the state dir, flock'ed for the whole create */
 	bool dir_made;
 };
 
@@ -74,21 +76,33 @@ static int read_config(struct creation *c, sv_err **err)
 	return 0;
 }
 
+/* Makes the state dir, or takes over one that a create killed half-way
+ * left behind: no state.json and nobody holding its lock. The root's lock
+ * covers the step from mkdir to the dir's own lock. */
+static int claim_state_dir(struct creation *c, const char *root, sv_err **err)
+{
+	SV_AUTOCLOSE int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 || flock(rfd, LOCK_EX) < 0)
+		return sv_err_set(err, errno, "lock %s", root);
+	bool made = mkdir(c->dir, 0700) == 0;
+	if (!made && errno != EEXIST)
+		return sv_err_set(err, errno, "mkdir %s", c->dir);
+	c->lockfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->lockfd < 0)
+		return sv_err_set(err, errno, "open %s", c->dir);
+	if (flock(c->lockfd, LOCK_EX | LOCK_NB) < 0 || (!made && faccessat(c->lockfd, "state.json", F_OK, 0) == 0))
+		return sv_err_setx(err, EEXIST, "container \"%s\" already exists", c->o->id);
+	if (!made)
+		unlinkat(c->lockfd, "exec.fifo", 0);
+	c->dir_made = true;
+	return 0;
+}
+
 static int make_state_dir(struct creation *c, sv_err **err)
 {
 	const char *root = c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE;
-	if (sv_mkdir_p(root, 0700, err) < 0 || state_dir(root, c->o->id, &c->dir, err) < 0)
-		return -1;
-	if (mkdir(c->dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return sv_err_setx(err, EEXIST, "container \"%s\" already exists", c->o->id);
-		return sv_err_set(err, errno, "mkdir %s", c->dir);
-	}
-	c->dir_made = true;
-	SV_AUTOCLOSE int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return sv_err_set(err, errno, "open %s", c->dir);
-	if (sv_write_file_atomic(dfd, "config.json", c->config.data, c->config.len, 0600, err) < 0)
+	if (sv_mkdir_p(root, 0700, err) < 0 || state_dir(root, c->o->id, &c->dir, err) < 0 ||
+	    claim_state_dir(c, root, err) < 0)
 		return -1;
 	if (c->o->flags & SV_RUNTIME_START)
 		return 0;
@@ -114,7 +128,9 @@ static unsigned clone_flags(const struct spec *s, bool fork_later)
 
 static int start_helper(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
 {
+	SV_AUTOFREE char *cache = sv_path_join(c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE, ".seccomp");
 	struct build_opts bo = {
+		.seccomp_cache = cache,
 		.mode = (c->o->flags & SV_RUNTIME_START) ? PLAN_MODE_RUN : PLAN_MODE_CREATE,
 		.fifo = c->fifo,
 		.cg = c->cg,
@@ -164,6 +180,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		.created_ns = sv_time_now_ns(),
 		.annotations = c->spec.annotations,
 		.ns_flags = ns_flags,
+		.config = c->config.data,
 	};
 	SV_AUTOSTRV char **cgs = cgroup_paths(c->cg);
 	r.cgroups = cgs;
@@ -171,6 +188,12 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		return sv_err_setx(err, ESRCH, "the container's process exited during setup");
 	if (state_write(c->dir, &r, err) < 0)
 		return -1;
+	if (c->spec.n_hooks[HOOK_PRESTART] || c->spec.n_hooks[HOOK_CREATE_RUNTIME]) {
+		SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_CREATED);
+		if (hooks_run(&c->spec, HOOK_PRESTART, json, err) < 0 ||
+		    hooks_run(&c->spec, HOOK_CREATE_RUNTIME, json, err) < 0)
+			return -1;
+	}
 	if (c->o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof buf, "%d", (int)p->pid);
@@ -183,7 +206,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		char *slash = strrchr(d, '/');
 		*slash = '\0';
 		SV_AUTOCLOSE int dfd = open(*d ? d : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || sv_write_file_atomic(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
+		if (dfd < 0 || state_put_file(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
 			return dfd < 0 ? sv_err_set(err, errno, "pid file %s", pf) : sv_err_prefix(err, "pid file");
 	}
 	return 0;
@@ -219,6 +242,21 @@ static void creation_release(struct creation *c)
 		close(c->sock);
 	if (c->helper_pidfd >= 0)
 		close(c->helper_pidfd);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
+}
+
+/* poststart hooks: failures are logged, the container runs on. */
+static void poststart(struct creation *c, const struct sv_runtime_proc *p)
+{
+	if (!c->spec.n_hooks[HOOK_POSTSTART])
+		return;
+	struct state_rec r = { .id = (char *)(uintptr_t)c->o->id, .bundle = c->bundle, .rootfs = c->spec.root,
+			       .pid = p->pid, .annotations = c->spec.annotations };
+	SV_AUTOFREE char *json = state_rec_json(&r, SV_RUNTIME_RUNNING);
+	SV_AUTOERR sv_err *e = NULL;
+	if (hooks_run(&c->spec, HOOK_POSTSTART, json, &e) < 0)
+		sv_warn("container %s: poststart: %s", c->o->id, e->msg);
 }
 
 static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err **err)
@@ -231,6 +269,7 @@ static int create_steps(struct creation *c, struct sv_runtime_proc *out, sv_err 
 	if (c->o->flags & SV_RUNTIME_START) {
 		if (plan_msg_send(c->sock, PLAN_MSG_GO, NULL, 0, NULL, 0) < 0)
 			return sv_err_set(err, errno, "start the container");
+		poststart(c, out);
 	}
 	if (out->console_fd >= 0 && c->o->console_socket) {
 		if (spawn_send_console(c->o->console_socket, out->console_fd, err) < 0)
@@ -247,7 +286,7 @@ int sv_runtime_create(const struct sv_runtime_create_opts *o, struct sv_runtime_
 	*out = (struct sv_runtime_proc){ .pid = 0, .pidfd = -1, .console_fd = -1 };
 	if (state_check_id(o->id, err) < 0)
 		return -1;
-	struct creation c = { .o = o, .helper_pidfd = -1, .sock = -1 };
+	struct creation c = { .o = o, .helper_pidfd = -1, .sock = -1, .lockfd = -1 };
 	sv_buf_init(&c.config);
 	int rc = create_steps(&c, out, err);
 	if (rc < 0) {
@@ -305,6 +344,9 @@ int sv_runtime_start(const char *state_root, const char *id, sv_err **err)
 		SV_AUTOFREE char *fifo = sv_path_join(dir, "exec.fifo");
 		rc = release_fifo(fifo, pidfd, err);
 		unlink(fifo);
+		SV_AUTOERR sv_err *e = NULL;
+		if (rc == 0 && state_hooks(&r, HOOK_POSTSTART, SV_RUNTIME_RUNNING, &e) < 0)
+			sv_warn("container %s: poststart: %s", id, e->msg);
 	}
 	state_rec_release(&r);
 	return rc;

@@ -83,7 +83,7 @@ static int exec_process(const struct sv_runtime_exec_opts *o, const struct spec 
 }
 
 static int exec_plan(const struct spec *s, const struct spec_process *p, const struct state_rec *r,
-		     struct cgroup *cg, unsigned flags, struct sv_buf *b, sv_err **err)
+		     struct cgroup *cg, const char *cache, unsigned flags, struct sv_buf *b, sv_err **err)
 {
 	const unsigned joinable = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
 	plan_put_u32(b, PT_MODE, PLAN_MODE_EXEC);
@@ -93,7 +93,7 @@ static int exec_plan(const struct spec *s, const struct spec_process *p, const s
 	SV_AUTOSTRV char **join = cg ? cgroup_join_files(cg) : NULL;
 	for (size_t i = 0; join && join[i]; i++)
 		plan_put_str(b, PT_CGROUP_JOIN, join[i]);
-	return build_process(p, s, b, err);
+	return build_process(p, s, cache, b, err);
 }
 
 /* The container's v2 directory, opened for CLONE_INTO_CGROUP. */
@@ -123,11 +123,9 @@ static int exec_load(struct exec_run *x, sv_err **err)
 	enum sv_runtime_status st = state_status(x->dir, &x->rec);
 	if (st != SV_RUNTIME_RUNNING && st != SV_RUNTIME_CREATED)
 		return sv_err_setx(err, EBUSY, "cannot exec in container %s: it is %s", x->o->id, sv_runtime_status_name(st));
-	SV_AUTOFREE char *cfg = sv_path_join(x->dir, "config.json");
-	SV_AUTOBUF struct sv_buf text;
-	sv_buf_init(&text);
-	if (sv_read_file(cfg, 4u << 20, &text, err) < 0 ||
-	    spec_parse(text.data, text.len, x->rec.bundle, &x->spec, err) < 0 ||
+	if (!x->rec.config)
+		return sv_err_setx(err, EBADMSG, "container %s: no config in its state", x->o->id);
+	if (spec_parse(x->rec.config, strlen(x->rec.config), x->rec.bundle, &x->spec, err) < 0 ||
 	    exec_process(x->o, &x->spec, &x->proc, err) < 0)
 		return -1;
 	x->cg = cgroup_from_state(x->rec.cgroups);
@@ -149,14 +147,15 @@ static int exec_pid_file(const char *path, pid_t pid, sv_err **err)
 	SV_AUTOCLOSE int dfd = open(slash ? (*d ? d : "/") : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return sv_err_set(err, errno, "pid file %s", path);
-	return sv_write_file_atomic(dfd, base, buf, (size_t)n, 0644, err);
+	return state_put_file(dfd, base, buf, (size_t)n, 0644, err);
 }
 
 static int exec_steps(struct exec_run *x, struct sv_runtime_proc *out, sv_err **err)
 {
 	SV_AUTOBUF struct sv_buf plan;
 	sv_buf_init(&plan);
-	if (exec_load(x, err) < 0 || exec_plan(&x->spec, &x->proc, &x->rec, x->cg, x->o->flags, &plan, err) < 0)
+	SV_AUTOFREE char *cache = sv_path_join(x->o->state_root ? x->o->state_root : SV_RUNTIME_DEFAULT_STATE, ".seccomp");
+	if (exec_load(x, err) < 0 || exec_plan(&x->spec, &x->proc, &x->rec, x->cg, cache, x->o->flags, &plan, err) < 0)
 		return -1;
 	x->v2fd = open_v2(x->cg);
 	struct spawn_opts so = {

@@ -149,6 +149,9 @@ int caps_last_cap(void);
 /* Compiles an OCI linux.seccomp object into classic BPF (struct
  * sock_filter[]) for the host; *flags gets SECCOMP_FILTER_FLAG_*. */
 int seccomp_compile(const struct cJSON *oci, struct sv_buf *bpf, uint32_t *flags, sv_err **err);
+/* The same through a cache of compiled filters in cache_dir (NULL: none). */
+int seccomp_compile_cached(const struct cJSON *oci, const char *cache_dir, struct sv_buf *bpf,
+			   uint32_t *flags, sv_err **err);
 
 /* ---------------------------------------------------------------- state.c */
 
@@ -161,9 +164,11 @@ struct state_rec {
 	char **annotations;
 	char **cgroups;	     /* "controller:/abs/dir" */
 	unsigned ns_flags;   /* CLONE_NEW* the container has of its own */
-	bool has_fifo;
+	char *config;	     /* config.json as created (for exec), or NULL */
 };
 
+/* Writes dirfd/name through a temporary and a rename (no fsync). */
+int state_put_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, sv_err **err);
 /* <state_root>/<id>, checking the id. Owned. */
 int state_dir(const char *state_root, const char *id, char **out, sv_err **err);
 int state_write(const char *dir, const struct state_rec *r, sv_err **err);
@@ -178,6 +183,11 @@ uint64_t state_proc_start_time(pid_t pid);
 /* Opens a pidfd on r->pid if it still is the same process, else -1
  * (ESRCH). */
 int state_pidfd(const struct state_rec *r);
+/* The OCI state JSON of a record with the given status. Owned. */
+char *state_rec_json(const struct state_rec *r, enum sv_runtime_status status);
+/* Runs the record's config hooks of one kind (see hooks.c). */
+int state_hooks(const struct state_rec *r, enum spec_hook_kind kind, enum sv_runtime_status status,
+		sv_err **err);
 /* The live status of a recorded container. */
 enum sv_runtime_status state_status(const char *dir, const struct state_rec *r);
 
@@ -235,6 +245,11 @@ void cgroup_free(struct cgroup *cg);
 /* The PLAN_MOUNT_CGROUP description of the hierarchies (see plan.h). */
 char **cgroup_mount_plan(const struct cgroup *cg, bool own_ns);
 
+/* ---------------------------------------------------------------- hooks.c */
+
+/* Runs the hooks of one kind with the state JSON on their stdin. */
+int hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *state_json, sv_err **err);
+
 /* ---------------------------------------------------------------- build.c */
 
 struct build_opts {
@@ -243,12 +258,13 @@ struct build_opts {
 	struct cgroup *cg;
 	bool detach;
 	bool new_keyring;
+	const char *seccomp_cache; /* directory, or NULL */
 };
 
 /* Turns a parsed spec into the plan servin-init follows. */
 int build_plan(const struct spec *s, const struct build_opts *o, struct sv_buf *plan, sv_err **err);
 /* The process part of a plan (shared by create and exec). */
-int build_process(const struct spec_process *p, const struct spec *s, struct sv_buf *plan,
-		  sv_err **err);
+int build_process(const struct spec_process *p, const struct spec *s, const char *seccomp_cache,
+		  struct sv_buf *plan, sv_err **err);
 
 #endif

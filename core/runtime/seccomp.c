@@ -16,7 +16,11 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int parse_action(const char *name, int64_t errno_ret, uint32_t *out, sv_err **err)
@@ -219,4 +223,57 @@ int seccomp_compile(const cJSON *oci, struct sv_buf *bpf, uint32_t *flags, sv_er
 	int rc = compile(ctx, oci, def, bpf, flags, err);
 	seccomp_release(ctx);
 	return rc < 0 ? sv_err_prefix(err, "linux.seccomp") : 0;
+}
+
+/* ------------------------------------------------------------ cache */
+
+/* libseccomp needs 10-30 ms for Docker's profile, on every start. The
+ * result depends only on the profile, the architecture and libseccomp, so
+ * it is kept in <cache_dir>/<sha256>: a u32 of flags, then the BPF. The
+ * directory is root's (0700); what is in it is trusted like the binary. */
+static char *cache_path(const cJSON *oci, const char *cache_dir)
+{
+	SV_AUTOFREE char *text = cJSON_PrintUnformatted(oci);
+	const struct scmp_version *v = seccomp_version();
+	SV_AUTOFREE char *key = sv_xasprintf("%s\n%u.%u.%u\n%s", text, v->major, v->minor, v->micro, sv_host_arch());
+	char digest[SV_DIGEST_STR_LEN];
+	sv_sha256_data(key, strlen(key), digest);
+	return sv_path_join(cache_dir, sv_digest_hex(digest));
+}
+
+static bool cache_load(const char *path, struct sv_buf *bpf, uint32_t *flags)
+{
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	if (sv_read_file(path, 1u << 20, &b, NULL) < 0 || b.len < 4 + 8 || (b.len - 4) % 8)
+		return false;
+	memcpy(flags, b.data, 4);
+	sv_buf_add(bpf, b.data + 4, b.len - 4);
+	return true;
+}
+
+static void cache_store(const char *cache_dir, const char *path, const struct sv_buf *bpf, uint32_t flags)
+{
+	if (sv_mkdir_p(cache_dir, 0700, NULL) < 0)
+		return;
+	SV_AUTOFREE char *tmp = sv_xasprintf("%s.tmp-%ld", path, (long)getpid());
+	SV_AUTOCLOSE int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (sv_write_all(fd, &flags, 4) < 0 || sv_write_all(fd, bpf->data, bpf->len) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+int seccomp_compile_cached(const cJSON *oci, const char *cache_dir, struct sv_buf *bpf, uint32_t *flags,
+			   sv_err **err)
+{
+	if (!cache_dir)
+		return seccomp_compile(oci, bpf, flags, err);
+	SV_AUTOFREE char *path = cache_path(oci, cache_dir);
+	if (cache_load(path, bpf, flags))
+		return 0;
+	if (seccomp_compile(oci, bpf, flags, err) < 0)
+		return -1;
+	cache_store(cache_dir, path, bpf, *flags);
+	return 0;
 }

@@ -1,7 +1,10 @@
 /*
  * Per-container state under <state_root>/<id>/: state.json (written
- * atomically, once the container exists), config.json (a copy, for exec),
- * exec.fifo (present while "created"). mkdir of the directory is the lock
+ * atomically, once the container exists; renamed into place but not
+ * fsync'd — runtime state belongs on a tmpfs like /run and means nothing
+ * after a reboot) holding the config.json the container was made from (for
+ * exec), and exec.fifo while the container is "created". One file each:
+ * creating inodes is a visible part of a container's start. mkdir of the directory is the lock
  * that makes ids unique. The live status is computed, never stored: the
  * recorded pid plus its start time identify the process even after pid
  * reuse.
@@ -20,6 +23,21 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+int state_put_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, sv_err **err)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, ".%s.tmp-%ld", name, (long)getpid());
+	SV_AUTOCLOSE int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return sv_err_set(err, errno, "create %s", name);
+	if (sv_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return sv_err_set(err, e, "write %s", name);
+	}
+	return 0;
+}
 
 int state_check_id(const char *id, sv_err **err)
 {
@@ -118,11 +136,13 @@ int state_write(const char *dir, const struct state_rec *r, sv_err **err)
 	cJSON_AddNumberToObject(j, "nsFlags", r->ns_flags);
 	cJSON_AddItemToObject(j, "annotations", strv_json(r->annotations));
 	cJSON_AddItemToObject(j, "cgroups", strv_json(r->cgroups));
+	if (r->config)
+		cJSON_AddStringToObject(j, "config", r->config);
 	SV_AUTOFREE char *text = sv_json_print(j);
 	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return sv_err_set(err, errno, "open %s", dir);
-	return sv_write_file_atomic(dfd, "state.json", text, strlen(text), 0600, err);
+	return state_put_file(dfd, "state.json", text, strlen(text), 0600, err);
 }
 
 static int get_strv_member(const cJSON *j, const char *key, char ***out, sv_err **err)
@@ -141,9 +161,9 @@ int state_read(const char *dir, struct state_rec *r, sv_err **err)
 	SV_AUTOFREE char *path = sv_path_join(dir, "state.json");
 	SV_AUTOBUF struct sv_buf b;
 	sv_buf_init(&b);
-	if (sv_read_file(path, 1u << 20, &b, err) < 0)
+	if (sv_read_file(path, 8u << 20, &b, err) < 0)
 		return -1;
-	SV_AUTOJSON cJSON *j = sv_json_parse(b.data, b.len, 1u << 20, "state.json", err);
+	SV_AUTOJSON cJSON *j = sv_json_parse(b.data, b.len, 8u << 20, "state.json", err);
 	if (!j)
 		return -1;
 	const char *id = sv_json_str(j, "id"), *bundle = sv_json_str(j, "bundle");
@@ -157,6 +177,8 @@ int state_read(const char *dir, struct state_rec *r, sv_err **err)
 	r->start_time = (uint64_t)sv_json_i64(j, "startTime", 0);
 	r->created_ns = sv_json_i64(j, "created", 0);
 	r->ns_flags = (unsigned)sv_json_i64(j, "nsFlags", 0);
+	const char *config = sv_json_str(j, "config");
+	r->config = config ? sv_xstrdup(config) : NULL;
 	if (get_strv_member(j, "annotations", &r->annotations, err) < 0 ||
 	    get_strv_member(j, "cgroups", &r->cgroups, err) < 0) {
 		state_rec_release(r);
@@ -188,6 +210,7 @@ void state_rec_release(struct state_rec *r)
 	free(r->rootfs);
 	sv_strv_free(r->annotations);
 	sv_strv_free(r->cgroups);
+	free(r->config);
 	memset(r, 0, sizeof *r);
 }
 
@@ -276,4 +299,31 @@ int sv_runtime_list(const char *state_root, char ***ids, sv_err **err)
 	closedir(d);
 	qsort(*ids, sv_strv_len(*ids), sizeof(char *), cmp_str);
 	return 0;
+}
+
+char *state_rec_json(const struct state_rec *r, enum sv_runtime_status status)
+{
+	struct sv_runtime_state st = {
+		.id = r->id, .status = status, .pid = status == SV_RUNTIME_STOPPED ? 0 : r->pid,
+		.bundle = r->bundle, .rootfs = r->rootfs, .created_ns = r->created_ns,
+		.annotations = r->annotations, .cgroup_paths = r->cgroups,
+	};
+	return sv_runtime_state_json(&st);
+}
+
+int state_hooks(const struct state_rec *r, enum spec_hook_kind kind, enum sv_runtime_status status,
+		sv_err **err)
+{
+	if (!r->config || !strstr(r->config, "\"hooks\""))
+		return 0;
+	struct spec s;
+	if (spec_parse(r->config, strlen(r->config), r->bundle, &s, err) < 0)
+		return -1;
+	int rc = 0;
+	if (s.n_hooks[kind]) {
+		SV_AUTOFREE char *json = state_rec_json(r, status);
+		rc = hooks_run(&s, kind, json, err);
+	}
+	spec_release(&s);
+	return rc;
 }

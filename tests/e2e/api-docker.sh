@@ -60,7 +60,9 @@ ok "reload the default image" dk load -i "$SV_TMP/bb.tar"
 is "$(dk system df --format '{{.Type}}={{.TotalCount}}' | tr '\n' ' ')" \
 	"Images=1 Containers=0 Local Volumes=0 Build Cache=0 " "system df"
 
-# events: a past window, then a live stream.
+# events: a past window, then a live stream (a whole second apart from
+# the events before, since --since has one-second resolution).
+sleep 1
 t0=$(date +%s)
 sleep 1
 dk tag busybox ev/one:1

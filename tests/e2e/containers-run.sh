@@ -18,8 +18,11 @@ is "$out" "err" "stderr reaches stderr"
 exit_is 127 "a missing command exits 127" sv run --rm busybox nosuchcmd
 like "$(sv run --rm busybox nosuchcmd 2>&1)" 'executable file not found' "and says so"
 exit_is 126 "a command that cannot execute exits 126" sv run --rm busybox /etc/passwd
-exit_is 125 "an unknown image exits 125" sv run --rm nosuchimage true
-like "$(sv run --rm nosuchimage true 2>&1)" 'No such image' "and says so"
+exit_is 125 "an unknown image exits 125" sv run --rm --pull never nosuchimage true
+like "$(sv run --rm --pull never nosuchimage true 2>&1)" 'No such image' "and says so"
+out=$(sv run --rm 127.0.0.1:1/nosuch true 2>&1)
+is "$?" "125" "a missing image that cannot be pulled exits 125"
+like "$out" "Unable to find image '127.0.0.1:1/nosuch' locally" "after trying to pull it"
 exit_is 125 "a bad flag exits 125" sv run --bogus busybox true
 exit_is 125 "a bad flag value exits 125" sv run -m lots busybox true
 exit_is 125 "memory under 6MB is refused" sv run -m 1m busybox true
@@ -33,6 +36,12 @@ like "$id" '^[0-9a-f]{64}$' "run -d prints the full id"
 is "$(sv wait "$id")" "0" "wait prints the exit code"
 is "$(sv logs "$id")" "detached" "a detached container's output is logged"
 sv rm "$id" >/dev/null
+
+start=$(date +%s%N)
+id=$(sv run -d busybox sleep 4 3>&1 4>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+ok "run -d returns at once even when the caller's pipe is on other fds ($ms ms: nothing leaks into the shim)" test "$ms" -lt 3000
+sv rm -f "$id" >/dev/null
 
 sv run -d --name taken busybox sleep 30 >/dev/null
 exit_is 125 "a taken name exits 125" sv run --name taken busybox true

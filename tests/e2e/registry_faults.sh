@@ -39,7 +39,7 @@ wait_partial() { # until the partial download holds more than 1 MB (10 s at most
 # ---------------------------------------------------------------- registry killed
 sv images >/dev/null
 before=$(store_state)
-sv pull "$R/e2e/big:1" > "$SV_TMP/pull1.out" 2>&1 &
+"$BIN/servin" pull "$R/e2e/big:1" > "$SV_TMP/pull1.out" 2>&1 &
 pull=$!
 ok "the download is under way" wait_partial
 reg_kill up
@@ -63,7 +63,8 @@ ok "the partial file became the blob" test ! -e "$partial" -a -s "$SERVIN_ROOT/b
 sv rmi "$R/e2e/big:1" "$R/e2e/big@$(skopeo inspect --tls-verify=false "docker://$REG_up/e2e/big:1" | jq -r .Digest)" >/dev/null 2>&1
 sv image prune -af >/dev/null 2>&1
 before=$(store_state)
-sv pull "$R/e2e/big:1" >/dev/null 2>&1 &
+dirs_before=$(ls "$SERVIN_ROOT/layers")
+"$BIN/servin" pull "$R/e2e/big:1" >/dev/null 2>&1 &
 pull=$!
 wait_partial
 kill -9 $pull
@@ -78,8 +79,16 @@ for b in "$SERVIN_ROOT"/blobs/sha256/*; do
 	[ "$(sha256sum "$b" | cut -d' ' -f1)" = "$(basename "$b")" ] || bad=$((bad + 1))
 done
 is "$bad" 0 "any blob it kept is whole and verified"
+is "$(ls "$SERVIN_ROOT/layers")" "$dirs_before" "nor a layer directory (none was moved into place)"
+# Spoil what the killed pull left: the resumed download fails its digest
+# check, and the pull starts that blob over instead of failing.
+ok "a partial download was left" test -s "$partial"
+printf 'garbage!' | dd of="$partial" bs=1 seek=1000 conv=notrunc 2>/dev/null
+: > "$SV_TMP/proxy.log"
 out=$(sv pull "$R/e2e/big:1" 2>&1)
 is "$?" 0 "the next pull completes"
+ok "it resumed first, then fetched the blob whole" \
+	bash -c "grep 'blobs/$layer' '$SV_TMP/proxy.log' | grep -q 'range=bytes=' && grep 'blobs/$layer' '$SV_TMP/proxy.log' | tail -n1 | grep -q 'range=-'"
 ok "and its content is whole" cmp "$SV_TMP/big/data/random.bin" "$(ls -d "$SERVIN_ROOT"/layers/*/data | head -n1)/random.bin"
 is "$(ls "$SERVIN_ROOT/tmp" | wc -l)" 0 "the killed pull's temporaries were swept"
 
@@ -123,16 +132,18 @@ is "$?" 0 "with every mirror down the registry itself serves" || echo "$out" | s
 ok "and it did" grep -q 'GET /v2/e2e/mir/manifests/1' "$SV_TMP/proxy.log"
 
 # ---------------------------------------------------------------- bad registries
-fake() { # MODE EXPECTED-ERROR-REGEX DESCRIPTION
+fake() { # MODE EXPECTED-ERROR-REGEX (empty: success) DESCRIPTION
 	local port out
 	port=$(free_port)
-	helper_start "fake-$1" fake "$port" "$1"
+	helper_start "fake-$1" fake "$port" "$1" "$SV_TMP/fake-$1.log"
 	sv_registries '{"insecure-registries": ["127.0.0.1:'"$port"'"], "retries": 1, "timeout": 2}'
 	before=$(store_state)
 	out=$(timeout 60 "$BIN/servin" pull "127.0.0.1:$port/e2e/fake:1" 2>&1)
 	local rc=$?
-	if [ "$1" = ok ]; then
+	if [ -z "$2" ]; then
 		is "$rc" 0 "$3"
+		sv rmi -f "127.0.0.1:$port/e2e/fake:1" >/dev/null 2>&1
+		sv image prune -af >/dev/null 2>&1
 	else
 		is "$rc" 1 "$3: fails"
 		like "$out" "$2" "$3: clear error"
@@ -141,8 +152,10 @@ fake() { # MODE EXPECTED-ERROR-REGEX DESCRIPTION
 	helper_stop "fake-$1"
 }
 fake ok "" "the fake registry's well-formed image pulls (the fake itself works)"
-sv rmi "$(sv images -q --filter reference='*/e2e/fake:1' | head -n1)" >/dev/null 2>&1
-sv image prune -af >/dev/null 2>&1
+fake flaky "" "a registry answering 503 once per request is retried until it serves"
+ok "every request was retried" test "$(grep -c ' /v2/e2e/fake/' "$SV_TMP/fake-flaky.log")" -ge 6
+fake resetonce "" "a layer whose connection breaks once is resumed in the same pull"
+ok "with a Range request for the rest" grep -q 'GET /v2/e2e/fake/blobs/sha256:[0-9a-f]* range=bytes=[1-9][0-9]*-' "$SV_TMP/fake-resetonce.log"
 fake hang "timed out" "a registry that never answers"
 fake garbage "GET http://127.0.0.1:[0-9]+/v2/|not a registry|Weird server reply|garbage" "a registry answering garbage"
 fake bigmanifest "over the limit of 4194304 bytes" "a 5 MiB manifest"

@@ -8,11 +8,7 @@
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
 
-reg_start plain
-PROXY=$(free_port)
-helper_start proxy proxy "$PROXY" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/proxy.log"
-R=127.0.0.1:$PROXY
-sv_registries '{"insecure-registries": ["'"$R"'"]}'
+plain_registry
 
 # Two images sharing the busybox layer; files with known content.
 mkdir -p "$SV_TMP/app/opt/app" "$SV_TMP/data/srv"
@@ -94,6 +90,23 @@ is "$(sv image inspect --format '{{.Architecture}}' "$R/e2e/multi:1")" arm64 "th
 out=$(sv pull --platform linux/s390x "$R/e2e/multi:1" 2>&1)
 like "$out" "no image for platform linux/s390x" "a platform the index lacks is refused, naming what it has"
 
+# search: the distribution registry has a catalog, not /v1/search.
+out=$(sv search "$R/app" 2>&1)
+like "$out" "NAME +DESCRIPTION +STARS +OFFICIAL +AUTOMATED" "search prints Docker's table"
+like "$out" "$R/e2e/app" "and finds the repository in the registry's catalog"
+is "$(sv search --format '{{.Name}}' "$R/nomatch" | wc -l)" 0 "a term nothing matches finds nothing"
+
+# On a terminal: a line per layer, redrawn in place with a bar.
+SLOW=$(free_port)
+helper_start slow proxy "$SLOW" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/slow.log" 1500000
+sv_registries '{"insecure-registries": ["'"$R"'", "127.0.0.1:'"$SLOW"'"]}'
+plain=$(SERVIN_ROOT=$SV_TMP/root-plain sv pull "127.0.0.1:$SLOW/e2e/app:2" 2>&1)
+tty=$(SERVIN_ROOT=$SV_TMP/root-tty script -qfec "$BIN/servin pull 127.0.0.1:$SLOW/e2e/app:2" /dev/null 2>&1)
+like "$tty" $'\e\\[[0-9]+A' "on a terminal, layer lines are redrawn in place"
+like "$tty" "Downloading +\\[=*>" "with a progress bar"
+like "$plain" "Downloading" "not on a terminal: plain status lines"
+nok "without escape sequences" grep -q $'\e' <<<"$plain"
+
 # A registry not listed as insecure is spoken to over verified TLS only.
 sv_registries '{}'
 before=$(store_state)
@@ -101,5 +114,9 @@ out=$(sv pull "$R/e2e/app:1" 2>&1)
 is "$?" 1 "an unlisted plain-HTTP registry is refused"
 like "$out" "SSL|TLS|wrong version" "with the TLS error"
 is "$(store_state)" "$before" "and the store is unchanged"
+printf '{"insecure-registries": ["%s"]}\n' "$R" > "$SV_TMP/elsewhere.json"
+ok "--config names another registries file" sv --config "$SV_TMP/elsewhere.json" pull -q "$R/e2e/app:1"
+out=$(sv --config "$SV_TMP/missing.json" pull "$R/e2e/app:1" 2>&1)
+like "$out" "missing.json" "a --config file that does not exist is an error naming it"
 
 done_testing

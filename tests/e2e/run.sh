@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")"
 files=("$@")
-[ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls [0-9a-z]*.sh [0-9a-z]*.py 2>/dev/null | grep -v '^lib\.sh$' | grep -v '^run\.sh$')
+[ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls [0-9a-z]*.sh [0-9a-z]*.py 2>/dev/null | grep -v -e 'lib\.sh$' -e '^run\.sh$')
 passed=() failed=() skipped=()
 for f in "${files[@]}"; do
 	start=$(date +%s)

@@ -34,11 +34,12 @@ static const char *fdpath(int fd, char buf[32])
 	return buf;
 }
 
-int mounts_open_in_root(int rootfd, const char *path, int flags, sv_err **err)
+/* openat2 inside the root; `extra` adds RESOLVE_* flags. */
+static int open_res(int rootfd, const char *path, int flags, uint64_t extra, sv_err **err)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
 	};
 	const char *p = path;
 	while (*p == '/')
@@ -47,12 +48,21 @@ int mounts_open_in_root(int rootfd, const char *path, int flags, sv_err **err)
 	do
 		fd = syscall(SYS_openat2, rootfd, *p ? p : ".", &how, sizeof how);
 	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0 && errno == ELOOP && (extra & RESOLVE_NO_SYMLINKS))
+		return sv_err_setx(err, ELOOP, "%s in the rootfs is or goes through a symlink: refused", path);
 	if (fd < 0)
 		return sv_err_set(err, errno, "open %s in the rootfs", path);
 	return (int)fd;
 }
 
-int mounts_mkdirs_in_root(int rootfd, const char *path, sv_err **err)
+int mounts_open_in_root(int rootfd, const char *path, int flags, sv_err **err)
+{
+	return open_res(rootfd, path, flags, 0, err);
+}
+
+/* mkdir -p inside the root; with RESOLVE_NO_SYMLINKS in extra no
+ * component may be a symlink. */
+static int mkdirs_res(int rootfd, const char *path, uint64_t extra, sv_err **err)
 {
 	SV_AUTOSTRV char **parts = sv_strv_split(path, '/', true);
 	SV_AUTOBUF struct sv_buf prefix;
@@ -66,13 +76,17 @@ int mounts_mkdirs_in_root(int rootfd, const char *path, sv_err **err)
 			return sv_err_setx(err, EINVAL, "path %s: '.' and '..' are not allowed", path);
 		}
 		sv_buf_addf(&prefix, "%s%s", prefix.len ? "/" : "", parts[i]);
-		int next = mounts_open_in_root(rootfd, prefix.data, O_PATH | O_DIRECTORY, NULL);
+		int next = open_res(rootfd, prefix.data, O_PATH | O_DIRECTORY, extra, NULL);
 		/* cur is a real directory inside the root: what we make in it
 		 * is a plain directory; a dangling symlink there fails EEXIST. */
 		if (next < 0 && errno == ENOENT && (mkdirat(cur, parts[i], 0755) == 0 || errno == EEXIST))
-			next = mounts_open_in_root(rootfd, prefix.data, O_PATH | O_DIRECTORY, NULL);
+			next = open_res(rootfd, prefix.data, O_PATH | O_DIRECTORY, extra, NULL);
 		int e = errno;
 		close(cur);
+		if (next < 0 && e == ELOOP && (extra & RESOLVE_NO_SYMLINKS))
+			return sv_err_setx(err, ELOOP, "%s in the rootfs is a symlink: refused", prefix.data);
+		if (next < 0 && e == ENOENT)
+			return sv_err_setx(err, ENOENT, "%s in the rootfs is a dangling symlink", prefix.data);
 		if (next < 0)
 			return sv_err_set(err, e, "mkdir %s in the rootfs", prefix.data);
 		cur = next;
@@ -80,24 +94,35 @@ int mounts_mkdirs_in_root(int rootfd, const char *path, sv_err **err)
 	return cur;
 }
 
-/* Makes dst (a directory, or an empty file when !dir) and opens it. */
-static int open_target(int rootfd, const char *dst, bool dir, sv_err **err)
+int mounts_mkdirs_in_root(int rootfd, const char *path, sv_err **err)
 {
-	int fd = mounts_open_in_root(rootfd, dst, O_PATH, NULL);
+	return mkdirs_res(rootfd, path, 0, err);
+}
+
+/* Makes dst (a directory, or an empty file when !dir) and opens it.
+ * Filesystems (not binds) are mounted where no symlink leads: an image
+ * whose /proc or /sys is a link must not get procfs somewhere else while
+ * a fake directory takes its place (CVE-2019-19921, attacks.md item 6). */
+static int open_target(int rootfd, const char *dst, bool dir, bool nofollow, sv_err **err)
+{
+	uint64_t extra = nofollow ? RESOLVE_NO_SYMLINKS : 0;
+	int fd = open_res(rootfd, dst, O_PATH, extra, NULL);
 	if (fd < 0 && errno == ENOENT) {
 		SV_AUTOFREE char *parent = sv_xstrdup(dst);
 		char *slash = strrchr(parent, '/');
 		const char *name = slash ? slash + 1 : parent;
 		if (slash)
 			*slash = '\0';
-		SV_AUTOCLOSE int pfd = mounts_mkdirs_in_root(rootfd, slash ? parent : "", err);
+		SV_AUTOCLOSE int pfd = mkdirs_res(rootfd, slash ? parent : "", extra, err);
 		if (pfd < 0)
 			return -1;
 		int rc = dir ? mkdirat(pfd, name, 0755) : mknodat(pfd, name, S_IFREG | 0644, 0);
 		if (rc < 0 && errno != EEXIST)
 			return sv_err_set(err, errno, "create mount point %s", dst);
-		fd = mounts_open_in_root(rootfd, dst, O_PATH, NULL);
+		fd = open_res(rootfd, dst, O_PATH, extra, NULL);
 	}
+	if (fd < 0 && errno == ELOOP && nofollow)
+		return sv_err_setx(err, ELOOP, "mount point %s is or goes through a symlink: refused", dst);
 	if (fd < 0)
 		return sv_err_set(err, errno, "mount point %s", dst);
 	struct stat st;
@@ -130,36 +155,44 @@ static void attrs_of(unsigned long flags, struct mount_attr *a)
 	}
 }
 
-/* Applies per-mount flags to the mount at dst (already mounted). */
-static int set_attrs(int rootfd, const char *dst, unsigned long flags, bool rec, sv_err **err)
+/* Gives a detached mount tree its flags and propagation, then attaches it
+ * on the directory (or file) dst refers to: no path is looked up again
+ * after the target was resolved, so nothing can swap it in between. */
+static int attach_tree(int tree, int dst, unsigned long flags, unsigned long prop, const char *what,
+		       sv_err **err)
 {
 	struct mount_attr a = { 0 };
 	attrs_of(flags, &a);
-	if (!a.attr_set)
-		return 0;
-	SV_AUTOCLOSE int fd = mounts_open_in_root(rootfd, dst, O_PATH | O_NOFOLLOW, err);
-	if (fd < 0)
-		return -1;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &a, sizeof a) == 0)
-		return 0;
-	if (errno != ENOSYS)
-		return sv_err_set(err, errno, "set the flags of %s", dst);
-	char p[32];
-	if (mount(NULL, fdpath(fd, p), NULL, MS_BIND | MS_REMOUNT | (flags & ~(unsigned long)MS_REC), NULL) < 0)
-		return sv_err_set(err, errno, "remount %s", dst);
+	a.propagation = prop & ~(unsigned long)MS_REC;
+	unsigned rec = ((flags | prop) & MS_REC) ? AT_RECURSIVE : 0;
+	if ((a.attr_set || a.propagation) &&
+	    syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &a, sizeof a) < 0)
+		return sv_err_set(err, errno, "set the flags of %s", what);
+	if (syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return sv_err_set(err, errno, "attach the mount on %s", what);
 	return 0;
 }
 
-static int set_propagation(int rootfd, const char *dst, unsigned long prop, sv_err **err)
+/* A bind mount of src (an fd) on dst (an fd), as a cloned tree. */
+static int bind_fd(int src, int dst, unsigned long flags, unsigned long prop, const char *what, sv_err **err)
 {
-	if (!prop)
-		return 0;
-	SV_AUTOCLOSE int fd = mounts_open_in_root(rootfd, dst, O_PATH | O_NOFOLLOW, err);
-	char p[32];
+	unsigned rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
+	SV_AUTOCLOSE int tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+	if (tree < 0)
+		return sv_err_set(err, errno, "bind mount %s", what);
+	return attach_tree(tree, dst, flags, prop, what, err);
+}
+
+/* Per-mount flags on the mount at dst inside the root (our own tmpfs). */
+static int set_attrs(int rootfd, const char *dst, unsigned long flags, sv_err **err)
+{
+	struct mount_attr a = { 0 };
+	attrs_of(flags, &a);
+	SV_AUTOCLOSE int fd = open_res(rootfd, dst, O_PATH | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, err);
 	if (fd < 0)
 		return -1;
-	if (mount(NULL, fdpath(fd, p), NULL, prop, NULL) < 0)
-		return sv_err_set(err, errno, "set the propagation of %s", dst);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+		return sv_err_set(err, errno, "set the flags of %s", dst);
 	return 0;
 }
 
@@ -169,27 +202,28 @@ static int mount_bind(struct init_ctx *c, const struct plan_mount *m, sv_err **e
 	struct stat st;
 	if (src < 0 || fstat(src, &st) < 0)
 		return sv_err_set(err, errno, "bind mount source %s", m->src);
-	SV_AUTOCLOSE int dst = open_target(c->rootfd, m->dst, S_ISDIR(st.st_mode), err);
+	SV_AUTOCLOSE int dst = open_target(c->rootfd, m->dst, S_ISDIR(st.st_mode), false, err);
 	if (dst < 0)
 		return -1;
-	char ps[32], pd[32];
-	if (mount(fdpath(src, ps), fdpath(dst, pd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-		return sv_err_set(err, errno, "bind mount %s on %s", m->src, m->dst);
-	if (set_attrs(c->rootfd, m->dst, m->flags, m->flags & MS_REC, err) < 0)
-		return -1;
-	return set_propagation(c->rootfd, m->dst, m->prop, err);
+	return bind_fd(src, dst, m->flags, m->prop, m->dst, err);
 }
 
 static int mount_fs(struct init_ctx *c, const struct plan_mount *m, sv_err **err)
 {
-	SV_AUTOCLOSE int dst = open_target(c->rootfd, m->dst, true, err);
+	SV_AUTOCLOSE int dst = open_target(c->rootfd, m->dst, true, true, err);
 	if (dst < 0)
 		return -1;
 	char pd[32];
 	const char *src = m->src ? m->src : m->type;
 	if (mount(src, fdpath(dst, pd), m->type, m->flags & ~(unsigned long)(MS_REC | MS_BIND), m->data) < 0)
 		return sv_err_set(err, errno, "mount %s (%s) on %s", src, m->type, m->dst);
-	return set_propagation(c->rootfd, m->dst, m->prop, err);
+	if (!m->prop)
+		return 0;
+	/* The new mount is reached again by a path without symlinks. */
+	SV_AUTOCLOSE int fd = open_res(c->rootfd, m->dst, O_PATH | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, err);
+	if (fd < 0 || mount(NULL, fdpath(fd, pd), NULL, m->prop, NULL) < 0)
+		return fd < 0 ? -1 : sv_err_set(err, errno, "set the propagation of %s", m->dst);
+	return 0;
 }
 
 /* One hierarchy below the cgroup tmpfs: "fstype|options|subdir|hostdir". */
@@ -203,7 +237,6 @@ static int mount_cgroup_one(struct init_ctx *c, const char *dst, const char *spe
 	struct plan_mount m = { .src = *f[3] ? f[3] : "cgroup", .dst = target, .type = f[0],
 				.data = *f[1] ? f[1] : NULL, .flags = flags };
 	if (*f[3]) {
-		m.flags |= MS_BIND;
 		if (mount_bind(c, &m, err) < 0)
 			return -1;
 	} else if (mount_fs(c, &m, err) < 0) {
@@ -239,7 +272,7 @@ static int mount_cgroups(struct init_ctx *c, const struct plan_mount *m, sv_err 
 		if (mount_cgroup_one(c, m->dst, p->cgroup_mounts[i], flags, err) < 0)
 			return -1;
 	if (flags & MS_RDONLY)
-		return set_attrs(c->rootfd, m->dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, false, err);
+		return set_attrs(c->rootfd, m->dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 	return 0;
 }
 
@@ -305,10 +338,9 @@ static int readonly_paths(struct init_ctx *c, sv_err **err)
 		SV_AUTOCLOSE int fd = mounts_open_in_root(c->rootfd, path, O_PATH | O_NOFOLLOW, NULL);
 		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 			continue;
-		char p[32];
-		if (fd < 0 || mount(fdpath(fd, p), p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		if (fd < 0)
 			return sv_err_set(err, errno, "read-only path %s", path);
-		if (set_attrs(c->rootfd, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err) < 0)
+		if (bind_fd(fd, fd, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, path, err) < 0)
 			return -1;
 	}
 	return 0;

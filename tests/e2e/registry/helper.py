@@ -2,23 +2,24 @@
 """Servers the registry end-to-end tests put in front of (or beside) a real
 docker-registry. Standard library only; everything listens on 127.0.0.1.
 
-  registry_helper.py port
+  helper.py port
       print a free TCP port
-  registry_helper.py token PORT KEY CERT USER PASSWORD LOG
+  helper.py token PORT KEY CERT USER PASSWORD LOG
       Docker's bearer token flow: GET /token?service=&scope=&account= with
       Basic credentials; answers JWTs (RS256, signed with `openssl dgst`)
       that docker-registry's `auth: token` verifies against CERT. Wrong
       credentials get 401; anonymous callers get a token without access.
       Every request is logged to LOG (one line: scope and user).
-  registry_helper.py proxy PORT UPSTREAM LOG [RATE] [REDIRECT_PORT]
+  helper.py proxy PORT UPSTREAM LOG [RATE] [REDIRECT_PORT]
       forwards to 127.0.0.1:UPSTREAM, throttled to RATE bytes/s (0: not),
       logging "METHOD PATH range=R auth=yes|no"; with REDIRECT_PORT, blob
       GETs are redirected (307) to 127.0.0.1:REDIRECT_PORT/blob/<digest>.
-  registry_helper.py capture PORT DATADIR LOG
+  helper.py capture PORT DATADIR LOG
       serves /blob/<digest> from a docker-registry data directory and logs
       whether an Authorization header came along ("auth=yes|no").
-  registry_helper.py fake PORT MODE
-      a registry that misbehaves in one way (see MODES below).
+  helper.py fake PORT MODE [LOG]
+      a registry that misbehaves in one way (see MODES below); LOG gets
+      "METHOD PATH range=R" per request.
 """
 import base64
 import gzip
@@ -195,6 +196,8 @@ MODES = {
     "digestlie": "Docker-Content-Digest does not match the manifest",
     "sizelie": "the layer is longer than its descriptor says",
     "closemid": "the layer's connection closes half way, every time",
+    "resetonce": "the layer's first connection closes half way; Range requests are honoured",
+    "flaky": "every path answers 503 the first time it is asked for",
     "redirectloop": "blob requests redirect forever",
     "redirectfile": "blob requests redirect to file:///etc/passwd",
     "badjson": "the manifest is not JSON",
@@ -217,7 +220,7 @@ def make_image():
     return layer, config
 
 
-def fake_server(port, mode):
+def fake_server(port, mode, log):
     if mode == "hang":
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -247,8 +250,15 @@ def fake_server(port, mode):
         mbody = b"{ this is not json"
     mdigest = "sha256:" + hashlib.sha256(mbody).hexdigest()
 
+    seen = set()
+
     class H(Quiet):
         def do_GET(self):
+            if log:
+                log_line(log, "%s %s range=%s" % (self.command, self.path, self.headers.get("Range", "-")))
+            if mode == "flaky" and (self.command, self.path) not in seen:
+                seen.add((self.command, self.path))
+                return self.send(503, b'{"errors":[{"code":"UNAVAILABLE","message":"try again"}]}')
             if mode == "garbage":
                 self.wfile.write(os.urandom(4096))
                 self.close_connection = True
@@ -269,7 +279,14 @@ def fake_server(port, mode):
                 if d not in blobs:
                     return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}')
                 body = blobs[d]
-                if mode == "closemid" and d == ldesc["digest"]:
+                rng = self.headers.get("Range", "")
+                if mode == "resetonce" and rng.startswith("bytes="):
+                    start = int(rng[6:].split("-")[0])
+                    return self.send(206, body[start:], "application/octet-stream",
+                                     {"Content-Range": "bytes %d-%d/%d" % (start, len(body) - 1, len(body))})
+                first = mode == "resetonce" and ("blob", d) not in seen
+                seen.add(("blob", d))
+                if (mode == "closemid" or first) and d == ldesc["digest"]:
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -303,7 +320,7 @@ def main():
     elif a[0] == "capture":
         capture_server(int(a[1]), a[2], a[3])
     elif a[0] == "fake" and a[2] in MODES:
-        fake_server(int(a[1]), a[2])
+        fake_server(int(a[1]), a[2], a[3] if len(a) > 3 else None)
     else:
         sys.exit("unknown mode; fake modes: " + ", ".join(sorted(MODES)))
 

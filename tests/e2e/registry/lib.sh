@@ -8,7 +8,7 @@
 #   helper_start NAME ARGS...                       → python helper, PID kept
 #   sv_registries JSON                              → registries.json for servin
 #   skopeo_push ARCHIVE REF [skopeo args...]
-need_cmd docker-registry skopeo openssl curl jq
+need_cmd docker-registry skopeo openssl curl jq sqlite3
 [ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3"
 
 HELPER="$E2E_DIR/registry/helper.py"
@@ -100,6 +100,17 @@ helper_start() { # NAME PORT ARGS... (mode and its arguments, PORT first)
 	cleanup "kill $! 2>/dev/null; wait $! 2>/dev/null"
 	wait_port "$port"
 }
+# A plain-HTTP registry behind a logging proxy, listed as insecure:
+# $REG_plain is the registry, $R the proxy everything goes through.
+plain_registry() {
+	reg_start plain
+	local port
+	port=$(free_port)
+	helper_start proxy proxy "$port" "$(cut -d: -f2 <<<"$REG_plain")" "$SV_TMP/proxy.log" "$@"
+	R=127.0.0.1:$port
+	sv_registries '{"insecure-registries": ["'"$R"'"]}'
+}
+
 helper_stop() { local pid; pid=$(cat "$SV_TMP/helper-$1.pid"); kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; true; }
 
 skopeo_push() { # ARCHIVE REF [skopeo options]
@@ -107,10 +118,13 @@ skopeo_push() { # ARCHIVE REF [skopeo options]
 	skopeo copy -q --dest-tls-verify=false "$@" "oci-archive:$archive" "docker://$ref" >/dev/null
 }
 
-# The store's state, to prove a failure left it unchanged.
+# The store's state, to prove a failure left it unchanged: images, the
+# layers recorded, the blobs present. (A layer directory without its row,
+# which a kill inside a commit can leave, is not part of any image.)
 store_state() {
 	{
 		sv images --no-trunc --digests --format '{{.Repository}} {{.Tag}} {{.ID}}' | sort
-		ls "$SERVIN_ROOT/layers" "$SERVIN_ROOT/blobs/sha256" 2>/dev/null | sort
+		sqlite3 "$SERVIN_ROOT/servin.db" 'SELECT chain_id FROM layers ORDER BY 1' 2>/dev/null
+		ls "$SERVIN_ROOT/blobs/sha256" 2>/dev/null | sort
 	}
 }

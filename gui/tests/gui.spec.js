@@ -1,0 +1,249 @@
+// The GUI in a real browser against a real engine (see playwright.config.js).
+// Every test collects the page's console errors and uncaught exceptions and
+// fails on any, except a 501 the GUI answers for an engine endpoint that this
+// build lacks (recorded as "untested", never passed silently) and, in the
+// engine-down test, the 503s that say so.
+const { test, expect } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
+
+const state = JSON.parse(fs.readFileSync(process.env.GUI_STACK_STATE, 'utf8'));
+const base = state.gui.replace(/\?.*$/, '').replace(/\/$/, '');
+const control = `http://127.0.0.1:${process.env.GUI_STACK_PORT}`;
+const ARTIFACTS = path.resolve(__dirname, '..', '..', 'build', 'artifacts', 'gui');
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const PAGES = ['/', '/containers', '/images', '/volumes', '/networks', '/events'];
+
+let problems = [];     // console errors and page errors of the current test
+let missing = new Set(); // GUI URLs that answered 501: the engine lacks an endpoint
+let allow503 = false;
+
+test.beforeEach(async ({ page }) => {
+  problems = [];
+  missing = new Set();
+  allow503 = false;
+  page.on('pageerror', (e) => problems.push('uncaught: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = (m.location() || {}).url || '';
+    if (/status of 501/.test(m.text()) && url.startsWith(base + '/gui/api/')) {
+      missing.add(url);
+      return;
+    }
+    if (allow503 && /status of 503/.test(m.text())) return;
+    problems.push(m.text() + (url ? ' @ ' + url : ''));
+  });
+  await page.goto(state.gui); // the token URL: trades the token for the cookie
+  await expect(page).toHaveURL(base + '/');
+});
+
+test.afterEach(async () => {
+  expect(problems, 'console errors').toEqual([]);
+});
+
+async function upAt(page, p) {
+  await page.goto(base + p);
+  await expect(page.locator('#engine')).toHaveText('engine: up');
+}
+
+// Skips (as untested) when the engine lacks what a GUI endpoint needs.
+async function requireEndpoint(page, url) {
+  const r = await page.request.get(base + url);
+  if (r.status() === 501) test.skip(true, (await r.json()).error);
+}
+
+// True once the GUI's hub holds stats samples for a container.
+async function statsArrive(page, name) {
+  for (const end = Date.now() + 8000; Date.now() < end; await page.waitForTimeout(250)) {
+    const r = await page.request.get(base + '/gui/api/containers/' + name + '/stats');
+    if (r.ok() && (await r.json()).history.length) return true;
+  }
+  return false;
+}
+
+async function csrf(page) {
+  return page.locator('body').getAttribute('data-csrf');
+}
+
+async function post(page, url, body) {
+  const r = await page.request.post(base + url, { data: body, headers: { 'X-CSRF-Token': await csrf(page) } });
+  expect(r.ok(), `${url}: ${await r.text()}`).toBeTruthy();
+  return r;
+}
+
+test('pages render without console errors at 1280×800 and 800×600', async ({ page }) => {
+  for (const [w, h] of [[1280, 800], [800, 600]]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const p of PAGES) {
+      await upAt(page, p);
+      await expect(page.locator('h1')).toBeVisible();
+      await expect(page.locator('main tbody tr').first()).not.toHaveText(/Loading…/);
+      await expect(page.locator('nav a.active')).toBeInViewport();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${p} at ${w}×${h} scrolls sideways`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `page${p.replace(/\//g, '-') || '-'}-${w}x${h}.png`) });
+    }
+  }
+  for (const url of missing) test.info().annotations.push({ type: 'untested', description: `engine lacks ${url.replace(base, '')}` });
+});
+
+test('the dashboard shows the engine, counts and disk use', async ({ page }) => {
+  await upAt(page, '/');
+  await expect(page.locator('#d-state')).toHaveText('up');
+  await expect(page.locator('#d-api')).toHaveText('1.43');
+  await expect(page.locator('#d-images')).toHaveText(/^[0-9]+$/);
+  await expect(page.locator('#d-disk-images')).toHaveText(/[0-9.]+ (kB|MB|GB)/);
+});
+
+test('without the token nothing is served', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  const r = await p.goto(base + '/images');
+  expect(r.status()).toBe(403);
+  await expect(p.locator('body')).toContainText('access token');
+  const api = await p.request.get(base + '/gui/api/images');
+  expect(api.status()).toBe(403);
+  await ctx.close();
+});
+
+test('tag an image, see the tag, inspect it, remove it', async ({ page }) => {
+  await upAt(page, '/images');
+  const row = page.locator('#images tbody tr', { hasText: 'busybox:latest' });
+  await row.getByRole('button', { name: 'Tag', exact: true }).click();
+  await row.getByLabel('New tag').fill('pw/tagged:1');
+  await row.getByRole('button', { name: 'Add tag' }).click();
+  const tagged = page.locator('#images tbody tr', { hasText: 'pw/tagged:1' });
+  await expect(tagged).toBeVisible();
+  await tagged.getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.locator('#inspect')).toContainText('"RepoTags"');
+  const untag = page.getByRole('button', { name: 'Remove tag pw/tagged:1' });
+  await untag.click();
+  await expect(untag).toHaveText(/Sure/);
+  await untag.click();
+  await expect(page.locator('#images')).not.toContainText('pw/tagged:1');
+  await expect(page.locator('#images')).toContainText('busybox:latest');
+});
+
+test('an engine error shows as a readable message', async ({ page }) => {
+  await upAt(page, '/images');
+  await page.locator('#pull-image').fill('Not A Valid Name');
+  await page.locator('#pull-submit').click();
+  await expect(page.locator('#banner')).toBeVisible();
+  await expect(page.locator('#banner-text')).not.toContainText('Traceback');
+  await expect(page.locator('#banner-text')).toHaveText(/\w+ \w+/);
+  problems = problems.filter((p) => !/status of (400|501)/.test(p)); // the failed request itself
+});
+
+test('prune shows a preview first', async ({ page }) => {
+  await upAt(page, '/images');
+  await page.locator('#prune-all').check();
+  await page.locator('#prune-preview').click();
+  await expect(page.locator('#prune-list')).toContainText('busybox:latest');
+  await expect(page.locator('#prune-go')).toHaveText(/Prune [0-9]+ image/);
+  await page.locator('#prune-all').uncheck();
+  await page.locator('#prune-preview').click();
+  await expect(page.locator('#prune-list')).toContainText('Nothing to prune');
+  await expect(page.locator('#prune-go')).toBeHidden();
+});
+
+test('the events page shows a new event without a reload', async ({ page }) => {
+  await upAt(page, '/events');
+  await page.evaluate(() => { window.__noReload = true; });
+  await post(page, '/gui/api/images/tag', { ref: 'busybox:latest', target: 'pw/event:1' });
+  await expect(page.locator('#events tbody tr', { hasText: 'pw/event:1' }).first()).toBeVisible();
+  await post(page, '/gui/api/images/remove', { ref: 'pw/event:1' });
+  await expect(page.locator('#events tbody tr', { hasText: 'untag' }).first()).toBeVisible();
+  expect(await page.evaluate(() => window.__noReload)).toBe(true);
+});
+
+test('run a container from the form, stop it, search its logs, remove it', async ({ page }) => {
+  await upAt(page, '/containers');
+  await requireEndpoint(page, '/gui/api/containers');
+  await page.locator('#run-image').fill('busybox:latest');
+  await page.locator('#run-name').fill('pw-c1');
+  await page.locator('#run-command').fill("sh -c 'echo first; echo needle-in-the-log; echo last; sleep 600'");
+  await page.locator('#run-submit').click();
+  const row = page.locator('#containers tbody tr', { has: page.locator('a.c-name', { hasText: 'pw-c1' }) });
+  await expect(row.locator('.state')).toHaveText('running');
+  if (await statsArrive(page, 'pw-c1')) await expect(row.locator('.cpu')).toHaveText(/%/);
+  else test.info().annotations.push({ type: 'untested', description: 'live CPU and memory cells: the engine sent no stats' });
+  await row.getByRole('button', { name: 'Stop' }).click();
+  await expect(row.locator('.state')).toHaveText('exited', { timeout: 20000 });
+  await row.locator('a.c-name').click();
+  await expect(page).toHaveURL(/\/containers\/[0-9a-f]{12,}/);
+  await expect(page.locator('#log')).toContainText('needle-in-the-log');
+  await page.locator('#log-search').fill('needle');
+  await expect(page.locator('#log-matches')).toHaveText('1 matching lines');
+  await expect(page.locator('#log mark')).toHaveText('needle');
+  await page.locator('#log-only').check();
+  await expect(page.locator('#log div:visible')).toHaveCount(1);
+  await page.getByRole('tab', { name: 'Inspect' }).click();
+  await expect(page.locator('#inspect')).toContainText('"/pw-c1"');
+  await page.locator('#c-actions [data-action=remove]').click();
+  await page.locator('#c-actions [data-action=remove]').click();
+  await expect(page).toHaveURL(base + '/containers');
+  await expect(page.locator('#containers')).not.toContainText('pw-c1');
+});
+
+test('pull an image from a local registry and watch per-layer progress', async ({ page }) => {
+  await upAt(page, '/images');
+  const r = await page.request.post(base + '/gui/api/images/pull', {
+    data: { image: `${state.registry}/gui/pulled`, tag: 'nope' }, headers: { 'X-CSRF-Token': await csrf(page) } });
+  if (r.status() === 501) test.skip(true, (await r.json()).error);
+  await page.locator('#pull-image').fill(`${state.registry}/gui/pulled`);
+  await page.locator('#pull-tag').fill('v1');
+  await page.locator('#pull-submit').click();
+  await expect(page.locator('#pull-layers tbody tr')).toHaveCount(2, { timeout: 30000 });
+  await expect(page.locator('#pull-status')).toContainText('done', { timeout: 30000 });
+  const widths = await page.locator('#pull-layers .progress > div').evaluateAll((els) => els.map((e) => e.style.width));
+  expect(widths).toContain('100%');
+  await expect(page.locator('#images')).toContainText(`${state.registry}/gui/pulled:v1`);
+});
+
+test('create and remove a volume', async ({ page }) => {
+  await upAt(page, '/volumes');
+  await requireEndpoint(page, '/gui/api/volumes');
+  await page.locator('#volume-name').fill('pw-vol');
+  await page.locator('#volume-create').click();
+  const row = page.locator('#volumes tr[data-name="pw-vol"]');
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.locator('#inspect')).toContainText('"Mountpoint"');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: /Sure/ }).click();
+  await expect(page.locator('#volumes tr[data-name="pw-vol"]')).toHaveCount(0);
+});
+
+test('create and remove a network', async ({ page }) => {
+  await upAt(page, '/networks');
+  await requireEndpoint(page, '/gui/api/networks');
+  await page.locator('#network-name').fill('pw-net');
+  await page.locator('#network-create').click();
+  const row = page.locator('#networks tr[data-name="pw-net"]');
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.locator('#inspect')).toContainText('"pw-net"');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: /Sure/ }).click();
+  await expect(page.locator('#networks tr[data-name="pw-net"]')).toHaveCount(0);
+});
+
+test('with the API stopped the page shows the engine down, then recovers', async ({ page }) => {
+  allow503 = true;
+  await upAt(page, '/images');
+  await expect(page.locator('#images')).toContainText('busybox:latest');
+  expect((await fetch(control + '/engine/stop', { method: 'POST' })).ok).toBeTruthy();
+  try {
+    await expect(page.locator('#engine')).toHaveText('engine: down');
+    await expect(page.locator('#banner-text')).toContainText('engine is down');
+    await page.locator('#prune-preview').click(); // an action while down: a readable message, no crash
+    await expect(page.locator('#banner-text')).toContainText('engine is down');
+  } finally {
+    expect((await fetch(control + '/engine/start', { method: 'POST' })).ok).toBeTruthy();
+  }
+  await expect(page.locator('#engine')).toHaveText('engine: up', { timeout: 15000 });
+  await expect(page.locator('#banner')).toBeHidden();
+  await expect(page.locator('#images')).toContainText('busybox:latest');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'engine-recovered.png') });
+});
