@@ -387,6 +387,26 @@ int rest_filters(const struct rest_req *r, char ***out, sv_err **err)
 	return filters_from_json(j, out, err);
 }
 
+int rest_json_pairs(const cJSON *obj, const char *what, char ***out, sv_err **err)
+{
+	*out = NULL;
+	if (!obj || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj))
+		return sv_err_setx(err, EINVAL, "%s: want an object of strings", what);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if (!cJSON_IsString(it)) {
+			sv_strv_free(*out);
+			*out = NULL;
+			return sv_err_setx(err, EINVAL, "%s.%s: want a string", what, it->string);
+		}
+		sv_strv_push_take(out, sv_xasprintf("%s=%s", it->string, it->valuestring));
+	}
+	return 0;
+}
+
 cJSON *rest_body_json(const struct rest_req *r, bool required, sv_err **err)
 {
 	const char *p = r->body;
