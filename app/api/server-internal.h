@@ -104,6 +104,9 @@ int conn_pipe_open(struct rest_conn *c, struct rest_job *j);
 /* Lets go of the connection's job: the handler's stream writes fail from
  * now on. */
 void conn_drop_job(struct rest_conn *c);
+/* Logs a request cut short by the connection closing (a stream the client
+ * left, a hijacked session that ended). */
+void conn_log_unfinished(struct rest_conn *c);
 
 /* The loop's side of the message queue (the uv_async callback). */
 void rest_server_on_wake(uv_async_t *a);
