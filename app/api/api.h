@@ -106,6 +106,10 @@ char *rest_base64(const void *data, size_t len);
  * {"k":["v"]}) as an owned strv of "k=v" (NULL when absent). EINVAL when
  * malformed. */
 int rest_filters(const struct rest_req *r, char ***out, sv_err **err);
+/* Takes the boolean filter key ("dangling=false", "all=true") out of
+ * filters: its value (def when absent), and every other filter in *rest
+ * (owned strv). */
+bool rest_filter_bool(char *const *filters, const char *key, bool def, char ***rest);
 /* A JSON object of strings ({"k": "v"}: Labels, Options) as an owned strv
  * of "k=v"; NULL object → NULL strv. EINVAL names `what` otherwise. */
 int rest_json_pairs(const struct cJSON *obj, const char *what, char ***out, sv_err **err);

@@ -69,6 +69,15 @@ static struct exec_inst *inst_find(const char *id)
 	return x;
 }
 
+/* The instance of the request's {id} (a reference), or NULL after a 404. */
+static struct exec_inst *inst_of(struct rest_req *r)
+{
+	struct exec_inst *x = inst_find(r->params[0]);
+	if (!x)
+		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	return x;
+}
+
 static void inst_add(struct exec_inst *x)
 {
 	pthread_mutex_lock(&execs_mu);
@@ -232,11 +241,9 @@ static void exec_start(struct rest_req *r)
 		rest_reply_err(r, err);
 		return;
 	}
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	if (!claim(x)) {
 		inst_unref(x);
 		rest_reply_error(r, 409, "Exec %s has already run", r->params[0]);
@@ -289,11 +296,9 @@ static void exec_resize(struct rest_req *r)
 		rest_reply_err(r, err);
 		return;
 	}
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	char size[32];
 	snprintf(size, sizeof size, "%u %u", rows, cols);
 	pthread_mutex_lock(&x->conn_mu);
@@ -340,11 +345,9 @@ static cJSON *pending_json(const struct exec_inst *x)
 
 static void exec_inspect(struct rest_req *r)
 {
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	SV_AUTOERR sv_err *err = NULL;
 	char engine_id[SV_CONTAINER_ID_LEN + 1];
 	pthread_mutex_lock(&execs_mu);

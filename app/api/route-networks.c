@@ -92,15 +92,28 @@ static void network_remove(struct rest_req *r)
 	rest_reply_err(r, err);
 }
 
+/* The body of connect and disconnect, with its Container; NULL after a
+ * 400. Owned. */
+static cJSON *endpoint_body(struct rest_req *r, const char **ctr)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	cJSON *b = rest_body_json(r, true, &err);
+	*ctr = b ? sv_json_str(b, "Container") : NULL;
+	if (!*ctr) {
+		rest_reply_error(r, 400, "%s", err ? err->msg : "Container is required");
+		cJSON_Delete(b);
+		return NULL;
+	}
+	return b;
+}
+
 static void network_connect(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	SV_AUTOJSON cJSON *b = rest_body_json(r, true, &err);
-	const char *ctr = b ? sv_json_str(b, "Container") : NULL;
-	if (!ctr) {
-		rest_reply_error(r, 400, "%s", err ? err->msg : "Container is required");
+	const char *ctr;
+	SV_AUTOJSON cJSON *b = endpoint_body(r, &ctr);
+	if (!b)
 		return;
-	}
 	const cJSON *ep = sv_json_obj(b, "EndpointConfig");
 	SV_AUTOSTRV char **aliases = NULL;
 	if (sv_json_arr(ep, "Aliases") && sv_json_strv(sv_json_arr(ep, "Aliases"), &aliases, &err) < 0) {
@@ -117,12 +130,10 @@ static void network_connect(struct rest_req *r)
 static void network_disconnect(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	SV_AUTOJSON cJSON *b = rest_body_json(r, true, &err);
-	const char *ctr = b ? sv_json_str(b, "Container") : NULL;
-	if (!ctr) {
-		rest_reply_error(r, 400, "%s", err ? err->msg : "Container is required");
+	const char *ctr;
+	SV_AUTOJSON cJSON *b = endpoint_body(r, &ctr);
+	if (!b)
 		return;
-	}
 	if (sv_engine_network_disconnect(r->engine, r->params[0], ctr, sv_json_bool(b, "Force", false), &err) < 0)
 		rest_reply_err(r, err);
 	else

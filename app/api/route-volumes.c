@@ -78,14 +78,8 @@ static void volumes_prune(struct rest_req *r)
 		return;
 	}
 	/* API 1.42+: named volumes too only with the filter all=true. */
-	bool all = false;
 	SV_AUTOSTRV char **rest = NULL;
-	for (size_t i = 0; filters && filters[i]; i++) {
-		if (sv_str_has_prefix(filters[i], "all="))
-			all = !strcmp(filters[i] + 4, "true") || !strcmp(filters[i] + 4, "1");
-		else
-			sv_strv_push(&rest, filters[i]);
-	}
+	bool all = rest_filter_bool(filters, "all", false, &rest);
 	if (sv_engine_volume_prune(r->engine, all, rest, &removed, &reclaimed, &err) < 0) {
 		rest_reply_err(r, err);
 		return;

@@ -14,14 +14,17 @@
 
 #define REST_MAX_LISTENERS 8
 
+/* A unix or TCP stream, seen as either. */
+union rest_uv_stream {
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+	uv_stream_t s;
+	uv_handle_t h;
+};
+
 struct rest_listener {
 	struct rest_server *srv;
-	union {
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union rest_uv_stream u;
 	bool is_tcp;
 	struct rest_tls_ctx *tls; /* TCP with client certificates */
 	char *token;		  /* TCP with a bearer token */
@@ -58,12 +61,7 @@ enum conn_phase { PH_IDLE = 0, PH_HEAD, PH_BODY, PH_WORK, PH_HIJACK, PH_CLOSING 
 struct rest_conn {
 	struct rest_server *srv;
 	struct rest_listener *lis;
-	union {
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union rest_uv_stream u;
 	uv_timer_t timer;
 	int refs;		/* the conn itself, each pending write, each open handle */
 	struct rest_tls *tls;
