@@ -58,6 +58,10 @@ tests="
  python3-flask
  python3-webview
  gir1.2-webkit2-4.0
+ gir1.2-gtk-3.0
+ python3-gi-cairo
+ chromium
+ fonts-dejavu-core
 "
 
 # dpkg-query names installed packages only; anything not listed is missing.
@@ -70,6 +74,8 @@ for p in $build $tests; do
 done
 # The docker CLI alone (never a daemon): see mk/docker-cli.sh.
 "$(dirname "$0")/docker-cli.sh"
+# Playwright for the GUI's browser tests, from gui/tests/package-lock.json.
+"$(dirname "$0")/gui-deps.sh"
 [ -n "$missing" ] || exit 0
 
 sudo=

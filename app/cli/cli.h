@@ -126,12 +126,18 @@ bool cli_parse_bool(const char *s, bool *out);
 
 /* Prints JSON as docker does (4-space indent, "key": value). */
 void cli_print_json(FILE *out, const struct cJSON *j);
-/* Asks "msg [y/N] " on ctx->out and reads a line from stdin. */
+/* Asks "msg [y/N] " on ctx->out and reads a line from stdin; in batch
+ * mode (scripts, the shell, the TUI) it answers no: use --force. */
 bool cli_confirm(struct cli_ctx *ctx, const char *msg);
 /* Go's time.Time.String() form: "2024-01-01 00:00:00 +0000 UTC". */
 const char *cli_time_go(int64_t secs, char *buf, size_t len);
 /* "2 hours ago" from a time in seconds. */
 const char *cli_time_ago(int64_t secs, char *buf, size_t len);
+/* A per-user file of servin's: kind "config" ($XDG_CONFIG_HOME or
+ * ~/.config) or "state" ($XDG_STATE_HOME or ~/.local/state), then
+ * "/servin/<name>". Owned; NULL when neither variable nor HOME is set.
+ * With mkdir, the directory is made (0700). */
+char *cli_user_file(const char *kind, const char *name, bool mkdir);
 /* First 12 hex characters of an id with or without "sha256:". */
 const char *cli_short_id(const char *id, char buf[13]);
 

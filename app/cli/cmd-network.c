@@ -73,33 +73,28 @@ const struct cli_cmd cli_cmd_network_create = {
 	.exec = create_exec,
 };
 
+static int create_run(struct cli_ctx *ctx, struct create_st *s, const char *name)
+{
+	int64_t mtu = 0;
+	if (s->mtu && !sv_str_to_i64(s->mtu, 68, 65535, &mtu))
+		return cli_failf(ctx, 1, "invalid MTU %s", s->mtu);
+	s->o.name = name;
+	s->o.mtu = (int)mtu;
+	s->o.labels = s->labels;
+	s->o.options = s->options;
+	char id[65];
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_engine_network_create(cli_engine(ctx), &s->o, id, &err) < 0)
+		return cli_fail(ctx, 1, err);
+	fprintf(ctx->out, "%s\n", id);
+	return 0;
+}
+
 static int create_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct create_st s = { 0 };
 	int first = cli_parse_all(ctx, &cli_cmd_network_create, argc, argv, create_set, &s, 1, 1);
-	int rc = 1;
-	if (first < 0) {
-		rc = first == -1 ? 0 : 1;
-		goto out;
-	}
-	int64_t mtu = 0;
-	if (s.mtu && !sv_str_to_i64(s.mtu, 68, 65535, &mtu)) {
-		rc = cli_failf(ctx, 1, "invalid MTU %s", s.mtu);
-		goto out;
-	}
-	s.o.name = argv[first];
-	s.o.mtu = (int)mtu;
-	s.o.labels = s.labels;
-	s.o.options = s.options;
-	char id[65];
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_engine_network_create(cli_engine(ctx), &s.o, id, &err) < 0) {
-		rc = cli_fail(ctx, 1, err);
-		goto out;
-	}
-	fprintf(ctx->out, "%s\n", id);
-	rc = 0;
-out:
+	int rc = first < 0 ? (first == -1 ? 0 : 1) : create_run(ctx, &s, argv[first]);
 	sv_strv_free(s.labels);
 	sv_strv_free(s.options);
 	return rc;

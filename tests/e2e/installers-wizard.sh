@@ -23,14 +23,9 @@ mkdir -p "$W" "$ARTIFACTS"
 rm -f "$ARTIFACTS"/wizard-*.png
 NAME=servin-$VERSION-linux-$ARCH
 
-# The GUI: the real one (gui/, as make dist zips it) when it is there
-if [ -f "$TOP/gui/main.py" ]; then
-	"$TOP/installers/common/mkpyz.sh" "$TOP/gui" "$W/gui.pyz"
-	REAL_GUI=1
-else
-	gui_standin "$W/gui.pyz"
-	REAL_GUI=0
-fi
+# The GUI: the zipapp `make` builds from gui/
+cp "$TOP/build/servin-gui.pyz" "$W/gui.pyz"
+REAL_GUI=1
 GUI_PYZ=$W/gui.pyz dist "$W/dist" tarball
 tar -C "$W" -xzf "$W/dist/$NAME.tar.gz"
 X=$W/$NAME

@@ -344,7 +344,7 @@ static void test_create__refuses_bad_options(void **state)
 		{ "{\"Image\":\"busybox\",\"WorkingDir\":\"rel\"}", EINVAL, "absolute path" },
 		{ "{\"Image\":\"busybox\",\"Env\":[\"=x\"]}", EINVAL, "environment variable" },
 		{ "{\"Image\":\"busybox\",\"StopSignal\":\"SIGNOPE\"}", EINVAL, "invalid signal" },
-		{ "{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"mynet\"}}", EINVAL, "network mynet not found" },
+		{ "{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"mynet\"}}", ENOENT, "network mynet not found" },
 		{ "{\"Image\":\"busybox\",\"Cmd\":[1,2]}", EINVAL, "Cmd" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
