@@ -110,6 +110,9 @@ int rest_filters(const struct rest_req *r, char ***out, sv_err **err);
  * filters: its value (def when absent), and every other filter in *rest
  * (owned strv). */
 bool rest_filter_bool(char *const *filters, const char *key, bool def, char ***rest);
+/* Checks the types of the members present in obj (null passes): spec is
+ * "Name:s Internal:b Size:n Labels:o Cmd:a". EINVAL names the member. */
+int rest_json_types(const struct cJSON *obj, const char *spec, sv_err **err);
 /* A JSON object of strings ({"k": "v"}: Labels, Options) as an owned strv
  * of "k=v"; NULL object → NULL strv. EINVAL names `what` otherwise. */
 int rest_json_pairs(const struct cJSON *obj, const char *what, char ***out, sv_err **err);

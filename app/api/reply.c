@@ -391,6 +391,33 @@ bool rest_filter_bool(char *const *filters, const char *key, bool def, char ***r
 	return v;
 }
 
+int rest_json_types(const cJSON *obj, const char *spec, sv_err **err)
+{
+	SV_AUTOSTRV char **v = sv_strv_split(spec, ' ', true);
+	for (size_t i = 0; v[i]; i++) {
+		char *colon = strchr(v[i], ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, v[i]);
+		if (!it || cJSON_IsNull(it))
+			continue;
+		char want = colon[1];
+		bool ok = (want == 's' && cJSON_IsString(it)) || (want == 'b' && cJSON_IsBool(it)) ||
+			  (want == 'n' && cJSON_IsNumber(it)) || (want == 'o' && cJSON_IsObject(it)) ||
+			  (want == 'a' && cJSON_IsArray(it));
+		if (!ok) {
+			static const char *const names[] = { ['s'] = "a string", ['b'] = "a boolean", ['n'] = "a number",
+							      ['o'] = "an object", ['a'] = "an array" };
+			return sv_err_setx(err, EINVAL, "%s: want %s", v[i],
+					   (unsigned char)want < sizeof names / sizeof names[0] && names[(unsigned char)want]
+						   ? names[(unsigned char)want]
+						   : "another type");
+		}
+	}
+	return 0;
+}
+
 int rest_json_pairs(const cJSON *obj, const char *what, char ***out, sv_err **err)
 {
 	*out = NULL;

@@ -101,31 +101,17 @@ static void inst_add(struct exec_inst *x)
 
 static int check_body(const cJSON *b, sv_err **err)
 {
+	if (rest_json_types(b, "Cmd:a Env:a User:s WorkingDir:s DetachKeys:s Tty:b Privileged:b AttachStdin:b "
+			       "AttachStdout:b AttachStderr:b", err) < 0)
+		return -1;
 	const cJSON *cmd = sv_json_arr(b, "Cmd");
 	if (!cmd || !cJSON_GetArraySize(cmd))
 		return sv_err_setx(err, EINVAL, "No exec command specified");
-	static const char *const strvs[] = { "Cmd", "Env" };
-	for (size_t i = 0; i < 2; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, strvs[i]);
-		const cJSON *it;
-		if (v && !cJSON_IsNull(v) && !cJSON_IsArray(v))
-			return sv_err_setx(err, EINVAL, "%s: want an array of strings", strvs[i]);
-		cJSON_ArrayForEach(it, v)
-		if (!cJSON_IsString(it))
-			return sv_err_setx(err, EINVAL, "%s: want an array of strings", strvs[i]);
-	}
-	static const char *const strs[] = { "User", "WorkingDir", "DetachKeys" };
-	for (size_t i = 0; i < 3; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, strs[i]);
-		if (v && !cJSON_IsNull(v) && !cJSON_IsString(v))
-			return sv_err_setx(err, EINVAL, "%s: want a string", strs[i]);
-	}
-	static const char *const bools[] = { "Tty", "Privileged", "AttachStdin", "AttachStdout", "AttachStderr" };
-	for (size_t i = 0; i < 5; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, bools[i]);
-		if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v))
-			return sv_err_setx(err, EINVAL, "%s: want a boolean", bools[i]);
-	}
+	SV_AUTOSTRV char **c = NULL;
+	SV_AUTOSTRV char **e = NULL;
+	const cJSON *env = sv_json_arr(b, "Env");
+	if (sv_json_strv(cmd, &c, err) < 0 || (env && sv_json_strv(env, &e, err) < 0))
+		return sv_err_prefix(err, "Cmd and Env: want arrays of strings");
 	return 0;
 }
 

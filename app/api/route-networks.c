@@ -47,7 +47,9 @@ static void network_create(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOJSON cJSON *b = rest_body_json(r, true, &err);
-	if (!b || !cJSON_IsObject(b)) {
+	if (!b || !cJSON_IsObject(b) ||
+	    rest_json_types(b, "Name:s Driver:s Internal:b Attachable:b EnableIPv6:b CheckDuplicate:b IPAM:o "
+			       "Labels:o Options:o", &err) < 0) {
 		rest_reply_error(r, 400, "%s", err ? err->msg : "request body: want a JSON object");
 		return;
 	}
@@ -98,7 +100,8 @@ static cJSON *endpoint_body(struct rest_req *r, const char **ctr)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	cJSON *b = rest_body_json(r, true, &err);
-	*ctr = b ? sv_json_str(b, "Container") : NULL;
+	*ctr = b && rest_json_types(b, "Container:s EndpointConfig:o Force:b", &err) == 0 ? sv_json_str(b, "Container")
+											  : NULL;
 	if (!*ctr) {
 		rest_reply_error(r, 400, "%s", err ? err->msg : "Container is required");
 		cJSON_Delete(b);

@@ -32,7 +32,8 @@ static void volume_create(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOJSON cJSON *b = rest_body_json(r, false, &err);
-	if (err || (b && !cJSON_IsObject(b))) {
+	if (err || (b && !cJSON_IsObject(b)) ||
+	    rest_json_types(b, "Name:s Driver:s Labels:o DriverOpts:o", &err) < 0) {
 		rest_reply_error(r, 400, "%s", err ? err->msg : "request body: want a JSON object");
 		return;
 	}

@@ -215,6 +215,27 @@ def run(srv, tmp):
     is_(request(S, b"POST /images/busybox/tag HTTP/1.1\r\nConnection: close\r\n\r\n")[0], 400,
         "tag without repo: 400")
 
+    # Malformed JSON and wrong types in bodies.
+    def post(path, body):
+        return error_of(request(S, b"POST " + path.encode() + b" HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body))
+    for path, body, why in [
+        ("/containers/create", b"{bad", "malformed JSON"),
+        ("/containers/create", b"[]", "an array, not an object"),
+        ("/containers/create", b"", "no body"),
+        ("/containers/create", b'{"Image": 5}', "Image of the wrong type"),
+        ("/volumes/create", b'{"Name": 7}', "Name of the wrong type"),
+        ("/volumes/create", b'{"Labels": "x"}', "Labels of the wrong type"),
+        ("/networks/create", b'{"Name": "n", "Internal": "yes"}', "Internal of the wrong type"),
+        ("/networks/create", b'{"Name": "n", "IPAM": {"Config": [{"Subnet": "nope"}]}}', "a bad subnet"),
+        ("/containers/nosuch/exec", b'{"Cmd": "ls"}', "Cmd of the wrong type"),
+        ("/containers/nosuch/exec", b'{"Cmd": ["ls", 1]}', "Cmd with a number"),
+        ("/auth", b'{"username": 1, "password": "p"}', "username of the wrong type"),
+    ]:
+        st, ct, msg = post(path, body)
+        report(st == 400 and ct == "application/json" and msg, f"POST {path} with {why}: 400 with a message",
+               (st, ct, msg))
+
     # Huge heads.
     t = time.time()
     is_(request(S, b"GET /_ping HTTP/1.1\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")[0], 431,
