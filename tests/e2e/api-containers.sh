@@ -41,6 +41,10 @@ is "$(dk logs web 2>&1 >/dev/null)" "three" "logs: stderr apart"
 is "$(dk logs --tail 2 web 2>/dev/null)" "two" "logs --tail counts both streams, then filters"
 like "$(dk logs -t web 2>/dev/null | head -1)" "^20[0-9-]+T[0-9:.]+Z one$" "logs -t"
 
+dk run -d --name follow busybox sh -c 'echo a; sleep 1; echo b' >/dev/null
+is "$(timeout 15 "$DOCKER" logs -f follow | tr '\n' ' ')" "a b " "logs -f follows and ends when the container stops"
+dk rm follow >/dev/null
+
 # inspect, top, stats.
 is "$(dk inspect web --format '{{.State.Running}} {{.Config.Labels.app}} {{.HostConfig.LogConfig.Type}}')" \
 	"true api json-file" "inspect"
