@@ -50,6 +50,8 @@ is "$(dk inspect web --format '{{.State.Running}} {{.Config.Labels.app}} {{.Host
 	"true api json-file" "inspect"
 like "$(dk top web)" "sleep 300" "top"
 like "$(dk stats --no-stream --format '{{.Name}} {{.PIDs}}' web)" "^web [0-9]+$" "stats --no-stream"
+n=$(timeout -s KILL 3.5 "$DOCKER" stats --format '{{.Name}}' web 2>/dev/null | grep -c web)
+ok "stats streams a sample a second ($n in 3.5 s)" test "$n" -ge 2
 
 # exec.
 is "$(dk exec web echo in-exec)" in-exec "exec"
