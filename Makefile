@@ -35,7 +35,10 @@ endif
 # machine must run `make deps` first; `make test` and `make run` do that in
 # a sub-make that re-reads this file once the packages exist.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TUI_PKGS) $(CLI_PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# libcurl and libarchive are not linked: core/util/lazy-stubs.c loads
+# them on first use (mk/gen-lazy.py says why).
+LAZY_PKGS  := libcurl libarchive
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lpthread
 TUI_LIBS   := $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
 CLI_LIBS   := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

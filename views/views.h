@@ -16,6 +16,8 @@ extern const struct view_ops view_images;
 extern const struct view_ops view_image;
 extern const struct view_ops view_events;
 extern const struct view_ops view_pull;
+extern const struct view_ops view_volumes;
+extern const struct view_ops view_networks;
 
 /* A table plus its '/' filter line. */
 struct list_ui {

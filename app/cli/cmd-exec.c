@@ -94,6 +94,8 @@ static int exec_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (sv_engine_container_resolve(cli_engine(ctx), argv[first], id, &rerr) < 0)
 		return cli_fail(ctx, 125, rerr);
 	xo.cmd = argv + first + 1;
+	if (xo.tty)
+		cli_term_size(&xo.console_rows, &xo.console_cols);
 	xo.env = env;
 	xo.attach_streams = xo.detach ? 0 : SV_ATTACH_STDOUT | SV_ATTACH_STDERR | (interactive ? SV_ATTACH_STDIN : 0);
 	if (!xo.detach)

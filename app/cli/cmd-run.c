@@ -441,6 +441,12 @@ static void finish_body(struct run_flags *f, int argc, char **argv, int first)
 	cJSON_AddBoolToObject(cfg, "AttachStderr", (streams & SV_ATTACH_STDERR) != 0);
 	if (f->rm)
 		cJSON_AddBoolToObject(f->host, "AutoRemove", true);
+	unsigned rows, cols;
+	if (f->tty && cli_term_size(&rows, &cols)) {
+		cJSON *cs = cJSON_AddArrayToObject(f->host, "ConsoleSize");
+		cJSON_AddItemToArray(cs, cJSON_CreateNumber(rows));
+		cJSON_AddItemToArray(cs, cJSON_CreateNumber(cols));
+	}
 	networking_config(f, cfg, f->host);
 	cJSON_AddItemToObject(cfg, "HostConfig", f->host);
 	f->host = NULL;

@@ -17,11 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
+#include <time.h>
+#include <strings.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cmd-runtime.h"
@@ -153,6 +151,66 @@ static int state_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, 1, err);
 	cli_print_json(ctx->out, j);
 	return 0;
+}
+
+static int events_exec(struct cli_ctx *ctx, int argc, char **argv);
+const struct cli_cmd cli_cmd_runtime_events = {
+	.name = "runtime events", .usage = "CONTAINER-ID",
+	.summary = "Print a JSON line for every OOM kill in a container until it exits",
+	.flags = CLI_CMD_NO_ENGINE, .exec = events_exec,
+};
+
+/* Waits on the OOM fd and the container's pidfd; one line per new kill. */
+static int watch_oom(struct cli_ctx *ctx, const char *root, const char *id, int oomfd, int pidfd)
+{
+	uint64_t seen = 0;
+	sv_runtime_oom_count(root, id, &seen, NULL);
+	struct pollfd p[2] = { { oomfd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return cli_failf(ctx, 1, "poll: %s", strerror(errno));
+		if (p[0].revents & POLLIN) {
+			char buf[4096];
+			(void)!read(oomfd, buf, sizeof buf);
+			/* The event comes as the OOM starts; the kill is counted a
+			 * moment later. */
+			uint64_t now = seen;
+			for (int i = 0; i < 50 && now == seen; i++) {
+				sv_runtime_oom_count(root, id, &now, NULL);
+				if (now == seen)
+					nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+			}
+			for (; seen < now; seen++)
+				fprintf(ctx->out, "{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+			fflush(ctx->out);
+		}
+		if (p[1].revents & POLLIN)
+			return 0;
+	}
+}
+
+static int events_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *vals[2] = { 0 };
+	int first = cli_runtime_parse(ctx, &cli_cmd_runtime_events, argc, argv, vals, NULL, -1);
+	if (first < 0)
+		return cli_runtime_parse_end(&cli_cmd_runtime_events, first);
+	if (cli_want_args(ctx, &cli_cmd_runtime_events, argc - first, 1, 1))
+		return 1;
+	SV_AUTOFREE char *root = cli_runtime_state_root(ctx);
+	SV_AUTOERR sv_err *err = NULL;
+	struct sv_runtime_state st;
+	if (sv_runtime_state(root, argv[first], &st, &err) < 0)
+		return cli_fail(ctx, 1, err);
+	pid_t pid = st.pid;
+	sv_runtime_state_release(&st);
+	SV_AUTOCLOSE int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (pidfd < 0)
+		return cli_failf(ctx, 1, "container %s is not running", argv[first]);
+	SV_AUTOCLOSE int oomfd = sv_runtime_oom_fd(root, argv[first], &err);
+	if (oomfd < 0)
+		return cli_fail(ctx, 1, err);
+	return watch_oom(ctx, root, argv[first], oomfd, pidfd);
 }
 
 static int stats_exec(struct cli_ctx *ctx, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int cli_start_status(const sv_err *err)
@@ -59,6 +60,17 @@ int cli_attach_run(struct cli_ctx *ctx, const char *name, int conn, const struct
 		return cli_fail(ctx, 125, err);
 	}
 	return code;
+}
+
+bool cli_term_size(unsigned *rows, unsigned *cols)
+{
+	struct winsize ws;
+	if ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) || !ws.ws_row ||
+	    !ws.ws_col)
+		return false;
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return true;
 }
 
 void cli_env_add(char ***env, const char *v)

@@ -27,6 +27,10 @@ struct cli_attach {
  * went away without sending it. */
 int cli_attach_run(struct cli_ctx *ctx, const char *name, int conn, const struct cli_attach *a);
 
+/* The size of our terminal (stdin's, else stdout's); false when neither
+ * is a terminal. */
+bool cli_term_size(unsigned *rows, unsigned *cols);
+
 /* Docker's -e: "K=V" as is; "K" takes K's value from our environment
  * (dropped when unset). Appends to *env. */
 void cli_env_add(char ***env, const char *v);

@@ -85,7 +85,7 @@ struct tui {
 	char **image_names;
 	char **container_names;
 
-	int tab_x[4]; /* title-bar tab starts, for mouse hits */
+	int tab_x[6]; /* title-bar tab starts, for mouse hits */
 
 	/* SERVIN_DESKTOP_TRACE: key-to-screen and first-screen times */
 	int trace_fd;
@@ -103,7 +103,7 @@ void tui_pop(struct tui *app);
 /* chrome.c */
 void chrome_draw_title(struct tui *app, struct canvas *c);
 void chrome_draw_status(struct tui *app, struct canvas *c);
-/* Which title-bar tab column x falls on (0 containers, 1 images, 2 events), or -1. */
+/* Which title-bar tab column x falls on (in the order of the number keys), or -1. */
 int chrome_title_hit(struct tui *app, int x);
 /* cmdline.c */
 void cmdline_open(struct tui *app, const char *initial);

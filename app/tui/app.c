@@ -274,10 +274,8 @@ static void global_action(struct tui *app, enum tui_action a)
 	case ACT_VIEW_CONTAINERS: tui_switch(app, &view_containers); break;
 	case ACT_VIEW_IMAGES: tui_switch(app, &view_images); break;
 	case ACT_VIEW_EVENTS: tui_switch(app, &view_events); break;
-	case ACT_VIEW_VOLUMES:
-	case ACT_VIEW_NETWORKS:
-		tui_status(app, TUI_WARN, "volumes and networks are not in this engine yet");
-		break;
+	case ACT_VIEW_VOLUMES: tui_switch(app, &view_volumes); break;
+	case ACT_VIEW_NETWORKS: tui_switch(app, &view_networks); break;
 	default: break;
 	}
 	app->dirty = true;
@@ -287,9 +285,10 @@ static void handle_mouse(struct tui *app, const struct tui_mouse *m)
 {
 	if (m->y == 0 && m->button == 1) { /* the title bar's tabs */
 		static const struct view_ops *const tabs[] = { &view_containers, &view_images,
+							       &view_volumes, &view_networks,
 							       &view_events };
 		int idx = chrome_title_hit(app, m->x);
-		if (idx >= 0 && idx < 3)
+		if (idx >= 0 && idx < 5)
 			tui_switch(app, tabs[idx]);
 		return;
 	}
@@ -621,6 +620,10 @@ static const struct view_ops *first_view(struct tui *app)
 		return &view_images;
 	if (strcmp(v, "events") == 0)
 		return &view_events;
+	if (strcmp(v, "volumes") == 0)
+		return &view_volumes;
+	if (strcmp(v, "networks") == 0)
+		return &view_networks;
 	if (strcmp(v, "containers") != 0)
 		tui_status(app, TUI_WARN, "settings: unknown view \"%s\"", v);
 	return &view_containers;

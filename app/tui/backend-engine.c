@@ -277,6 +277,30 @@ static int be_logs(struct tui_backend *b, const char *id, int64_t since_ns, int6
 	return sv_engine_container_logs(b->engine, id, &o, fn, arg, err);
 }
 
+static struct cJSON *be_volumes(struct tui_backend *b, sv_err **err)
+{
+	return sv_engine_volume_list(b->engine, NULL, err);
+}
+
+/* The list leaves Containers empty, as Docker's does; inspect fills it
+ * (networks are few). */
+static struct cJSON *be_networks(struct tui_backend *b, sv_err **err)
+{
+	cJSON *list = sv_engine_network_list(b->engine, NULL, err);
+	cJSON *it;
+	cJSON_ArrayForEach(it, list)
+	{
+		const char *id = sv_json_str(it, "Id");
+		SV_AUTOERR sv_err *e2 = NULL;
+		cJSON *full = id ? sv_engine_network_inspect(b->engine, id, &e2) : NULL;
+		cJSON *ctrs = full ? cJSON_DetachItemFromObjectCaseSensitive(full, "Containers") : NULL;
+		if (ctrs && !cJSON_ReplaceItemInObjectCaseSensitive(it, "Containers", ctrs))
+			cJSON_AddItemToObject(it, "Containers", ctrs);
+		cJSON_Delete(full);
+	}
+	return list;
+}
+
 static bool be_has_path(struct tui_backend *b, const char *id, const char *path)
 {
 	SV_AUTOERR sv_err *err = NULL;
@@ -306,6 +330,8 @@ static const struct tui_backend_ops engine_ops = {
 	.stats_history = be_stats_history,
 	.logs = be_logs,
 	.has_path = be_has_path,
+	.volumes = be_volumes,
+	.networks = be_networks,
 };
 
 void tui_backend_engine_init(struct tui_backend *b, sv_engine *e)

@@ -101,6 +101,9 @@ struct tui_backend_ops {
 	 * returns < 0. */
 	int (*logs)(struct tui_backend *b, const char *id, int64_t since_ns, int64_t tail, bool follow,
 		    tui_log_fn *fn, void *arg, sv_err **err);
+	/* Docker's volume and network objects, as arrays. Owned. */
+	struct cJSON *(*volumes)(struct tui_backend *b, sv_err **err);
+	struct cJSON *(*networks)(struct tui_backend *b, sv_err **err);
 	/* True when path exists inside the container (to pick a shell). */
 	bool (*has_path)(struct tui_backend *b, const char *id, const char *path);
 };

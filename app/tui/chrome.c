@@ -17,6 +17,8 @@ static const struct {
 } tabs[] = {
 	{ &view_containers, ACT_VIEW_CONTAINERS },
 	{ &view_images, ACT_VIEW_IMAGES },
+	{ &view_volumes, ACT_VIEW_VOLUMES },
+	{ &view_networks, ACT_VIEW_NETWORKS },
 	{ &view_events, ACT_VIEW_EVENTS },
 };
 #define NTABS ((int)(sizeof tabs / sizeof tabs[0]))

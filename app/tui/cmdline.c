@@ -67,8 +67,8 @@ void cmdline_release(struct tui *app)
 
 /* ------------------------------------------------------------- completion */
 
-static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse",
-					"containers", "images", "events", NULL };
+static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse", "containers",
+					"images", "volumes", "networks", "events", NULL };
 
 static char **names_for(const char *kind, void *arg)
 {
@@ -156,6 +156,9 @@ static void cmd_done(struct tui_job *j)
 	else if (!*out)
 		tui_status(app, TUI_INFO, ":%s done", c->line);
 	watch_poke(app);
+	for (int i = 0; i < app->nviews; i++)
+		if (app->views[i]->ops->refresh)
+			app->views[i]->ops->refresh(app->views[i]->state);
 }
 
 static void cmd_free(struct tui_job *j)
@@ -250,6 +253,10 @@ static bool builtin(struct tui *app, char *const *argv)
 		tui_switch(app, &view_images);
 	} else if (strcmp(w, "events") == 0 && !argv[1]) {
 		tui_switch(app, &view_events);
+	} else if (strcmp(w, "volumes") == 0 && !argv[1]) {
+		tui_switch(app, &view_volumes);
+	} else if (strcmp(w, "networks") == 0 && !argv[1]) {
+		tui_switch(app, &view_networks);
 	} else if (strcmp(w, "mouse") == 0 && !argv[1]) {
 		app->cfg.mouse = !app->cfg.mouse;
 		if (app->term)

@@ -75,6 +75,14 @@ const char *keymap_key_name(tui_key k, char *buf, size_t len);
 	X(ACT_IMG_PRUNE, "images.prune", "P", "prune: unused images (preview first)")      \
 	X(ACT_IMG_RUN, "images.run", "r", "run: a container from this image")              \
 	X(ACT_IMG_PULL, "images.pull", "p", "pull an image")                              \
+	X(ACT_VOL_CREATE, "volumes.create", "c", "create: a volume (form)")               \
+	X(ACT_VOL_REMOVE, "volumes.remove", "D Delete", "remove (asks first)")            \
+	X(ACT_VOL_PRUNE, "volumes.prune", "P", "prune: unused volumes (preview first)")   \
+	X(ACT_NET_CREATE, "networks.create", "c", "create: a network (form)")             \
+	X(ACT_NET_REMOVE, "networks.remove", "D Delete", "remove (asks first)")           \
+	X(ACT_NET_PRUNE, "networks.prune", "P", "prune: unused networks (preview first)") \
+	X(ACT_NET_CONNECT, "networks.connect", "C", "connect: a container to it")         \
+	X(ACT_NET_DISCONNECT, "networks.disconnect", "X", "disconnect: a container")      \
 	X(ACT_TAB_NEXT, "tabs.next", "Tab ]", "next tab")                                 \
 	X(ACT_TAB_PREV, "tabs.prev", "S-Tab [", "previous tab")                           \
 	X(ACT_LOG_FOLLOW, "logs.follow", "f", "follow: on/off")                            \

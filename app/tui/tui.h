@@ -51,6 +51,9 @@ struct view_ops {
 	void (*on_event)(void *state, const struct sv_engine_event *ev);
 	/* The view is on top again (a view above it closed). */
 	void (*on_show)(void *state);
+	/* A ':' command just finished: it may have changed what the view
+	 * shows in ways the journal does not record. NULL: nothing to do. */
+	void (*refresh)(void *state);
 	/* The periodic tick, when the view asked for ticks. */
 	void (*on_tick)(void *state);
 	/* The id of the selected object (for copy), or NULL. borrowed. */

@@ -220,6 +220,12 @@ static cJSON *process_json(const struct ctr_row *r, const struct ctr_user *u, ch
 	const cJSON *cfg = ctr_cfg(r), *host = ctr_host(r);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "terminal", sv_json_bool(cfg, "Tty", false));
+	/* The client's terminal size, set on the pty before the process runs. */
+	cJSON *size = ctr_console_size(sv_json_arr(host, "ConsoleSize"));
+	if (size && sv_json_bool(cfg, "Tty", false))
+		cJSON_AddItemToObject(p, "consoleSize", size);
+	else
+		cJSON_Delete(size);
 	cJSON_AddItemToObject(p, "user", user_json(u));
 	cJSON *args = cJSON_AddArrayToObject(p, "args");
 	if (sv_json_bool(host, "Init", false)) {
@@ -237,6 +243,18 @@ static cJSON *process_json(const struct ctr_row *r, const struct ctr_user *u, ch
 	cJSON_AddItemToObject(p, "rlimits", rlimits_json(host));
 	cJSON_AddBoolToObject(p, "noNewPrivileges", no_new_privs(host));
 	return p;
+}
+
+cJSON *ctr_console_size(const cJSON *hw)
+{
+	const cJSON *h = cJSON_GetArrayItem(hw, 0), *w = cJSON_GetArrayItem(hw, 1);
+	if (!cJSON_IsNumber(h) || !cJSON_IsNumber(w) || h->valuedouble < 1 || w->valuedouble < 1 ||
+	    h->valuedouble > 65535 || w->valuedouble > 65535)
+		return NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "height", h->valuedouble);
+	cJSON_AddNumberToObject(o, "width", w->valuedouble);
+	return o;
 }
 
 /* ---------------------------------------------------------------- mounts */

@@ -130,6 +130,9 @@ void ctr_user_release(struct ctr_user *u);
 /* The OCI spec of a start (the rootfs is mounted: users resolve inside
  * it); writes the hostname/hosts/resolv.conf files beside it. Owned. */
 struct cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Docker's ConsoleSize [height, width] as OCI's {"height", "width"}, or
+ * NULL when absent or out of range. Owned. */
+struct cJSON *ctr_console_size(const struct cJSON *hw);
 /* The final capability set of a HostConfig ("CAP_..."). Owned strv. */
 char **ctr_caps(const struct cJSON *host);
 /* The static binary that serves as --init (servin-shim in init mode). */

@@ -352,7 +352,7 @@ static int copy_etc_from(sv_engine *e, const char *other, const char *dir, sv_er
 		SV_AUTOFREE char *src = sv_xasprintf("%s/%s", odir, files[i]);
 		SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (sv_read_file(src, 1 << 20, &b, err) < 0 ||
-		    sv_write_file_atomic(dfd, files[i], b.data, b.len, 0644, err) < 0)
+		    sv_net_write_file(dfd, files[i], b.data, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -363,7 +363,7 @@ static int write_etc(const char *dir, const char *name, const char *text, sv_err
 	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return sv_err_set(err, errno, "open %s", dir);
-	return sv_write_file_atomic(dfd, name, text, strlen(text), 0644, err);
+	return sv_net_write_file(dfd, name, text, err);
 }
 
 /* The first endpoint's address and gateway, and the network names. */
@@ -545,7 +545,7 @@ int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	if (r->state != SV_CTR_RUNNING || r->pid <= 0 || !mode_is_bridge(ctr_net_mode(r)))
 		return 0;
 	SV_AUTOERR sv_err *e2 = NULL;
-	(void)sv_net_teardown(e->store, e->runroot, r->id, &e2);
+	(void)sv_net_teardown(e->store, e->runroot, r->id, 0, &e2);
 	struct sv_port_spec *ps = NULL;
 	size_t nps = 0;
 	if (port_specs(ctr_cfg(r), ctr_host(r), &ps, &nps, err) < 0)
@@ -562,7 +562,7 @@ int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err)
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	if (sv_net_teardown(e->store, e->runroot, r->id, &err) < 0)
+	if (sv_net_teardown(e->store, e->runroot, r->id, SV_NET_KEEP_LINKS, &err) < 0)
 		sv_warn("container %.12s: network teardown: %s", r->id, err->msg);
 	struct sv_mount *m;
 	size_t n;

@@ -438,6 +438,9 @@ struct sv_exec_opts {
 	bool detach;		  /* run without a client; output discarded */
 	int attach_fd;		  /* as in sv_start_opts (-1: none) */
 	unsigned attach_streams;
+	/* With tty: the terminal's size before the process runs (Docker's
+	 * exec ConsoleSize); 0: unknown, resized later. */
+	unsigned console_rows, console_cols;
 };
 /* Runs a process in a running container under a small shim of its own;
  * returns once it runs. exec_id (may be NULL) receives its id; the exit

@@ -137,6 +137,11 @@ int sv_engine_exec(sv_engine *e, const char *container, const struct sv_exec_opt
 	cJSON_AddBoolToObject(cfg, "AttachStdin", (o->attach_streams & SV_ATTACH_STDIN) != 0);
 	cJSON_AddBoolToObject(cfg, "AttachStdout", (o->attach_streams & SV_ATTACH_STDOUT) != 0);
 	cJSON_AddBoolToObject(cfg, "AttachStderr", (o->attach_streams & SV_ATTACH_STDERR) != 0);
+	if (o->tty && o->console_rows && o->console_cols) {
+		cJSON *cs = cJSON_AddArrayToObject(cfg, "ConsoleSize");
+		cJSON_AddItemToArray(cs, cJSON_CreateNumber(o->console_rows));
+		cJSON_AddItemToArray(cs, cJSON_CreateNumber(o->console_cols));
+	}
 	rc = insert_exec(e, &r, id, cfg, err);
 	cJSON_Delete(cfg);
 	if (rc < 0)
@@ -182,6 +187,12 @@ static cJSON *exec_process(sv_engine *e, const struct ctr_row *r, const cJSON *x
 		return spec ? sv_err_setx(err, EINVAL, "container bundle has no process"), NULL : NULL;
 	cJSON_ReplaceItemInObjectCaseSensitive(proc, "args", cJSON_Duplicate(sv_json_arr(xc, "Cmd"), true));
 	cJSON_ReplaceItemInObjectCaseSensitive(proc, "terminal", cJSON_CreateBool(sv_json_bool(xc, "Tty", false)));
+	cJSON_DeleteItemFromObjectCaseSensitive(proc, "consoleSize");
+	cJSON *size = ctr_console_size(sv_json_arr(xc, "ConsoleSize"));
+	if (size && sv_json_bool(xc, "Tty", false))
+		cJSON_AddItemToObject(proc, "consoleSize", size);
+	else
+		cJSON_Delete(size);
 	cJSON *env = sv_json_arr(proc, "env"), *it;
 	cJSON_ArrayForEach(it, sv_json_arr(xc, "Env"))
 		if (cJSON_IsString(it) && strchr(it->valuestring, '='))

@@ -291,6 +291,10 @@ int sv_engine_container_stop(sv_engine *e, const char *name, int timeout, const 
 		goto out;
 	}
 	rc = stop_and_wait(e, &r, sig, stop_timeout(&r, timeout), err);
+	if (rc == 0) {
+		SV_AUTOERR sv_err *e2 = NULL;
+		(void)ctr_event(e, &r, "stop", NULL, &e2);
+	}
 out:
 	ctr_row_release(&r);
 	return rc;
@@ -314,6 +318,12 @@ int sv_engine_container_kill(sv_engine *e, const char *name, const char *signal,
 	int n = snprintf(msg, sizeof msg, "%d", sig);
 	if (shim_conn(e, r.id, 0, &fd, err) < 0 || sv_frame_write(fd, SV_FRAME_SIGNAL, msg, (size_t)n, err) < 0)
 		goto out;
+	cJSON *attrs = cJSON_CreateObject();
+	cJSON_AddStringToObject(attrs, "signal", msg);
+	sv_err *e2 = NULL;
+	(void)ctr_event(e, &r, "kill", attrs, &e2);
+	sv_err_free(e2);
+	cJSON_Delete(attrs);
 	/* A frozen process cannot die: thaw it for the signals that end it. */
 	const char *ss = sv_json_str(ctr_cfg(&r), "StopSignal");
 	if (sig == SIGKILL || sig == (ss && *ss ? ctr_signal_parse(ss) : SIGTERM))

@@ -246,7 +246,7 @@ int sv_engine_network_disconnect(sv_engine *e, const char *network, const char *
 	int rc = -1;
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (r.state == SV_CTR_RUNNING)
-		(void)sv_net_teardown(e->store, e->runroot, r.id, &e2);
+		(void)sv_net_teardown(e->store, e->runroot, r.id, 0, &e2);
 	if (sv_store_begin(e->store, err) < 0)
 		goto out;
 	if (sv_endpoint_remove_tx(e->store, n.id, r.id, err) < 0 || sv_store_commit(e->store, err) < 0) {

@@ -27,6 +27,21 @@ char *sv_dns_conf_path(const char *runroot, const char *container_id)
 	return sv_xasprintf("%s/containers/%.64s/dns", runroot, container_id);
 }
 
+int sv_net_write_file(int dirfd, const char *name, const char *text, sv_err **err)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".%.40s.%d", name, (int)getpid());
+	SV_AUTOCLOSE int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return sv_err_set(err, errno, "create %s", name);
+	if (sv_write_all(fd, text, strlen(text)) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return sv_err_set(err, e, "write %s", name);
+	}
+	return 0;
+}
+
 static int write_in(const char *dir, const char *name, const char *text, sv_err **err)
 {
 	if (sv_mkdir_p(dir, 0700, err) < 0)
@@ -34,9 +49,7 @@ static int write_in(const char *dir, const char *name, const char *text, sv_err 
 	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return sv_err_set(err, errno, "open %s", dir);
-	/* Runtime files: a torn write is impossible (rename), and nothing is
-	 * lost by a crash that the next start does not rewrite. */
-	return sv_write_file_atomic(dfd, name, text, strlen(text), 0644, err);
+	return sv_net_write_file(dfd, name, text, err);
 }
 
 int net_names_write(sv_store *s, const char *runroot, const char *network_id, const char *plus, const char *minus,

@@ -194,10 +194,18 @@ SV_API void sv_net_result_release(struct sv_net_result *r);
  * lo up, published ports (host ports picked and recorded), DNS sockets.
  * On failure nothing it made is left. */
 SV_API int sv_net_setup(sv_store *s, const struct sv_net_setup *o, struct sv_net_result *res, sv_err **err);
+enum sv_net_teardown_flags {
+	/* Leave the veths: the container's netns is going away (its last
+	 * process exited), which takes each pair along in the kernel's own
+	 * time; deleting them here would only wait for RCU grace periods on
+	 * the stop path. */
+	SV_NET_KEEP_LINKS = 1 << 0,
+};
 /* Undoes sv_net_setup for a container that stopped (or whose shim died):
  * its published ports, its host-side veths, its DNS names. Idempotent;
  * missing pieces are fine. */
-SV_API int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, sv_err **err);
+SV_API int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, unsigned flags,
+			   sv_err **err);
 /* Removes every network object of the container (teardown plus its
  * endpoints and their addresses), inside its own transaction. */
 SV_API int sv_net_forget(sv_store *s, const char *runroot, const char *container_id, sv_err **err);
@@ -232,6 +240,12 @@ SV_API char *sv_etc_hosts(const struct sv_etc_opts *o, sv_err **err);
 SV_API char *sv_etc_resolv(const struct sv_etc_opts *o);
 /* The nameservers of a resolv.conf text (owned strv, never NULL). */
 SV_API char **sv_etc_nameservers(const char *resolv);
+
+/* Replaces dirfd/name with text through a temporary and rename: readers
+ * see the old content or the new, never a torn file. No fsync: for files
+ * regenerated at every start (/etc files, names, DNS conf), where a crash
+ * loses nothing the next start does not rewrite. */
+SV_API int sv_net_write_file(int dirfd, const char *name, const char *text, sv_err **err);
 
 /* ---------------------------------------------------------------- DNS */
 

@@ -299,7 +299,9 @@ int net_ports_release(sv_store *s, const char *container_id, sv_err **err)
 	size_t n;
 	if (sv_port_list(s, container_id, &v, &n, err) < 0)
 		return -1;
-	if (n && fw_ports(v, n, false, err) < 0)
+	if (!n)
+		return 0; /* no write on the stop path of a container without ports */
+	if (fw_ports(v, n, false, err) < 0)
 		return -1;
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "DELETE FROM ports WHERE container_id = ?", err);
 	if (!st)

@@ -241,7 +241,7 @@ int sv_net_setup(sv_store *s, const struct sv_net_setup *o, struct sv_net_result
 out:
 	if (rc < 0 && neps) {
 		SV_AUTOERR sv_err *e2 = NULL;
-		(void)sv_net_teardown(s, o->runroot, o->container_id, &e2);
+		(void)sv_net_teardown(s, o->runroot, o->container_id, 0, &e2);
 	}
 	if (in.udp >= 0)
 		close(in.udp);
@@ -268,7 +268,7 @@ static int link_del_ours(struct nl *nl, const char *name, const char *alias_pref
 	return nl_link_del(nl, idx, err);
 }
 
-int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, sv_err **err)
+int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, unsigned flags, sv_err **err)
 {
 	int rc = 0;
 	SV_AUTOERR sv_err *first = NULL;
@@ -279,7 +279,7 @@ int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, 
 	struct nl *nl = NULL;
 	if (sv_endpoint_list(s, NULL, container_id, &eps, &neps, first ? NULL : &first) < 0)
 		rc = -1;
-	if (neps && nl_open(-1, &nl, first ? NULL : &first) < 0)
+	if (neps && !(flags & SV_NET_KEEP_LINKS) && nl_open(-1, &nl, first ? NULL : &first) < 0)
 		rc = -1;
 	for (size_t i = 0; i < neps; i++) {
 		char vname[16];
@@ -301,7 +301,7 @@ int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, 
 int sv_net_forget(sv_store *s, const char *runroot, const char *container_id, sv_err **err)
 {
 	SV_AUTOERR sv_err *e2 = NULL;
-	if (sv_net_teardown(s, runroot, container_id, &e2) < 0)
+	if (sv_net_teardown(s, runroot, container_id, SV_NET_KEEP_LINKS, &e2) < 0)
 		sv_warn("network teardown of %.12s: %s", container_id, e2->msg);
 	if (sv_store_begin(s, err) < 0)
 		return -1;

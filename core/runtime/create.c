@@ -194,22 +194,7 @@ static int write_state(struct creation *c, const struct sv_runtime_proc *p, sv_e
 		    hooks_run(&c->spec, HOOK_CREATE_RUNTIME, json, err) < 0)
 			return -1;
 	}
-	if (c->o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "%d", (int)p->pid);
-		SV_AUTOFREE char *abs = NULL;
-		char cwd[PATH_MAX];
-		if (c->o->pid_file[0] != '/' && getcwd(cwd, sizeof cwd))
-			abs = sv_path_join(cwd, c->o->pid_file);
-		const char *pf = abs ? abs : c->o->pid_file;
-		SV_AUTOFREE char *d = sv_xstrdup(pf);
-		char *slash = strrchr(d, '/');
-		*slash = '\0';
-		SV_AUTOCLOSE int dfd = open(*d ? d : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || state_put_file(dfd, slash + 1, buf, (size_t)n, 0644, err) < 0)
-			return dfd < 0 ? sv_err_set(err, errno, "pid file %s", pf) : sv_err_prefix(err, "pid file");
-	}
-	return 0;
+	return c->o->pid_file ? state_pid_file(c->o->pid_file, p->pid, err) : 0;
 }
 
 static void creation_unwind(struct creation *c, struct sv_runtime_proc *out)

@@ -135,21 +135,6 @@ static int exec_load(struct exec_run *x, sv_err **err)
 	return 0;
 }
 
-static int exec_pid_file(const char *path, pid_t pid, sv_err **err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "%d", (int)pid);
-	SV_AUTOFREE char *d = sv_xstrdup(path);
-	char *slash = strrchr(d, '/');
-	const char *base = slash ? slash + 1 : d;
-	if (slash)
-		*slash = '\0';
-	SV_AUTOCLOSE int dfd = open(slash ? (*d ? d : "/") : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return sv_err_set(err, errno, "pid file %s", path);
-	return state_put_file(dfd, base, buf, (size_t)n, 0644, err);
-}
-
 static int exec_steps(struct exec_run *x, struct sv_runtime_proc *out, sv_err **err)
 {
 	SV_AUTOBUF struct sv_buf plan;
@@ -174,7 +159,7 @@ static int exec_steps(struct exec_run *x, struct sv_runtime_proc *out, sv_err **
 		return -1;
 	if (out->pid <= 0)
 		return sv_err_setx(err, EIO, "servin-init did not report the process");
-	if (x->o->pid_file && exec_pid_file(x->o->pid_file, out->pid, err) < 0)
+	if (x->o->pid_file && state_pid_file(x->o->pid_file, out->pid, err) < 0)
 		return -1;
 	if (plan_msg_send(x->sock, PLAN_MSG_GO, NULL, 0, NULL, 0) < 0)
 		return sv_err_set(err, errno, "start the process");

@@ -169,6 +169,8 @@ struct state_rec {
 
 /* Writes dirfd/name through a temporary and a rename (no fsync). */
 int state_put_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, sv_err **err);
+/* Writes pid into path (runc --pid-file), relative to the cwd if relative. */
+int state_pid_file(const char *path, pid_t pid, sv_err **err);
 /* <state_root>/<id>, checking the id. Owned. */
 int state_dir(const char *state_root, const char *id, char **out, sv_err **err);
 int state_write(const char *dir, const struct state_rec *r, sv_err **err);

@@ -39,6 +39,23 @@ int state_put_file(int dirfd, const char *name, const void *data, size_t len, mo
 	return 0;
 }
 
+int state_pid_file(const char *path, pid_t pid, sv_err **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+	SV_AUTOFREE char *d = sv_xstrdup(path);
+	char *slash = strrchr(d, '/');
+	const char *base = slash ? slash + 1 : d;
+	if (slash)
+		*slash = '\0';
+	SV_AUTOCLOSE int dfd = open(slash ? (*d ? d : "/") : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "pid file %s", path);
+	if (state_put_file(dfd, base, buf, (size_t)n, 0644, err) < 0)
+		return sv_err_prefix(err, "pid file %s", path);
+	return 0;
+}
+
 int state_check_id(const char *id, sv_err **err)
 {
 	size_t n = id ? strlen(id) : 0;

@@ -356,12 +356,13 @@ int sv_volume_remove(sv_store *s, const char *name, bool force, sv_err **err)
 	if (sv_store_begin(s, err) < 0)
 		return -1;
 	struct sv_volume v;
-	if (sv_volume_get(s, name, &v, err) < 0) {
+	SV_AUTOERR sv_err *e = NULL;
+	if (sv_volume_get(s, name, &v, &e) < 0) {
 		sv_store_rollback(s);
-		if (force && sv_err_code(err) == ENOENT) {
-			sv_err_clear(err);
+		if (force && e->code == ENOENT)
 			return 0;
-		}
+		if (err && !*err)
+			*err = sv_steal_ptr(&e);
 		return -1;
 	}
 	sv_volume_release(&v);

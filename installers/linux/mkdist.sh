@@ -115,6 +115,21 @@ shlib_depends() {
 	rm -rf "$tmp"
 }
 
+# The libraries servin dlopen()s on first use (core/util/lazy-stubs.c) are
+# not in any DT_NEEDED, so dpkg-shlibdeps cannot see them: name their
+# packages here, with the version built against.
+lazy_depends() {
+	local so path pkg ver out=
+	for so in libcurl.so.4 libarchive.so.13; do
+		path=$(readlink -f "/usr/lib/$(gcc -print-multiarch)/$so")
+		pkg=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)
+		[ -n "$pkg" ] || { echo "mkdist: no package provides $so" >&2; exit 1; }
+		ver=$(dpkg-query -W -f='${Version}' "$pkg" | sed 's/-[^-]*$//')
+		out="$out, $pkg (>= $ver)"
+	done
+	echo "${out#, }"
+}
+
 # deb_package NAME ARCH COMPONENTS: one binary package of the payload's
 # components, from deb/NAME.control (and deb/NAME.postinst, .prerm, .postrm
 # when there are such scripts). @DEPENDS@: dpkg-shlibdeps on its ELF files.
@@ -136,6 +151,7 @@ deb_package() {
 	depends=$(shlib_depends "$root")
 	if [ "$pkg" = servin ]; then
 		[ -n "$depends" ] || { echo "mkdist: dpkg-shlibdeps found no libraries" >&2; exit 1; }
+		depends="$depends, $(lazy_depends)"
 	fi
 	sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
 		-e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" "$SRC/deb/$pkg.control" >"$root/DEBIAN/control"

@@ -89,6 +89,8 @@ sv exec -d ex sh -c 'sleep 0.2; echo bg > /tmp/bg'
 sleep 0.6
 is "$(sv exec ex cat /tmp/bg)" "bg" "exec -d runs in the background"
 like "$(script -qec "$BIN/servin exec -it ex sh -c 'tty'" /dev/null </dev/null | tr -d '\r')" '/dev/pts/[0-9]+' "exec -it has a terminal"
+is "$(script -qec "stty rows 22 cols 77; $BIN/servin exec -it ex stty size" /dev/null </dev/null | tr -dc '0-9 ')" "22 77" "exec -t: the process starts with the client's terminal size"
+is "$(script -qec "stty rows 23 cols 78; $BIN/servin run --rm -it busybox stty size" /dev/null </dev/null | tr -dc '0-9 ')" "23 78" "run -t: the same"
 script -qec "$BIN/servin exec -t ex sh -c 'exit 3'" /dev/null >/dev/null
 is "$?" "3" "exec -t passes the exit code"
 like "$(sv exec ex ps)" 'sleep 60' "exec sees the container's processes"

@@ -1,19 +1,25 @@
 #!/bin/bash
-# The .deb: built by installers/linux/mkdist.sh with dpkg-deb, its Depends
-# computed by dpkg-shlibdeps; lintian finds no error (its warnings are
-# printed as TAP comments); dpkg installs it into a private root (its own
+# The .debs: built by installers/linux/mkdist.sh with dpkg-deb, servin's
+# Depends computed by dpkg-shlibdeps, and servin-gui (gui/ zipped as make
+# dist does) when gui/ is there; lintian finds no error (its warnings are
+# printed as TAP comments); dpkg installs them into a private root (its own
 # admin directory, maintainer scripts run chrootless with DPKG_ROOT), the
-# servin there runs, the group servin exists and nothing is enabled; a
-# purge leaves the root as it was.
+# servin there runs a container, the group servin exists and nothing is
+# enabled, servin-gui starts; a purge leaves the root as it was.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd dpkg-deb dpkg-shlibdeps lintian groupadd
+need_cmd dpkg-deb dpkg-shlibdeps lintian groupadd desktop-file-validate
 . "$FIXTURES/installers.sh"
 sv_setup
 W=$SV_TMP/w
 mkdir -p "$W"
 
-dist "$W/dist" deb
+GUIDEB=
+if [ -f "$TOP/gui/main.py" ]; then
+	cp "$TOP/build/servin-gui.pyz" "$W/gui.pyz"
+	GUIDEB=$W/dist/servin-gui_${VERSION}_all.deb
+fi
+GUI_PYZ=$W/gui.pyz dist "$W/dist" deb
 DEB=$W/dist/servin_${VERSION}_$ARCH.deb
 ok "make dist writes the .deb" test -s "$DEB"
 is "$(dpkg-deb -f "$DEB" Package Version Architecture | paste -sd' ')" \
@@ -22,7 +28,9 @@ is "$(dpkg-deb -f "$DEB" Package Version Architecture | paste -sd' ')" \
 # --- Depends: Debian's runtime libraries, each a real package here --------------------
 depends=$(dpkg-deb -f "$DEB" Depends)
 pkgs=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//; s/:.*//' | grep .)
-like "$depends" "libarchive13" "Depends names the runtime libraries servin links (libarchive13...)"
+like "$depends" "libarchive13 \\(>= [0-9.]+\\)" "Depends names libarchive13, which servin loads on first use"
+like "$depends" "libcurl4 \\(>= [0-9.]+\\)" "and libcurl4, loaded the same way"
+like "$depends" "libsqlite3-0" "and the libraries servin links (libsqlite3-0...)"
 is "$(grep -- '-dev$' <<<"$pkgs")" "" "no -dev package among them"
 needed=$(for b in "$TOP"/build/bin/servin "$TOP"/build/bin/servin-desktop; do
 	readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'
@@ -46,7 +54,7 @@ done
 is "$notinst" "" "every package in Depends is a real Debian package (installed here)"
 
 # --- lintian ------------------------------------------------------------------------------
-lint=$(lintian -I --no-tag-display-limit "$DEB" 2>&1 | grep -v '^running with root privileges')
+lint=$(lintian -I --tag-display-limit 0 "$DEB" $GUIDEB 2>&1 | grep -v '^running with root privileges')
 is "$(grep '^E:' <<<"$lint")" "" "lintian: no errors"
 grep '^[WI]:' <<<"$lint" | sed 's/^/# lintian /'
 
@@ -66,7 +74,9 @@ mkdir -p "$R/etc" "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/var/log"
 printf 'root:x:0:\n' >"$R/etc/group"
 printf 'root:*::\n' >"$R/etc/gshadow"
 : >"$R/var/lib/dpkg/available"
-for p in $pkgs; do
+guipkgs=
+[ -z "$GUIDEB" ] || guipkgs=$(dpkg-deb -f "$GUIDEB" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep .)
+for p in $(printf '%s\n' $pkgs $guipkgs | sort -u); do
 	dpkg-query -s "$p" 2>/dev/null | grep -v '^Conffiles:' | sed '/^ \//d'
 	echo
 	touch "$R/var/lib/dpkg/info/$p.list" "$R/var/lib/dpkg/info/$p:$ARCH.list"
@@ -98,6 +108,22 @@ else
 	echo "# servin run is not on this branch yet: running a container is not tested here"
 fi
 ok "dpkg --verify finds the files as packaged" dpkg --root="$R" --verify servin
+
+if [ -n "$GUIDEB" ]; then
+	is "$(dpkg-deb -f "$GUIDEB" Architecture Depends | paste -sd' ')" "Architecture: all Depends: python3, python3-flask" \
+		"servin-gui: architecture all, depends on python3 and Flask"
+	ok "dpkg installs servin-gui, dependencies satisfied" dpkg_root -i "$GUIDEB"
+	ok "desktop-file-validate passes on its menu entry" desktop-file-validate "$R/usr/share/applications/servin.desktop"
+	like "$(grep ^Exec= "$R/usr/share/applications/servin.desktop")" "^Exec=/usr/bin/servin-gui$" "which runs /usr/bin/servin-gui"
+	like "$("$R/usr/bin/servin-gui" --help 2>&1)" "usage: servin-gui .*--api" "the packaged GUI starts (its --help)"
+	"$R/usr/bin/servin-gui" --no-window --api "unix://$W/none.sock" >"$W/gui.out" 2>/dev/null &
+	gpid=$!
+	for _ in $(seq 100); do [ -s "$W/gui.out" ] && break; sleep 0.1; done
+	kill "$gpid"
+	wait "$gpid" 2>/dev/null
+	like "$(head -1 "$W/gui.out")" "^http://127\.0\.0\.1:[0-9]+/\?token=" "and serves, printing its URL"
+	ok "dpkg purges servin-gui" dpkg_root -P servin-gui
+fi
 
 out=$(dpkg_root -P servin 2>&1)
 is "$?" 0 "dpkg purges it"

@@ -27,7 +27,7 @@ if [ -z "${SV_E2E_NETNS:-}" ]; then
 	mkdir -p "/tmp/svup-$$" && echo outside > "/tmp/svup-$$/index.html"
 	ip netns exec "$up" busybox httpd -p 198.18.0.2:80 -h "/tmp/svup-$$" &&
 		up_pid=$(ip netns pids "$up" | head -1)
-	SV_E2E_NETNS=$ns SV_E2E_UPLINK=$up ip netns exec "$ns" bash "$0"
+	SV_E2E_NETNS=$ns SV_E2E_UPLINK=$up nsenter --net="/run/netns/$ns" bash "$0"
 	rc=$?
 	for p in $(ip netns pids "$up") $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
 	ip netns del "$up"
@@ -49,11 +49,14 @@ for o in d.get("nftables", []):
     m = o.get("map")
     if m and m["name"].startswith("pub_"): n += len(m.get("elem", []))
 print(n)'; }
+# fetch [RUN-ARGS...] URL: wget from a container, with a deadline. busybox
+# timeout runs under sh: as PID 1 it could not signal its own wget.
+fetch() { local url=${!#}; sv run --rm "${@:1:$#-1}" busybox sh -c "timeout 3 wget -q -O- '$url'; exit \$?"; }
 wait_http() { for _ in $(seq 50); do busybox timeout 1 wget -q -O- "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # --- user networks: names, aliases, isolation
 ok "network create front" sv network create front
-ok "network create back" sv network create back
+ok "network create back --mtu" sv network create --subnet 10.251.0.0/24 --mtu 1400 back
 ok "network create --internal" sv network create --internal --subnet 10.250.0.0/24 inner
 like "$(sv network ls --format '{{.Name}}' | tr '\n' ' ')" 'back bridge front host inner none' "network ls lists built-ins and ours"
 is "$(sv network inspect -f '{{.Internal}}' inner)" "true" "inspect shows --internal"
@@ -64,33 +67,38 @@ sv run -d --name web --network front --network-alias www busybox httpd -f -p 80 
 sleep 0.2 # httpd binds after it started
 web_ip=$(sv inspect -f '{{.NetworkSettings.Networks.front.IPAddress}}' web)
 like "$web_ip" '^10\.' "the server got an address on front"
-is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://web/hostname)" \
+is "$(fetch --network front http://web/hostname)" \
 	"$(sv inspect -f '{{.Config.Hostname}}' web)" "a container on front fetches from web by name"
-is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://www/hostname)" \
+is "$(fetch --network front http://www/hostname)" \
 	"$(sv inspect -f '{{.Config.Hostname}}' web)" "and by its network alias"
 short=$(sv inspect -f '{{.Id}}' web | cut -c1-12)
-ok "and by its short id" sv run --rm --network front busybox timeout 3 wget -q -O- "http://$short/hostname"
+ok "and by its short id" fetch --network front "http://$short/hostname"
 like "$(sv run --rm --network front busybox cat /etc/resolv.conf)" 'nameserver 127.0.0.11' \
 	"containers on user networks use the embedded resolver"
 nok "a container on another network cannot reach web" \
-	sv run --rm --network back busybox timeout 2 wget -q -O- "http://$web_ip/hostname"
-nok "nor resolve its name" sv run --rm --network back busybox timeout 2 wget -q -O- http://web/hostname
+	fetch --network back "http://$web_ip/hostname"
+nok "nor resolve its name" fetch --network back http://web/hostname
+like "$(sv run --rm --network back --ip 10.251.0.50 busybox ip -o -4 addr show eth0)" 'inet 10\.251\.0\.50/24' \
+	"--ip gives the container that address"
+like "$(sv run --rm --network back busybox ip -o link show eth0)" 'mtu 1400' "--mtu reaches the container's interface"
+exit_is 125 "--ip outside the subnet is refused" sv run --rm --network back --ip 10.9.9.9 busybox true
+exit_is 125 "--ip on the default bridge is refused" sv run --rm --ip 10.88.0.9 busybox true
 
 # --- the outside: NAT out, nothing out of --internal
-is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://198.18.0.2/)" "outside" \
+is "$(fetch --network front http://198.18.0.2/)" "outside" \
 	"a bridge network reaches the uplink (masquerade)"
-is "$(sv run --rm busybox timeout 3 wget -q -O- http://198.18.0.2/)" "outside" "so does the default bridge"
+is "$(fetch http://198.18.0.2/)" "outside" "so does the default bridge"
 nok "an --internal network cannot reach the uplink" \
-	sv run --rm --network inner busybox timeout 2 wget -q -O- http://198.18.0.2/
+	fetch --network inner http://198.18.0.2/
 mkdir -p "$SV_TMP/www" && echo host > "$SV_TMP/www/index.html"
 busybox httpd -p 198.18.0.1:18081 -h "$SV_TMP/www"
 cleanup 'kill $(pgrep -f "httpd -p 198.18.0.1:18081") 2>/dev/null'
-is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://198.18.0.1:18081/)" "host" \
+is "$(fetch --network front http://198.18.0.1:18081/)" "host" \
 	"a bridge network reaches the host"
-nok "an --internal one does not" sv run --rm --network inner busybox timeout 2 wget -q -O- http://198.18.0.1:18081/
+nok "an --internal one does not" fetch --network inner http://198.18.0.1:18081/
 sv run -d --name inner1 --network inner busybox httpd -f -p 80 -h /etc >/dev/null
 ok "but containers on it reach each other by name" \
-	sv run --rm --network inner busybox timeout 3 wget -q -O- http://inner1/hostname
+	fetch --network inner http://inner1/hostname
 sv rm -f inner1 >/dev/null
 
 # --- published ports
@@ -108,9 +116,14 @@ nok "the loopback binding is not reachable from another host" \
 like "$(sv ps --format '{{.Ports}}' -f name=pub)" '127.0.0.1:18080->80/tcp' "ps shows the ports"
 exit_is 125 "a host port that is taken is refused" sv run -d -p 127.0.0.1:18080:80 busybox true
 ok "containers reach a published port through the host (hairpin)" \
-	sv run --rm busybox timeout 3 wget -q -O- "http://198.18.0.1:$rnd/hostname"
+	fetch "http://198.18.0.1:$rnd/hostname"
 sv rm -f pub >/dev/null
 is "$(port_elements)" "0" "removing the container removes its port rules"
+sv run -d --name pall --expose 80 --expose 81/udp -P busybox httpd -f -p 80 -h /etc >/dev/null
+is "$(sv port pall | wc -l)" "2" "-P publishes every exposed port"
+pp=$(sv port pall 80/tcp | sed 's/.*://')
+ok "and they serve" wait_http "http://127.0.0.1:$pp/hostname"
+sv rm -f pall >/dev/null
 
 # UDP: busybox has no UDP server, so a static echo server is added to an
 # image (tests/fixtures/udpecho.c).
@@ -139,7 +152,7 @@ sv run -d --name xx busybox httpd -f -p 80 -h /etc >/dev/null
 x_ip=$(sv inspect -f '{{.NetworkSettings.IPAddress}}' xx)
 like "$(sv run --rm --network container:xx busybox ip -o -4 addr show eth0)" "inet $x_ip/" \
 	"--network container:xx shares xx's interfaces"
-is "$(sv run --rm --network container:xx busybox timeout 3 wget -q -O- http://127.0.0.1/hostname)" \
+is "$(fetch --network container:xx http://127.0.0.1/hostname)" \
 	"$(sv inspect -f '{{.Config.Hostname}}' xx)" "and its loopback"
 sv rm -f xx >/dev/null
 like "$(sv run --rm --network host busybox ls /sys/class/net)" 'svup0' "--network host sees the host's interfaces"
@@ -195,7 +208,8 @@ for i in 1 2 3 4 5 6; do {
 	done
 	wait
 } 2>/dev/null; done
-sleep 0.5
+# starts still in flight (servin-shim-ctl outlives a killed CLI) finish first
+for _ in $(seq 50); do pgrep -f "servin-shim-ctl start .*--root=$SERVIN_ROOT" >/dev/null || break; sleep 0.1; done
 for c in $(sv ps -q); do sv kill "$c" >/dev/null 2>&1; done
 ok "system prune after the kills" sv system prune -f
 is "$(veths)" "$base_veth" "no stale veth is left"
@@ -203,6 +217,7 @@ is "$(port_elements)" "$base_ports" "no stale port rule is left"
 is "$(sqlite3 "$SERVIN_ROOT/servin.db" 'SELECT count(*) FROM endpoints')" "0" "no address lease is left"
 ok "system check finds nothing left" sh -c "! sv system check | grep -q network"
 
-is "$(sv network ls -q -f name=front | wc -l)" "0" "system prune removed the unused network"
+is "$(sv network ls -q -f name=front | wc -l)" "0" "system prune removed the unused network" ||
+	{ sv ps -a; sv network inspect front; } | sed 's/^/# /' 
 is "$(ip -o link show | grep -c ' sv-')" "0" "and its bridge: no user network bridge is left"
 done_testing

@@ -230,6 +230,20 @@ rt_bundle oom15 "$mem | $(rt_args dd if=/dev/zero of=/dev/null bs=64M count=1)" 
 exit_is 137 "15: a memory hog is OOM-killed (exit 137)" rt_run oom15 --keep
 is "$(rt stats oom15 | jq '.oom_kills > 0')" true "15: the OOM kill is recorded in the container's cgroup"
 ok "15: delete the OOM-killed container" rt delete oom15
+d=$(rt_bundle oomev "$mem | $(rt_args sh -c 'read x; dd if=/dev/zero of=/dev/null bs=64M count=1; exec sleep 30')")
+mkfifo "$SV_TMP/oomev.in"
+# stdin opened read-write: the open does not wait for a writer.
+ok "15: run -d a container that hogs memory on cue" \
+	sh -c "exec '$BIN/servin' runtime run -d --bundle '$d' oomev <>'$SV_TMP/oomev.in' >/dev/null 2>&1"
+"$BIN/servin" runtime events oomev > "$SV_TMP/oomev.out" 2>&1 &
+ev=$!
+# Go once it watches (its eventfd, or inotify fd on v2, is open).
+for _ in $(seq 200); do ls -l /proc/$ev/fd 2>/dev/null | grep -qE 'eventfd|inotify' && break; sleep 0.02; done
+echo go > "$SV_TMP/oomev.in"
+for _ in $(seq 100); do grep -q oom "$SV_TMP/oomev.out" && break; sleep 0.05; done
+is "$(head -1 "$SV_TMP/oomev.out")" '{"type":"oom","id":"oomev"}' "15: 'runtime events' reports the OOM kill as it happens"
+ok "15: cleanup" rt delete -f oomev
+wait $ev
 is "$(status_of idle15)" running "15: the neighbour carries on"
 ok "15: cleanup" rt delete -f idle15
 

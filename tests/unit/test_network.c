@@ -471,7 +471,7 @@ static void kernel_body(struct fx *f)
 	assert_int_equal(npb, 1);
 	assert_true(pb[0].host_port > 0);
 	free(pb);
-	assert_int_equal(sv_net_teardown(f->s, f->run, "aaaa0000aaaa0000", &err), 0);
+	assert_int_equal(sv_net_teardown(f->s, f->run, "aaaa0000aaaa0000", 0, &err), 0);
 	assert_int_equal(sv_port_list(f->s, "aaaa0000aaaa0000", &pb, &npb, NULL), 0);
 	assert_int_equal(npb, 0);
 	free(pb);
