@@ -169,9 +169,9 @@ const struct rest_route rest_routes_networks[] = {
 	  "200 404 500" },
 	{ "DELETE", "/networks/{id}", network_remove, REST_ROUTE_STREAM, "Remove a network", NULL,
 	  "204 403 404 500" },
-	{ "POST", "/networks/{id}/connect", network_connect, REST_ROUTE_STREAM | REST_ROUTE_JSON_BODY,
+	{ "POST", "/networks/{id}/connect", network_connect, REST_ROUTE_JSON_BODY,
 	  "Connect a container to a network", NULL, "200 400 403 404 409 500" },
-	{ "POST", "/networks/{id}/disconnect", network_disconnect, REST_ROUTE_STREAM | REST_ROUTE_JSON_BODY,
+	{ "POST", "/networks/{id}/disconnect", network_disconnect, REST_ROUTE_JSON_BODY,
 	  "Disconnect a container from a network", NULL, "200 400 403 404 500" },
 	{ 0 },
 };
