@@ -471,6 +471,7 @@ struct sv_container_stats {
 	char *name;
 	bool running;
 	struct sv_stats_sample now;
+	struct sv_stats_sample prev; /* the sample before, from the ring (time_ns 0: none) */
 };
 /* Samples every running container (names NULL) or the named ones, reading
  * each cgroup once. Owned; free with sv_container_stats_free(). */
@@ -483,6 +484,12 @@ SV_API struct cJSON *sv_container_stats_json(const struct sv_container_stats *s,
 					     const struct sv_stats_sample *prev);
 /* The host's CPU time in ns (/proc/stat), the clock of system_ns. */
 SV_API int64_t sv_host_cpu_ns(void);
+/* The newest sample of each live container (or of those in ids, full ids)
+ * from the shims' stats rings, written once a second: one read per
+ * container, nothing per container in the database or the cgroups. For
+ * dashboards that poll many containers. Owned. */
+SV_API int sv_engine_container_stats_latest(sv_engine *e, char *const *ids, struct sv_container_stats **out,
+					    size_t *n, sv_err **err);
 /* The shim's history of samples (oldest first, up to a few minutes). */
 SV_API int sv_engine_container_stats_history(sv_engine *e, const char *name, struct sv_stats_sample **out,
 					     size_t *n, sv_err **err);

@@ -210,7 +210,8 @@ for i in 1 2 3 4 5 6; do {
 } 2>/dev/null; done
 # starts still in flight (servin-shim-ctl outlives a killed CLI) finish first
 for _ in $(seq 50); do pgrep -f "servin-shim-ctl start .*--root=$SERVIN_ROOT" >/dev/null || break; sleep 0.1; done
-for c in $(sv ps -q); do sv kill "$c" >/dev/null 2>&1; done
+# kill returns once the signal is sent (as docker's does): wait for the exits
+for c in $(sv ps -q); do sv kill "$c" >/dev/null 2>&1; sv wait "$c" >/dev/null 2>&1; done
 ok "system prune after the kills" sv system prune -f
 is "$(veths)" "$base_veth" "no stale veth is left"
 is "$(port_elements)" "$base_ports" "no stale port rule is left"
