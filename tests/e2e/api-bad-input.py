@@ -4,6 +4,7 @@ headers and bodies, slowloris, half-open and non-reading clients, request
 smuggling, unknown routes, rate limits. Each must get the right 4xx (or be
 cut off) while a parallel client — another process, hence another client —
 keeps being served the whole time. TAP output; raw sockets, no mocks."""
+import ctypes
 import json
 import os
 import resource
@@ -39,12 +40,17 @@ def is_(got, want, desc):
     report(got == want, desc, f"got:  {got!r}\nwant: {want!r}")
 
 
+def die_with_parent():
+    # A test killed by a timeout must not leave its server behind.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Server:
     def __init__(self, tmp, name, *args):
         self.sock = os.path.join(tmp, name + ".sock")
         self.log = open(os.path.join(tmp, name + ".log"), "wb")
         self.p = subprocess.Popen([os.path.join(BIN, "servin"), "serve", "-H", "unix://" + self.sock, *args],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
+                                  stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         for _ in range(200):
             if os.path.exists(self.sock):
                 try:
@@ -172,6 +178,7 @@ def error_of(resp):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the finally below
     tmp = tempfile.mkdtemp(prefix="servin-e2e.")
     os.environ["SERVIN_ROOT"] = os.path.join(tmp, "root")
     os.environ["SERVIN_RUNROOT"] = os.path.join(tmp, "run")

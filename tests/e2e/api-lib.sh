@@ -20,7 +20,8 @@ api_start() {
 	API_SOCK=$SERVIN_RUNROOT/servin.sock
 	local a
 	for a in "$@"; do case $a in unix://*) API_SOCK=${a#unix://} ;; esac; done
-	"$BIN/servin" serve "$@" >"$API_LOG" 2>&1 &
+	# --pdeathsig: a test killed by a timeout does not leave its server behind.
+	setpriv --pdeathsig TERM "$BIN/servin" serve "$@" >"$API_LOG" 2>&1 &
 	API_PID=$!
 	cleanup "api_stop"
 	local i
