@@ -66,6 +66,7 @@ extern const struct rest_route rest_routes_containers[];
 extern const struct rest_route rest_routes_container_streams[];
 extern const struct rest_route rest_routes_exec[];
 extern const struct rest_route rest_routes_networks[];
+extern const struct rest_route rest_routes_volumes[];
 
 /* Every table, in match order; NULL-terminated. */
 extern const struct rest_route *const rest_route_tables[];
@@ -105,6 +106,16 @@ char *rest_base64(const void *data, size_t len);
  * {"k":["v"]}) as an owned strv of "k=v" (NULL when absent). EINVAL when
  * malformed. */
 int rest_filters(const struct rest_req *r, char ***out, sv_err **err);
+/* Takes the boolean filter key ("dangling=false", "all=true") out of
+ * filters: its value (def when absent), and every other filter in *rest
+ * (owned strv). */
+bool rest_filter_bool(char *const *filters, const char *key, bool def, char ***rest);
+/* Checks the types of the members present in obj (null passes): spec is
+ * "Name:s Internal:b Size:n Labels:o Cmd:a". EINVAL names the member. */
+int rest_json_types(const struct cJSON *obj, const char *spec, sv_err **err);
+/* A JSON object of strings ({"k": "v"}: Labels, Options) as an owned strv
+ * of "k=v"; NULL object → NULL strv. EINVAL names `what` otherwise. */
+int rest_json_pairs(const struct cJSON *obj, const char *what, char ***out, sv_err **err);
 /* The body as a JSON object or array (owned); EINVAL with Docker's wording
  * when malformed or empty and `required`. NULL without error when empty
  * and not required. */

@@ -103,21 +103,6 @@ int rest_attach_take(const char *id, unsigned *streams)
 
 /* ---------------------------------------------------------------- pump */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One frame from the engine to the client. 1 go on, 0 the end, -1 gone. */
 static int pump_output(const struct rest_attach_pump *p, int *exit_code)
 {
@@ -133,10 +118,10 @@ static int pump_output(const struct rest_attach_pump *p, int *exit_code)
 			unsigned char h[8] = { (unsigned char)type, 0, 0, 0, (unsigned char)(b.len >> 24),
 					       (unsigned char)(b.len >> 16), (unsigned char)(b.len >> 8),
 					       (unsigned char)b.len };
-			if (write_all(p->client, h, sizeof h) < 0)
+			if (sv_write_all(p->client, h, sizeof h) < 0)
 				return -1;
 		}
-		return write_all(p->client, b.data, b.len) < 0 ? -1 : 1;
+		return sv_write_all(p->client, b.data, b.len) < 0 ? -1 : 1;
 	}
 	if (type == SV_FRAME_EXIT) {
 		*exit_code = atoi(b.data);

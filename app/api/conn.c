@@ -64,6 +64,7 @@ void conn_close(struct rest_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	conn_log_unfinished(c);
 	conn_drop_job(c);
 	struct rest_server *srv = c->srv;
 	if (c->counted) {

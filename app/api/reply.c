@@ -257,20 +257,8 @@ int rest_stream_open(struct rest_req *r, int status, const char *ctype, enum res
 
 int rest_stream_write(struct rest_req *r, const void *data, size_t len)
 {
-	const char *p = data;
-	if (r->fd < 0)
-		return -1;
-	while (len) {
-		ssize_t n = send(r->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* EPIPE, not SIGPIPE, when the client left: rest_serve ignores it. */
+	return r->fd < 0 ? -1 : sv_write_all(r->fd, data, len);
 }
 
 int rest_stream_json(struct rest_req *r, const cJSON *j)
@@ -385,6 +373,69 @@ int rest_filters(const struct rest_req *r, char ***out, sv_err **err)
 	if (!j)
 		return sv_err_prefix(err, "invalid filter");
 	return filters_from_json(j, out, err);
+}
+
+bool rest_filter_bool(char *const *filters, const char *key, bool def, char ***rest)
+{
+	size_t n = strlen(key);
+	bool v = def;
+	*rest = NULL;
+	for (size_t i = 0; filters && filters[i]; i++) {
+		if (!strncmp(filters[i], key, n) && filters[i][n] == '=') {
+			const char *x = filters[i] + n + 1;
+			v = !strcmp(x, "true") || !strcmp(x, "1");
+		} else {
+			sv_strv_push(rest, filters[i]);
+		}
+	}
+	return v;
+}
+
+int rest_json_types(const cJSON *obj, const char *spec, sv_err **err)
+{
+	SV_AUTOSTRV char **v = sv_strv_split(spec, ' ', true);
+	for (size_t i = 0; v[i]; i++) {
+		char *colon = strchr(v[i], ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, v[i]);
+		if (!it || cJSON_IsNull(it))
+			continue;
+		char want = colon[1];
+		bool ok = (want == 's' && cJSON_IsString(it)) || (want == 'b' && cJSON_IsBool(it)) ||
+			  (want == 'n' && cJSON_IsNumber(it)) || (want == 'o' && cJSON_IsObject(it)) ||
+			  (want == 'a' && cJSON_IsArray(it));
+		if (!ok) {
+			static const char *const names[] = { ['s'] = "a string", ['b'] = "a boolean", ['n'] = "a number",
+							      ['o'] = "an object", ['a'] = "an array" };
+			return sv_err_setx(err, EINVAL, "%s: want %s", v[i],
+					   (unsigned char)want < sizeof names / sizeof names[0] && names[(unsigned char)want]
+						   ? names[(unsigned char)want]
+						   : "another type");
+		}
+	}
+	return 0;
+}
+
+int rest_json_pairs(const cJSON *obj, const char *what, char ***out, sv_err **err)
+{
+	*out = NULL;
+	if (!obj || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj))
+		return sv_err_setx(err, EINVAL, "%s: want an object of strings", what);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if (!cJSON_IsString(it)) {
+			sv_strv_free(*out);
+			*out = NULL;
+			return sv_err_setx(err, EINVAL, "%s.%s: want a string", what, it->string);
+		}
+		sv_strv_push_take(out, sv_xasprintf("%s=%s", it->string, it->valuestring));
+	}
+	return 0;
 }
 
 cJSON *rest_body_json(const struct rest_req *r, bool required, sv_err **err)

@@ -276,45 +276,39 @@ static void container_resize(struct rest_req *r)
 
 /* ---------------------------------------------------------------- archive */
 
-static bool stat_header(struct rest_req *r, const cJSON *stat)
-{
-	SV_AUTOFREE char *text = cJSON_PrintUnformatted(stat);
-	SV_AUTOFREE char *b64 = rest_base64(text, strlen(text));
-	rest_reply_header(r, "X-Docker-Container-Path-Stat", b64);
-	return true;
-}
-
-static void archive_head(struct rest_req *r)
+/* The path= of an archive request, stat'ed: Docker sends the stat as a
+ * base64 header on HEAD and GET. NULL once the error was answered. */
+static const char *archive_path(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	const char *path = rest_qs(r, "path");
 	if (!path || !*path) {
 		rest_reply_error(r, 400, "path is required");
-		return;
+		return NULL;
 	}
 	SV_AUTOJSON cJSON *st = sv_engine_container_stat_path(r->engine, r->params[0], path, &err);
 	if (!st) {
 		rest_reply_err(r, err);
-		return;
+		return NULL;
 	}
-	stat_header(r, st);
-	rest_reply_status(r, 200);
+	SV_AUTOFREE char *text = cJSON_PrintUnformatted(st);
+	SV_AUTOFREE char *b64 = rest_base64(text, strlen(text));
+	rest_reply_header(r, "X-Docker-Container-Path-Stat", b64);
+	return path;
+}
+
+static void archive_head(struct rest_req *r)
+{
+	if (archive_path(r))
+		rest_reply_status(r, 200);
 }
 
 static void archive_get(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	const char *path = rest_qs(r, "path");
-	if (!path || !*path) {
-		rest_reply_error(r, 400, "path is required");
+	const char *path = archive_path(r);
+	if (!path)
 		return;
-	}
-	SV_AUTOJSON cJSON *st = sv_engine_container_stat_path(r->engine, r->params[0], path, &err);
-	if (!st) {
-		rest_reply_err(r, err);
-		return;
-	}
-	stat_header(r, st);
 	int fd = rest_stream_open(r, 200, "application/x-tar", REST_STREAM_CHUNKED);
 	if (fd >= 0 && sv_engine_container_archive_get(r->engine, r->params[0], path, NULL, fd, NULL, &err) < 0)
 		sv_warn("archive %s:%s: %s", r->params[0], path, err->msg);

@@ -30,6 +30,7 @@ struct exec_inst {
 	bool started;
 	int failed_code;			 /* 126/127 when it could not start */
 	int conn;				 /* the attach connection while it runs */
+	char pending_size[32];			 /* a resize that came before the start */
 	pthread_mutex_t conn_mu;
 	int refs;				 /* under execs_mu */
 	struct exec_inst *next;
@@ -68,6 +69,15 @@ static struct exec_inst *inst_find(const char *id)
 	return x;
 }
 
+/* The instance of the request's {id} (a reference), or NULL after a 404. */
+static struct exec_inst *inst_of(struct rest_req *r)
+{
+	struct exec_inst *x = inst_find(r->params[0]);
+	if (!x)
+		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	return x;
+}
+
 static void inst_add(struct exec_inst *x)
 {
 	pthread_mutex_lock(&execs_mu);
@@ -91,31 +101,17 @@ static void inst_add(struct exec_inst *x)
 
 static int check_body(const cJSON *b, sv_err **err)
 {
+	if (rest_json_types(b, "Cmd:a Env:a User:s WorkingDir:s DetachKeys:s Tty:b Privileged:b AttachStdin:b "
+			       "AttachStdout:b AttachStderr:b", err) < 0)
+		return -1;
 	const cJSON *cmd = sv_json_arr(b, "Cmd");
 	if (!cmd || !cJSON_GetArraySize(cmd))
 		return sv_err_setx(err, EINVAL, "No exec command specified");
-	static const char *const strvs[] = { "Cmd", "Env" };
-	for (size_t i = 0; i < 2; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, strvs[i]);
-		const cJSON *it;
-		if (v && !cJSON_IsNull(v) && !cJSON_IsArray(v))
-			return sv_err_setx(err, EINVAL, "%s: want an array of strings", strvs[i]);
-		cJSON_ArrayForEach(it, v)
-		if (!cJSON_IsString(it))
-			return sv_err_setx(err, EINVAL, "%s: want an array of strings", strvs[i]);
-	}
-	static const char *const strs[] = { "User", "WorkingDir", "DetachKeys" };
-	for (size_t i = 0; i < 3; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, strs[i]);
-		if (v && !cJSON_IsNull(v) && !cJSON_IsString(v))
-			return sv_err_setx(err, EINVAL, "%s: want a string", strs[i]);
-	}
-	static const char *const bools[] = { "Tty", "Privileged", "AttachStdin", "AttachStdout", "AttachStderr" };
-	for (size_t i = 0; i < 5; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, bools[i]);
-		if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v))
-			return sv_err_setx(err, EINVAL, "%s: want a boolean", bools[i]);
-	}
+	SV_AUTOSTRV char **c = NULL;
+	SV_AUTOSTRV char **e = NULL;
+	const cJSON *env = sv_json_arr(b, "Env");
+	if (sv_json_strv(cmd, &c, err) < 0 || (env && sv_json_strv(env, &e, err) < 0))
+		return sv_err_prefix(err, "Cmd and Env: want arrays of strings");
 	return 0;
 }
 
@@ -210,6 +206,8 @@ static void run_attached(struct rest_req *r, struct exec_inst *x, struct sv_exec
 	}
 	pthread_mutex_lock(&x->conn_mu);
 	x->conn = sv[1];
+	if (*x->pending_size) /* the CLI resizes as soon as it has the 101 */
+		(void)sv_frame_write(x->conn, SV_FRAME_RESIZE, x->pending_size, strlen(x->pending_size), NULL);
 	pthread_mutex_unlock(&x->conn_mu);
 	struct rest_attach_pump p = { .conn = sv[1], .client = client, .tty = o->tty,
 				      .stdin_ = o->attach_streams & SV_ATTACH_STDIN, .conn_mu = &x->conn_mu };
@@ -229,11 +227,9 @@ static void exec_start(struct rest_req *r)
 		rest_reply_err(r, err);
 		return;
 	}
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	if (!claim(x)) {
 		inst_unref(x);
 		rest_reply_error(r, 409, "Exec %s has already run", r->params[0]);
@@ -286,15 +282,17 @@ static void exec_resize(struct rest_req *r)
 		rest_reply_err(r, err);
 		return;
 	}
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	char size[32];
 	snprintf(size, sizeof size, "%u %u", rows, cols);
 	pthread_mutex_lock(&x->conn_mu);
-	int rc = x->conn >= 0 ? sv_frame_write(x->conn, SV_FRAME_RESIZE, size, strlen(size), &err) : 0;
+	int rc = 0;
+	if (x->conn >= 0)
+		rc = sv_frame_write(x->conn, SV_FRAME_RESIZE, size, strlen(size), &err);
+	else
+		snprintf(x->pending_size, sizeof x->pending_size, "%s", size);
 	pthread_mutex_unlock(&x->conn_mu);
 	inst_unref(x);
 	if (rc == 0)
@@ -333,11 +331,9 @@ static cJSON *pending_json(const struct exec_inst *x)
 
 static void exec_inspect(struct rest_req *r)
 {
-	struct exec_inst *x = inst_find(r->params[0]);
-	if (!x) {
-		rest_reply_error(r, 404, "No such exec instance: %s", r->params[0]);
+	struct exec_inst *x = inst_of(r);
+	if (!x)
 		return;
-	}
 	SV_AUTOERR sv_err *err = NULL;
 	char engine_id[SV_CONTAINER_ID_LEN + 1];
 	pthread_mutex_lock(&execs_mu);

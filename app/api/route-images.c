@@ -136,14 +136,8 @@ static void images_prune(struct rest_req *r)
 		return;
 	}
 	/* dangling=false means every unused image (docker image prune -a). */
-	bool all = false;
 	SV_AUTOSTRV char **rest = NULL;
-	for (size_t i = 0; filters && filters[i]; i++) {
-		if (sv_str_has_prefix(filters[i], "dangling="))
-			all = !strcmp(filters[i] + 9, "false") || !strcmp(filters[i] + 9, "0");
-		else
-			sv_strv_push(&rest, filters[i]);
-	}
+	bool all = !rest_filter_bool(filters, "dangling", true, &rest);
 	struct sv_image_rm_result res = { 0 };
 	if (sv_engine_image_prune(r->engine, all, rest, &res, &err) < 0) {
 		sv_image_rm_result_release(&res);
@@ -152,10 +146,12 @@ static void images_prune(struct rest_req *r)
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON *del = removal_json(&res);
-	if (cJSON_GetArraySize(del))
+	if (cJSON_GetArraySize(del)) {
 		cJSON_AddItemToObject(o, "ImagesDeleted", del);
-	else
-		cJSON_AddItemToObject(o, "ImagesDeleted", cJSON_CreateNull()), cJSON_Delete(del);
+	} else {
+		cJSON_Delete(del);
+		cJSON_AddNullToObject(o, "ImagesDeleted");
+	}
 	cJSON_AddNumberToObject(o, "SpaceReclaimed", (double)res.reclaimed);
 	sv_image_rm_result_release(&res);
 	rest_reply_json(r, 200, o);

@@ -78,7 +78,7 @@ static void auth(struct rest_req *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	SV_AUTOJSON cJSON *b = rest_body_json(r, true, &err);
-	if (!b || !cJSON_IsObject(b)) {
+	if (!b || !cJSON_IsObject(b) || rest_json_types(b, "username:s password:s serveraddress:s", &err) < 0) {
 		rest_reply_error(r, 400, "%s", err ? err->msg : "request body: want a JSON object");
 		return;
 	}

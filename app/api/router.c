@@ -21,6 +21,7 @@ const struct rest_route *const rest_route_tables[] = {
 	rest_routes_container_streams,
 	rest_routes_exec,
 	rest_routes_networks,
+	rest_routes_volumes,
 	rest_routes_events,
 	rest_routes_openapi,
 	NULL,

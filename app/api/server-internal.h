@@ -14,14 +14,17 @@
 
 #define REST_MAX_LISTENERS 8
 
+/* A unix or TCP stream, seen as either. */
+union rest_uv_stream {
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+	uv_stream_t s;
+	uv_handle_t h;
+};
+
 struct rest_listener {
 	struct rest_server *srv;
-	union {
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union rest_uv_stream u;
 	bool is_tcp;
 	struct rest_tls_ctx *tls; /* TCP with client certificates */
 	char *token;		  /* TCP with a bearer token */
@@ -58,12 +61,7 @@ enum conn_phase { PH_IDLE = 0, PH_HEAD, PH_BODY, PH_WORK, PH_HIJACK, PH_CLOSING 
 struct rest_conn {
 	struct rest_server *srv;
 	struct rest_listener *lis;
-	union {
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union rest_uv_stream u;
 	uv_timer_t timer;
 	int refs;		/* the conn itself, each pending write, each open handle */
 	struct rest_tls *tls;
@@ -104,6 +102,9 @@ int conn_pipe_open(struct rest_conn *c, struct rest_job *j);
 /* Lets go of the connection's job: the handler's stream writes fail from
  * now on. */
 void conn_drop_job(struct rest_conn *c);
+/* Logs a request cut short by the connection closing (a stream the client
+ * left, a hijacked session that ended). */
+void conn_log_unfinished(struct rest_conn *c);
 
 /* The loop's side of the message queue (the uv_async callback). */
 void rest_server_on_wake(uv_async_t *a);

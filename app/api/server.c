@@ -446,6 +446,14 @@ static void access_log(struct rest_conn *c)
 	rest_log_line(srv, srv->access_fd, b.data, b.len);
 }
 
+void conn_log_unfinished(struct rest_conn *c)
+{
+	if (c->job && !c->in_finish && c->method[0]) {
+		access_log(c);
+		c->method[0] = '\0';
+	}
+}
+
 static void conn_finish_request(struct rest_conn *c)
 {
 	if (c->in_finish)

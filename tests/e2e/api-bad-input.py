@@ -4,6 +4,7 @@ headers and bodies, slowloris, half-open and non-reading clients, request
 smuggling, unknown routes, rate limits. Each must get the right 4xx (or be
 cut off) while a parallel client — another process, hence another client —
 keeps being served the whole time. TAP output; raw sockets, no mocks."""
+import ctypes
 import json
 import os
 import resource
@@ -39,12 +40,17 @@ def is_(got, want, desc):
     report(got == want, desc, f"got:  {got!r}\nwant: {want!r}")
 
 
+def die_with_parent():
+    # A test killed by a timeout must not leave its server behind.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Server:
     def __init__(self, tmp, name, *args):
         self.sock = os.path.join(tmp, name + ".sock")
         self.log = open(os.path.join(tmp, name + ".log"), "wb")
         self.p = subprocess.Popen([os.path.join(BIN, "servin"), "serve", "-H", "unix://" + self.sock, *args],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
+                                  stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         for _ in range(200):
             if os.path.exists(self.sock):
                 try:
@@ -172,6 +178,7 @@ def error_of(resp):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the finally below
     tmp = tempfile.mkdtemp(prefix="servin-e2e.")
     os.environ["SERVIN_ROOT"] = os.path.join(tmp, "root")
     os.environ["SERVIN_RUNROOT"] = os.path.join(tmp, "run")
@@ -214,6 +221,27 @@ def run(srv, tmp):
     is_(get(S, "/events?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D")[0], 400, "events with a bad filter: 400")
     is_(request(S, b"POST /images/busybox/tag HTTP/1.1\r\nConnection: close\r\n\r\n")[0], 400,
         "tag without repo: 400")
+
+    # Malformed JSON and wrong types in bodies.
+    def post(path, body):
+        return error_of(request(S, b"POST " + path.encode() + b" HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body))
+    for path, body, why in [
+        ("/containers/create", b"{bad", "malformed JSON"),
+        ("/containers/create", b"[]", "an array, not an object"),
+        ("/containers/create", b"", "no body"),
+        ("/containers/create", b'{"Image": 5}', "Image of the wrong type"),
+        ("/volumes/create", b'{"Name": 7}', "Name of the wrong type"),
+        ("/volumes/create", b'{"Labels": "x"}', "Labels of the wrong type"),
+        ("/networks/create", b'{"Name": "n", "Internal": "yes"}', "Internal of the wrong type"),
+        ("/networks/create", b'{"Name": "n", "IPAM": {"Config": [{"Subnet": "nope"}]}}', "a bad subnet"),
+        ("/containers/nosuch/exec", b'{"Cmd": "ls"}', "Cmd of the wrong type"),
+        ("/containers/nosuch/exec", b'{"Cmd": ["ls", 1]}', "Cmd with a number"),
+        ("/auth", b'{"username": 1, "password": "p"}', "username of the wrong type"),
+    ]:
+        st, ct, msg = post(path, body)
+        report(st == 400 and ct == "application/json" and msg, f"POST {path} with {why}: 400 with a message",
+               (st, ct, msg))
 
     # Huge heads.
     t = time.time()

@@ -41,11 +41,17 @@ is "$(dk logs web 2>&1 >/dev/null)" "three" "logs: stderr apart"
 is "$(dk logs --tail 2 web 2>/dev/null)" "two" "logs --tail counts both streams, then filters"
 like "$(dk logs -t web 2>/dev/null | head -1)" "^20[0-9-]+T[0-9:.]+Z one$" "logs -t"
 
+dk run -d --name follow busybox sh -c 'echo a; sleep 1; echo b' >/dev/null
+is "$(timeout 15 "$DOCKER" logs -f follow | tr '\n' ' ')" "a b " "logs -f follows and ends when the container stops"
+dk rm follow >/dev/null
+
 # inspect, top, stats.
 is "$(dk inspect web --format '{{.State.Running}} {{.Config.Labels.app}} {{.HostConfig.LogConfig.Type}}')" \
 	"true api json-file" "inspect"
 like "$(dk top web)" "sleep 300" "top"
 like "$(dk stats --no-stream --format '{{.Name}} {{.PIDs}}' web)" "^web [0-9]+$" "stats --no-stream"
+n=$(timeout -s KILL 3.5 "$DOCKER" stats --format '{{.Name}}' web 2>/dev/null | grep -c web)
+ok "stats streams a sample a second ($n in 3.5 s)" test "$n" -ge 2
 
 # exec.
 is "$(dk exec web echo in-exec)" in-exec "exec"

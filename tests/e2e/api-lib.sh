@@ -20,7 +20,8 @@ api_start() {
 	API_SOCK=$SERVIN_RUNROOT/servin.sock
 	local a
 	for a in "$@"; do case $a in unix://*) API_SOCK=${a#unix://} ;; esac; done
-	"$BIN/servin" serve "$@" >"$API_LOG" 2>&1 &
+	# --pdeathsig: a test killed by a timeout does not leave its server behind.
+	setpriv --pdeathsig TERM "$BIN/servin" serve "$@" >"$API_LOG" 2>&1 &
 	API_PID=$!
 	cleanup "api_stop"
 	local i
@@ -46,3 +47,20 @@ api_stop() {
 api_curl() { local p=$1; shift; curl -s --unix-socket "$API_SOCK" "$@" "http://x$p"; }
 # api_status METHOD PATH [CURL-ARGS...] — prints the status code only.
 api_status() { local m=$1 p=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' -X "$m" --unix-socket "$API_SOCK" "$@" "http://x$p"; }
+
+# py_checks PYTHON-FILE-ON-STDIN — runs /usr/bin/python3 - whose lines are
+# "DESCRIPTION<TAB>GOT<TAB>WANT" (anything else, a traceback, fails) and
+# must end with the description "script completed".
+py_checks() {
+	local line desc got want last=
+	while IFS= read -r line; do
+		if [[ $line != *$'\t'*$'\t'* ]]; then
+			_report 1 "docker-py: unexpected output" "$line"
+			continue
+		fi
+		IFS=$'\t' read -r desc got want <<<"$line"
+		is "$got" "$want" "docker-py: $desc"
+		last=$desc
+	done < <(API_SOCK=$API_SOCK /usr/bin/python3 - 2>&1)
+	is "$last" "script completed" "the docker-py script ran to its end"
+}

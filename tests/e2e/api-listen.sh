@@ -87,6 +87,11 @@ is "$(DOCKER_HOST=tcp://127.0.0.1:$P DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C dk 
 	1.43 "docker --tlsverify with a client certificate"
 is "$(DOCKER_HOST=tcp://127.0.0.1:$P DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C dk images --format '{{.Repository}}')" \
 	busybox "images over TLS"
+if [ "$(id -u)" = 0 ]; then
+	is "$(echo through-tls | DOCKER_HOST=tcp://127.0.0.1:$P DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C \
+		timeout 30 "$DOCKER" run -i --rm busybox cat)" through-tls \
+		"run -i over TLS: hijacked both ways, stdin's half-close passes through"
+fi
 nok "no client certificate: the handshake fails" curl -sf --cacert "$C/ca.pem" "https://127.0.0.1:$P/_ping"
 nok "an untrusted client certificate fails" curl -sf --cacert "$C/ca.pem" --cert "$C/rogue.pem" \
 	--key "$C/rogue-key.pem" "https://127.0.0.1:$P/_ping"
