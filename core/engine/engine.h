@@ -147,7 +147,9 @@ SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stat
  * $SERVIN_CONFIG_DIR/registries.json, else /etc/servin/registries.json);
  * logins live in $XDG_CONFIG_HOME/servin/auth.json (Docker's config.json
  * is read too). The engine keeps one registry session, so bearer tokens
- * are reused across calls until they expire. */
+ * are reused across calls until they expire; when one of those files
+ * changes (a login by this or another process) the next call starts a new
+ * session, so a long-running `servin serve` sees new logins. */
 
 struct sv_pull_opts {
 	const char *platform;	  /* "os/arch[/variant]"; NULL: the host's */
@@ -159,6 +161,9 @@ struct sv_pull_opts {
 	sv_progress_fn *progress;
 	void *progress_arg;
 	const volatile bool *cancel; /* polled; true cancels (ECANCELED) */
+	/* Credentials for this call only (the REST API's X-Registry-Auth),
+	 * instead of the stored login. NULL: stored logins. */
+	const char *username, *password;
 };
 
 struct sv_pull_result {
@@ -194,6 +199,7 @@ struct sv_push_opts {
 	sv_progress_fn *progress;
 	void *progress_arg;
 	const volatile bool *cancel;
+	const char *username, *password; /* for this call only, as for pull */
 };
 struct sv_push_result {
 	char digest[SV_DIGEST_STR_LEN]; /* the manifest's */

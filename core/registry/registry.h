@@ -58,10 +58,18 @@ struct sv_registry_opts {
 	const char *docker_config;
 };
 
-/* Reads the configuration (a malformed file is an error, EINVAL) and
- * returns an owned session; free with sv_registry_free(). Any thread. */
+/* Reads the configuration (a malformed file is an error, EINVAL) and the
+ * credentials, and returns a session holding one reference; drop it with
+ * sv_registry_free(). Any thread. */
 SV_API int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_err **err);
+/* Takes another reference (a session shared by threads outlives the one
+ * that replaces it until every user let go). Returns r. */
+SV_API sv_registry *sv_registry_ref(sv_registry *r);
+/* Drops a reference; the last one frees. NULL is fine. */
 SV_API void sv_registry_free(sv_registry *r);
+/* True when the configuration or a credentials file changed on disk since
+ * the session read them (a long-running process then opens a new one). */
+SV_API bool sv_registry_stale(const sv_registry *r);
 
 /* ---------------------------------------------------------------- pull */
 
@@ -75,6 +83,9 @@ struct sv_registry_pull_opts {
 	void *progress_arg;
 	/* Polled while downloading; true cancels (ECANCELED). May be NULL. */
 	const volatile bool *cancel;
+	/* Credentials for this call only (Docker's X-Registry-Auth), used for
+	 * the image's registry instead of stored ones. NULL: stored logins. */
+	const char *username, *password;
 };
 
 struct sv_registry_pull_result {
@@ -109,6 +120,7 @@ struct sv_registry_push_opts {
 	sv_progress_fn *progress; /* "Preparing", "Pushing", "Pushed", "Layer already exists", "Mounted from x" */
 	void *progress_arg;
 	const volatile bool *cancel;
+	const char *username, *password; /* for this call only, as for pull */
 };
 
 struct sv_registry_push_result {
