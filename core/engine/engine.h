@@ -216,6 +216,9 @@ SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_p
 SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
 			   char **host, sv_err **err);
 SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
+/* Checks credentials for server without storing them (Docker's POST /auth). */
+SV_API int sv_engine_login_check(sv_engine *e, const char *server, const char *user, const char *password,
+				 sv_err **err);
 
 struct sv_search_hit {
 	char *name;

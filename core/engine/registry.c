@@ -168,6 +168,14 @@ int sv_engine_login(sv_engine *e, const char *server, const char *user, const ch
 	return rc;
 }
 
+int sv_engine_login_check(sv_engine *e, const char *server, const char *user, const char *password, sv_err **err)
+{
+	sv_registry *r = session(e, err);
+	int rc = r ? sv_registry_login_check(r, server, user, password, err) : -1;
+	sv_registry_free(r);
+	return rc;
+}
+
 int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err)
 {
 	if (host)

@@ -130,7 +130,8 @@ char *sv_registry_server_host(const char *server, sv_err **err)
 	return h;
 }
 
-int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password, sv_err **err)
+int sv_registry_login_check(sv_registry *r, const char *server, const char *user, const char *password,
+			    sv_err **err)
 {
 	SV_AUTOFREE char *host = sv_registry_server_host(server, err);
 	if (!host)
@@ -148,8 +149,14 @@ int sv_registry_login(sv_registry *r, const char *server, const char *user, cons
 	int rc = reg_auth_check(c, ep, err);
 	reg_conn_free(c);
 	reg_endpoint_free(ep);
-	if (rc < 0)
-		return sv_err_prefix(err, "login to %s", host);
+	return rc < 0 ? sv_err_prefix(err, "login to %s", host) : 0;
+}
+
+int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password, sv_err **err)
+{
+	if (sv_registry_login_check(r, server, user, password, err) < 0)
+		return -1;
+	SV_AUTOFREE char *host = sv_registry_server_host(server, err);
 	return reg_creds_store(r, host, user, password, err);
 }
 

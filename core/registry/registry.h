@@ -142,6 +142,9 @@ SV_API int sv_registry_push(sv_registry *r, sv_store *s, const char *ref, const 
  * auth.json (0600). EACCES with "unauthorized" for a refused login. */
 SV_API int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password,
 			     sv_err **err);
+/* Only checks user/password against `server` (nothing stored). */
+SV_API int sv_registry_login_check(sv_registry *r, const char *server, const char *user, const char *password,
+				   sv_err **err);
 /* Removes the stored login for `server`; ENOENT when there is none. */
 SV_API int sv_registry_logout(sv_registry *r, const char *server, sv_err **err);
 /* The canonical host for a server argument ("docker.io" for Docker Hub,
