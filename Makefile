@@ -5,6 +5,8 @@
 #   make test     deps + build + unit tests (ASan+UBSan) + end-to-end tests
 #   make run      deps + build + start servin-desktop
 #   make bench    side-by-side benchmarks (bench/README.md)
+#   make dist     release files in build/dist: Linux tar.gz, .run, .deb; Windows
+#                 setup .exe; macOS .dmg (installers/README.md)
 #
 # Two variants share the sources: build/obj (the shipped binaries, -O2) and
 # build/asan (unit tests and fuzzers: sanitizers on, every symbol visible).
@@ -18,7 +20,7 @@ WERROR  ?= 1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib
+PKGS := libcurl libarchive libcjson sqlite3 libuv libseccomp libcap libzstd libisal libssl libcrypto zlib libnftables libmnl
 TUI_PKGS := ncursesw
 CLI_PKGS := readline
 
@@ -75,6 +77,8 @@ BINS     := $(BUILD)/bin/servin $(BUILD)/bin/servin-desktop $(if $(SHIM_SRC),$(B
 	$(if $(CTL_SRC),$(BUILD)/bin/servin-shim-ctl)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 DEFAULT_IMAGE := $(BUILD)/share/servin/busybox.oci.tar
+GUI_SRC  := $(sort $(wildcard gui/*.py gui/templates/*.html gui/static/*.css gui/static/*.svg gui/static/js/*.js))
+GUI_PYZ  := $(BUILD)/servin-gui.pyz
 
 # Fuzzers (libFuzzer): every tests/fuzz/*-fuzzer.c, with clang.
 FUZZ_CC   ?= clang
@@ -85,9 +89,9 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,
 	-fno-sanitize-recover=all -DSV_FUZZING=1
 fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 
-.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check
+.PHONY: all deps test run check unit tsan e2e lint check-headers clean bench proof fuzz fuzz-bins fuzz-check dist gui
 
-all: $(BINS) $(LIB) $(DEFAULT_IMAGE)
+all: $(BINS) $(LIB) $(DEFAULT_IMAGE) $(GUI_PYZ)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -143,6 +147,16 @@ $(ACLILIB): $(call aobj,$(CLI_SRC))
 $(ATUILIB): $(call aobj,$(TUI_SRC)) $(if $(TUI_SRC),,$(BUILD)/asan/empty.o)
 	@rm -f $@; ar rcs $@ $^
 
+# The desktop GUI (gui/): one zipapp for /usr/bin/python3 with Debian's
+# python3-flask and python3-webview; its files are read from inside the zip.
+gui: $(GUI_PYZ)
+$(GUI_PYZ): $(GUI_SRC)
+	@rm -rf $(BUILD)/gui-pyz && mkdir -p $(BUILD)/gui-pyz
+	$(quiet) ZIPAPP $@
+	$(Q)cd gui && cp --parents $(patsubst gui/%,%,$(GUI_SRC)) $(abspath $(BUILD))/gui-pyz/
+	$(Q)printf 'import sys\nimport main\nsys.exit(main.main())\n' > $(BUILD)/gui-pyz/__main__.py
+	$(Q)/usr/bin/python3 -m zipapp $(BUILD)/gui-pyz -o $@ -p /usr/bin/python3 -c
+
 $(BUILD)/obj/empty.o $(BUILD)/asan/empty.o:
 	@mkdir -p $(@D); echo 'typedef int sv_empty_unit;' | $(CC) -x c -c - -o $@
 
@@ -175,6 +189,14 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(call aobj,$(UNIT_HELPERS))
 	$(quiet) LD $@
 	$(Q)$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CLI_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# The built-in themes are compiled in from their JSON files.
+THEME_JSON := $(sort $(wildcard themes/*.json))
+$(BUILD)/gen/theme-data.inc: themes/gen.sh $(THEME_JSON)
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)themes/gen.sh $@ $(THEME_JSON)
+$(call obj,themes/theme.c) $(call aobj,themes/theme.c) $(call fobj,themes/theme.c): $(BUILD)/gen/theme-data.inc
+
 # servin-init: the runtime's in-container helper (core/runtime/init/), a
 # small static program embedded in libservin as bytes and exec'd from a
 # sealed memfd (core/runtime/spawn.c). Both library variants embed the same
@@ -205,7 +227,7 @@ $(SECCOMP_BLOB): core/runtime/seccomp-default.json
 	$(quiet) EMBED $@
 	$(Q)$(call embed,sv_runtime_seccomp_default)
 
-$(LIB) $(ALIB): $(INIT_BLOB) $(SECCOMP_BLOB)
+$(LIB) $(ALIB) $(BUILD)/tsan/libservin.a $(BUILD)/fuzz/libservin-all.a: $(INIT_BLOB) $(SECCOMP_BLOB)
 
 # The default image: busybox-static from the host, as an OCI archive.
 $(DEFAULT_IMAGE): tests/fixtures/mkimage.sh
@@ -255,6 +277,12 @@ run:
 
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
+
+# Release files, the GUI's zipapp among them (made by `all`).
+dist: all
+	@installers/linux/mkdist.sh $(BUILD) $(VERSION)
+	@installers/windows/mkdist.sh $(BUILD) $(VERSION)
+	@installers/macos/mkdist.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

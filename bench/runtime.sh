@@ -1,35 +1,36 @@
 #!/bin/bash
 # `servin runtime run` against `crun run` and `runc run` on the very same
 # bundle (busybox fixture, process `true`), alternating runtimes every
-# round so load changes hit all three alike. Prints min / median / max and
-# the ratios, plus the load average before and after.
+# round so load changes hit all three alike. Two bundles: the "plain" one
+# (our Docker-like default config without seccomp) and the same with
+# Docker's default seccomp profile. Prints a table with min / median / max
+# and the load average on stderr, result lines (bench/lib.sh) on stdout.
 #
-#   bench/runtime.sh [--runs N] [--seccomp] [--keep-state-on-disk]
+#   bench/runtime.sh [--runs N] [--keep-state-on-disk]
 #
-# The bundle is our Docker-like default config without seccomp (the "plain
-# bundle"); --seccomp keeps Docker's default profile in it (all three
-# runtimes then compile or load it). Every runtime's state root is put on
-# one private tmpfs (as /run is on a normal host) unless
-# --keep-state-on-disk. crun 1.8 refuses hybrid cgroup hosts while a v2
-# controller (hugetlb here) is not bound to a v1 hierarchy: hugetlb is
-# mounted as v1 around each crun run only; servin and runc see the host as
-# it is. Needs root.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-servin=${SERVIN:-$top/build/bin/servin}
-runs=30 seccomp=--no-seccomp tmpfs=1
+# Every runtime's state root is on one private tmpfs (as /run is on a
+# normal host) unless --keep-state-on-disk. crun 1.8 refuses hybrid cgroup
+# hosts while a v2 controller (hugetlb here) is not bound to a v1
+# hierarchy: hugetlb is mounted as v1 around each crun run only; servin
+# and runc see the host as it is. Needs root.
+. "$(dirname "$0")/lib.sh"
+set -eo pipefail
+servin=$BIN/servin
+runs=30 tmpfs=1
+[ "$QUICK" = 1 ] && runs=10
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--quick) runs=10 ;;
-	--seccomp) seccomp= ;;
 	--keep-state-on-disk) tmpfs=0 ;;
 	*) echo "runtime.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ "$(id -u)" = 0 ] || { echo "runtime.sh: needs root" >&2; exit 77; }
-for c in crun runc jq; do command -v $c >/dev/null || { echo "runtime.sh: needs $c" >&2; exit 77; }; done
+if [ "$(id -u)" != 0 ] || ! have crun || ! have runc || ! have jq; then
+	skipped runtime-vs-crun "servin runtime run vs crun run" "needs root, crun, runc and jq"
+	exit 0
+fi
 
 work=$(mktemp -d /tmp/servin-bench-runtime.XXXXXX)
 hug=$work/hugetlb
@@ -41,45 +42,56 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/state" "$hug"
 [ $tmpfs = 1 ] && mount -t tmpfs -o mode=0700 tmpfs "$work/state"
-"$top/tests/fixtures/mkbundle.sh" "$work/bundle" --servin "$servin" $seccomp
-cd "$work/bundle"
 
 hugetlb_v2() { grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; }
 
 declare -A times
-# Runs one runtime once; appends the wall time in µs to times[name].
+# Runs one runtime once; appends its wall time in µs to times[name].
 one() {
-	local name=$1; shift
-	local pre=() t0 t1
+	local name=$1 t0 t1
+	shift
 	if [ "$name" = crun ] && hugetlb_v2; then mount -t cgroup -o hugetlb none "$hug"; fi
 	t0=$EPOCHREALTIME
-	"$@" >/dev/null
+	"$@" >/dev/null || { echo "runtime.sh: $name failed" >&2; exit 1; }
 	t1=$EPOCHREALTIME
 	if mountpoint -q "$hug"; then umount "$hug"; fi
-	times[$name]+=" $(( (${t1/./} - ${t0/./}) ))"
+	times[$name]+=" $((${t1/./} - ${t0/./}))"
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for ((i = 0; i < runs + 2; i++)); do
-	# Two warm-up rounds are dropped.
-	[ $i = 2 ] && times=()
-	one servin "$servin" --runroot "$work/state/servin" runtime run "b$i"
-	one crun crun --root "$work/state/crun" run "b$i"
-	one runc runc --root "$work/state/runc" run "b$i"
-done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+# bench_bundle ID LABEL [mkbundle options]
+bench_bundle() {
+	local id=$1 label=$2 b=$work/$1 i r mn md mx
+	shift 2
+	"$TOP/tests/fixtures/mkbundle.sh" "$b" --servin "$servin" "$@"
+	cd "$b"
+	times=()
+	local load_before load_after
+	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+	for ((i = 0; i < runs + 2; i++)); do
+		[ $i = 2 ] && times=() # two warm-up rounds are dropped
+		one servin "$servin" --runroot "$work/state/servin" runtime run "$id$i"
+		one crun crun --root "$work/state/crun" run "$id$i"
+		one runc runc --root "$work/state/runc" run "$id$i"
+	done
+	load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+	cd "$work"
+	declare -A med
+	{
+		printf '%s, state on %s, %d runs each\n' "$label" "$([ $tmpfs = 1 ] && echo tmpfs || echo disk)" "$runs"
+		printf '  %-8s %9s %9s %9s\n' runtime "min ms" "median ms" "max ms"
+	} >&2
+	for r in servin crun runc; do
+		# shellcheck disable=SC2086
+		read -r md mn mx < <(stats ${times[$r]})
+		med[$r]=$(awk -v v="$md" 'BEGIN { printf "%.2f", v / 1000 }')
+		awk -v r="$r" -v a="$mn" -v b="$md" -v c="$mx" 'BEGIN { printf "  %-8s %9.2f %9.2f %9.2f\n", r, a / 1000, b / 1000, c / 1000 }' >&2
+	done
+	echo "  load average before: $load_before, after: $load_after ($(nproc) cpus)" >&2
+	result "$id-vs-crun" "servin runtime run vs crun run ($label)" "${med[servin]}" crun "${med[crun]}" 2 \
+		"medians of $runs alternating runs; load $load_before → $load_after"
+	result "$id-vs-runc" "servin runtime run vs runc run ($label)" "${med[servin]}" runc "${med[runc]}" 2 \
+		"medians of $runs alternating runs; load $load_before → $load_after"
+}
 
-stats() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f %.2f %.2f\n", v[1] / 1000, v[int((NR + 1) / 2)] / 1000, v[NR] / 1000 }'; }
-printf 'bundle: busybox `true`, %s, state on %s, %d runs each\n' \
-	"$([ -n "$seccomp" ] && echo "no seccomp" || echo "Docker's default seccomp")" \
-	"$([ $tmpfs = 1 ] && echo tmpfs || echo disk)" "$runs"
-printf '%-8s %9s %9s %9s\n' runtime "min ms" "median ms" "max ms"
-declare -A med
-for r in servin crun runc; do
-	read -r mn md mx < <(echo "${times[$r]}" | stats)
-	med[$r]=$md
-	printf '%-8s %9s %9s %9s\n' "$r" "$mn" "$md" "$mx"
-done
-awk -v s="${med[servin]}" -v c="${med[crun]}" -v r="${med[runc]}" \
-	'BEGIN { printf "servin/crun %.2fx   servin/runc %.2fx (medians)\n", s / c, s / r }'
-echo "load average before: $load_before, after: $load_after ($(nproc) cpus)"
+bench_bundle runtime "plain bundle, no seccomp" --no-seccomp
+bench_bundle runtime-seccomp "Docker's default seccomp profile"

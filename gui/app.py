@@ -19,6 +19,7 @@ Errors. Engine failures become readable messages (EngineDown: 503 with
 "engine": "down"; EngineError: the engine's status and message); anything
 else is logged here and answered with a one-line message, never a trace.
 """
+import collections
 import hmac
 import json
 import mimetypes
@@ -29,6 +30,7 @@ import secrets
 import shlex
 import threading
 import time
+import urllib.parse
 
 from flask import Flask, Response, jsonify, redirect, render_template, request
 from jinja2 import FunctionLoader
@@ -39,6 +41,7 @@ from servin_client import FOREVER, EngineDown, EngineError
 
 KEEPALIVE_SECONDS = 15
 RELAY_QUEUE = 1000
+MAX_LOG_LINES = 10000
 CONTAINER_ACTIONS = {"start", "stop", "restart", "pause", "unpause", "kill"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*\.(js|css|svg|png)$")
@@ -52,7 +55,7 @@ PAGES = [
     ("events", "/events", "Events"),
 ]
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'%s; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
@@ -202,6 +205,17 @@ def prune_preview(client, all_unused):
 
 # ---------------------------------------------------------------- streams
 
+def waiting(q):
+    """The items of q as they come, and None after each KEEPALIVE_SECONDS
+    of quiet (the caller sends a keep-alive: writing is how a closed page
+    is noticed)."""
+    while True:
+        try:
+            yield q.get(timeout=KEEPALIVE_SECONDS)
+        except queue.Empty:
+            yield None
+
+
 def relay(stream, convert):
     """Yields SSE text for each item of an engine Stream, read by a helper
     thread so that a quiet stream still sends keep-alives (which is how a
@@ -226,12 +240,11 @@ def relay(stream, convert):
 
     threading.Thread(target=pump, name="gui-relay", daemon=True).start()
     try:
-        while True:
-            try:
-                kind, item = q.get(timeout=KEEPALIVE_SECONDS)
-            except queue.Empty:
+        for got in waiting(q):
+            if got is None:
                 yield ": keepalive\n\n"
                 continue
+            kind, item = got
             if kind == "end":
                 yield sse("end", item)
                 return
@@ -264,14 +277,18 @@ def log_query(tail, follow, timestamps):
 
 # ---------------------------------------------------------------- the app
 
-def create_app(client, token=None, csrf=None, hosts=None):
+def create_app(client, token=None, csrf=None, hosts=None, allow_eval=False):
     """The Flask app for one engine. token and csrf default to fresh
     random values; hosts is the set of Host header values accepted
-    (main.py sets it once the port is known)."""
+    (main.py sets it once the port is known). allow_eval adds
+    'unsafe-eval' to the page policy: WebKitGTK runs pywebview's
+    evaluate_js as an eval, which the window's self-test needs; the pages
+    themselves never eval."""
     app = Flask(__name__, static_folder=None, template_folder=None)
     app.jinja_loader = FunctionLoader(_template)
     app.config.update(GUI_TOKEN=token or secrets.token_urlsafe(32), GUI_CSRF=csrf or secrets.token_urlsafe(32),
-                      GUI_HOSTS=set(hosts or ()), JSON_SORT_KEYS=False)
+                      GUI_HOSTS=set(hosts or ()), GUI_CSP=CSP % (" 'unsafe-eval'" if allow_eval else ""),
+                      JSON_SORT_KEYS=False)
     app.extensions["servin_client"] = client
     app.extensions["servin_hub"] = LiveHub(client)
     _install_guard(app)
@@ -328,7 +345,7 @@ def _install_guard(app):
 
     @app.after_request
     def headers(resp):
-        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["Content-Security-Policy"] = app.config["GUI_CSP"]
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"
@@ -339,7 +356,7 @@ def _install_guard(app):
 def _login_redirect(app):
     """Trades ?token= for the cookie and drops it from the address bar."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
-    target = request.path + ("?" + "&".join("%s=%s" % kv for kv in args) if args else "")
+    target = request.path + ("?" + urllib.parse.urlencode(args) if args else "")
     resp = redirect(target, code=303)
     resp.set_cookie(_cookie_name(), app.config["GUI_TOKEN"], httponly=True, samesite="Strict", path="/")
     return resp
@@ -407,8 +424,8 @@ def _install_system(app, client):
             ago = max(1, min(int(request.args.get("since", "3600")), 30 * 86400))
         except ValueError:
             raise BadInput("since must be a number of seconds") from None
-        now = int(time.time())
-        stream = client.events(since=str(now - ago), until=str(now), timeout=30)
+        now = time.time()  # to the nanosecond: an event of this very second is included
+        stream = client.events(since="%.9f" % (now - ago), until="%.9f" % now, timeout=30)
         return jsonify(list(stream)[-1000:])
 
 
@@ -455,15 +472,17 @@ def _install_containers(app, client):
         if tail != "all" and not tail.isdigit():
             raise BadInput("tail must be a number or all")
         split = LineSplitter()
-        out = []
+        out = collections.deque(maxlen=MAX_LOG_LINES)  # tail=all of a chatty container stays bounded
         for stream, text in client.stream_logs(cid, log_query(tail, False, truthy(request.args.get("timestamps")))):
             out.extend(split.feed(stream, text))
         out.extend(split.flush())
-        return jsonify({"lines": out})
+        return jsonify({"lines": list(out)})
 
     @app.route("/gui/api/containers/<cid>/stats")
     def stats_history(cid):
-        return jsonify(app.extensions["servin_hub"].snapshot(cid))
+        """The samples the hub keeps, by full ID (cid may be a name)."""
+        full = client.container(cid)["Id"]
+        return jsonify(app.extensions["servin_hub"].snapshot(full))
 
 
 def _install_images(app, client):
@@ -537,7 +556,15 @@ def _install_volumes_networks(app, client):
 
     @app.route("/gui/api/networks")
     def networks():
-        return jsonify(client.networks() or [])
+        """Docker's list leaves Containers empty (only inspect fills it), so
+        each network is inspected for the members column."""
+        out = []
+        for n in client.networks() or []:
+            try:
+                out.append(client.network(n["Id"]))
+            except EngineError:
+                out.append(n)  # removed meanwhile, or not inspectable: the list entry will do
+        return jsonify(out)
 
     @app.route("/gui/api/networks", methods=["POST"])
     def network_create():
@@ -580,13 +607,8 @@ def _install_streams(app, client):
                 snap = hub.snapshot()
                 yield sse("engine", snap["engine"])
                 yield sse("latest", snap["latest"])
-                while True:
-                    try:
-                        kind, data = q.get(timeout=KEEPALIVE_SECONDS)
-                    except queue.Empty:
-                        yield ": keepalive\n\n"
-                        continue
-                    yield sse(kind, data)
+                for got in waiting(q):
+                    yield sse(*got) if got else ": keepalive\n\n"
             finally:
                 hub.unsubscribe(q)
 

@@ -11,9 +11,12 @@ Every script is wrapped in try/catch: a script that throws would leave
 pywebview's evaluate_js waiting forever.
 """
 import json
+import os
+import threading
 import time
 
 TAG = "selftest/servin-gui:v1"
+DEADLINE_SECONDS = 90  # evaluate_js can block forever (a refused script never answers)
 
 
 class Steps:
@@ -24,7 +27,15 @@ class Steps:
 
     def js(self, expr):
         script = "(function(){try{return JSON.stringify(%s);}catch(e){return JSON.stringify('error: '+e);}})()" % expr
-        return self.window.evaluate_js(script)  # pywebview decodes the JSON once
+        raw = self.window.evaluate_js(script)
+        # pywebview 3.3 hands back WebKit's to_string() of the value, which
+        # for our JSON text may still be JSON: decode until it is a value.
+        while isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                break
+        return raw
 
     def wait(self, expr, seconds=15):
         """Polls a JS expression until it is truthy; returns its value."""
@@ -49,25 +60,44 @@ class Steps:
         return bool(value)
 
 
-def screenshot(path):
-    """The whole X screen as a PNG, taken on GTK's main thread."""
-    import threading
-    from gi.repository import Gdk, GLib
+def on_gtk_thread(fn, seconds=10):
+    """Runs fn() on GTK's main thread and waits for its result."""
+    from gi.repository import GLib
     done = threading.Event()
-    out = {"ok": False}
+    out = {}
 
-    def grab():
+    def call():
         try:
-            root = Gdk.get_default_root_window()
-            pb = Gdk.pixbuf_get_from_window(root, 0, 0, root.get_width(), root.get_height())
-            out["ok"] = bool(pb) and pb.savev(path, "png", [], [])
+            out["value"] = fn()
+        except Exception as e:  # reported by the caller's check
+            out["error"] = e
         finally:
             done.set()
         return False
 
-    GLib.idle_add(grab)
-    done.wait(10)
-    return out["ok"]
+    GLib.idle_add(call)
+    done.wait(seconds)
+    return out.get("value")
+
+
+def screenshot(window, path):
+    """The native window as X shows it (the whole Xvfb screen: the window
+    fills it), once GTK has drawn the current page."""
+    from gi.repository import Gdk
+    from webview.platforms.gtk import BrowserView
+
+    def redraw():
+        BrowserView.instances[window.uid].window.queue_draw()
+        return True
+
+    def grab():
+        root = Gdk.get_default_root_window()
+        pb = Gdk.pixbuf_get_from_window(root, 0, 0, root.get_width(), root.get_height())
+        return bool(pb) and pb.savev(path, "png", [], [])
+
+    on_gtk_thread(redraw)
+    time.sleep(0.5)  # a frame or two
+    return on_gtk_thread(grab)
 
 
 def click_nav(s, name, path):
@@ -89,7 +119,7 @@ def flow(s, shot):
          "var i=r.querySelector('input');i.value=%s;r.querySelector('form').requestSubmit();return true})()" % json.dumps(TAG))
     s.check("tagging adds the new tag to the list",
             s.wait("document.querySelector('#images').textContent.indexOf(%s) >= 0" % json.dumps(TAG)))
-    s.check("a screenshot is saved", screenshot(shot), shot)
+    s.check("a screenshot is saved", screenshot(s.window, shot), shot)
     rm = ("(function(){var b=document.querySelector('[data-tag=\"%s\"] button.untag');"
           "if(!b)return false;b.click();return true})()" % TAG)
     s.js(rm)  # arms the confirm button
@@ -100,13 +130,23 @@ def flow(s, shot):
             s.js("document.getElementById('banner-text').textContent"))
 
 
+def watchdog(s):
+    s.check("self-test finished within %d s" % DEADLINE_SECONDS, False)
+    print("1..%d" % s.n, flush=True)
+    os._exit(1)
+
+
 def run_self_test(window, shot, result):
     s = Steps(window)
+    timer = threading.Timer(DEADLINE_SECONDS, watchdog, (s,))
+    timer.daemon = True
+    timer.start()
     try:
         window.loaded.wait(30)
         flow(s, shot)
     except Exception as e:  # report, never hang the window
         s.check("self-test ran to the end", False, "%s: %s" % (type(e).__name__, e))
+    timer.cancel()
     print("1..%d" % s.n, flush=True)
     result["rc"] = 1 if s.failed else 0
     window.destroy()

@@ -47,17 +47,23 @@ class Stream:
         self.conn = conn
         self.items = items
         self.closed = False
+        self.iterating = False
 
     def __iter__(self):
+        self.iterating = True
         try:
             yield from self.items
-        except (OSError, http.client.HTTPException, ValueError) as e:
+        except (OSError, http.client.HTTPException, ValueError, AttributeError) as e:
+            # AttributeError: http.client's reader after a close from another thread
             if not self.closed:
                 raise EngineDown("engine is down: %s stopped answering (%s)" % (self.api, _reason(e))) from None
         finally:
-            self.close()
+            self.closed = True
+            self.conn.close()
 
     def close(self):
+        """Ends the stream. From another thread only the socket is shut
+        down: the iterating thread wakes with EOF and releases the rest."""
         self.closed = True
         sock = self.conn.sock
         if sock is not None:
@@ -65,7 +71,8 @@ class Stream:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self.conn.close()
+        if not self.iterating:
+            self.conn.close()
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -162,6 +169,9 @@ class Client:
         try:
             conn.request(method, url, body=data, headers=h)
             resp = conn.getresponse()
+        except ssl.SSLError as e:
+            conn.close()
+            raise EngineDown("engine unreachable: the TLS handshake with %s failed (%s)" % (self.api, _reason(e))) from None
         except (OSError, http.client.HTTPException) as e:
             conn.close()
             raise EngineDown("engine is down: cannot reach %s (%s)" % (self.api, _reason(e))) from None

@@ -7,7 +7,7 @@ set -eu
 build="make gcc pkg-config libc6-dev
  libcurl4-openssl-dev libarchive-dev libcjson-dev libsqlite3-dev libuv1-dev
  libseccomp-dev libcap-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
- libncurses-dev libreadline-dev libcmocka-dev
+ libncurses-dev libreadline-dev libcmocka-dev libnftables-dev libmnl-dev
  clang libclang-rt-14-dev"
 
 # Tests and benchmarks: real peers, nothing downloaded from the internet.
@@ -36,8 +36,32 @@ tests="
  systemd
  python3-docker
  docker-compose
+ nftables
  wrk
  gnuplot-nox
+ dpkg-dev
+ makeself
+ nsis
+ xorriso
+ p7zip-full
+ lintian
+ desktop-file-utils
+ sudo
+ xvfb
+ xauth
+ xdotool
+ imagemagick
+ python3-tk
+ man-db
+ groff-base
+ shellcheck
+ python3-flask
+ python3-webview
+ gir1.2-webkit2-4.0
+ gir1.2-gtk-3.0
+ python3-gi-cairo
+ chromium
+ fonts-dejavu-core
 "
 
 # dpkg-query names installed packages only; anything not listed is missing.
@@ -50,6 +74,8 @@ for p in $build $tests; do
 done
 # The docker CLI alone (never a daemon): see mk/docker-cli.sh.
 "$(dirname "$0")/docker-cli.sh"
+# Playwright for the GUI's browser tests, from gui/tests/package-lock.json.
+"$(dirname "$0")/gui-deps.sh"
 [ -n "$missing" ] || exit 0
 
 sudo=

@@ -28,6 +28,7 @@ struct exec_inst {
 	char engine_id[SV_CONTAINER_ID_LEN + 1]; /* "" until started */
 	cJSON *config;				 /* the create body */
 	bool started;
+	int failed_code;			 /* 126/127 when it could not start */
 	int conn;				 /* the attach connection while it runs */
 	pthread_mutex_t conn_mu;
 	int refs;				 /* under execs_mu */
@@ -173,6 +174,10 @@ static int exec_run(struct rest_req *r, struct exec_inst *x, const struct sv_exe
 	return 0;
 }
 
+/* Docker's order: the 101 goes out first, then the process starts, so its
+ * first bytes never travel with the head (docker-py would lose them). A
+ * start that fails after the 101 is told in the stream, as Docker does,
+ * and its exit code (126/127) kept for inspect. */
 static void run_attached(struct rest_req *r, struct exec_inst *x, struct sv_exec_opts *o)
 {
 	SV_AUTOERR sv_err *err = NULL;
@@ -181,28 +186,35 @@ static void run_attached(struct rest_req *r, struct exec_inst *x, struct sv_exec
 		rest_reply_error(r, 500, "socketpair: %s", strerror(errno));
 		return;
 	}
-	o->attach_fd = sv[0];
-	int rc = exec_run(r, x, o, &err);
-	close(sv[0]);
-	if (rc < 0) {
-		close(sv[1]);
-		if (err->code == ENOENT || err->code == EACCES)
-			err->code = EINVAL; /* the command, not the container */
-		rest_reply_err(r, err);
-		return;
-	}
 	int client = rest_stream_open(r, 200, o->tty ? "application/vnd.docker.raw-stream"
 						    : "application/vnd.docker.multiplexed-stream",
 				      REST_STREAM_HIJACK);
+	o->attach_fd = sv[0];
+	int rc = client < 0 ? -1 : exec_run(r, x, o, &err);
+	close(sv[0]);
+	if (rc < 0) {
+		close(sv[1]);
+		if (client >= 0 && err) {
+			pthread_mutex_lock(&execs_mu);
+			x->failed_code = err->code == ENOENT ? 127 : 126;
+			pthread_mutex_unlock(&execs_mu);
+			/* As a stdout frame unless raw (TTY), as Docker writes it. */
+			SV_AUTOFREE char *msg = sv_xasprintf("%s\r\n", err->msg);
+			size_t n = strlen(msg);
+			unsigned char h[8] = { 1, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+					       (unsigned char)(n >> 8), (unsigned char)n };
+			if (o->tty || rest_stream_write(r, h, sizeof h) == 0)
+				rest_stream_write(r, msg, n);
+		}
+		return;
+	}
 	pthread_mutex_lock(&x->conn_mu);
 	x->conn = sv[1];
 	pthread_mutex_unlock(&x->conn_mu);
-	if (client >= 0) {
-		struct rest_attach_pump p = { .conn = sv[1], .client = client, .tty = o->tty,
-					      .stdin_ = o->attach_streams & SV_ATTACH_STDIN, .conn_mu = &x->conn_mu };
-		int code;
-		rest_attach_pump(&p, &code);
-	}
+	struct rest_attach_pump p = { .conn = sv[1], .client = client, .tty = o->tty,
+				      .stdin_ = o->attach_streams & SV_ATTACH_STDIN, .conn_mu = &x->conn_mu };
+	int code;
+	rest_attach_pump(&p, &code);
 	pthread_mutex_lock(&x->conn_mu);
 	x->conn = -1;
 	close(sv[1]);
@@ -298,7 +310,10 @@ static cJSON *pending_json(const struct exec_inst *x)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "ID", x->id);
 	cJSON_AddBoolToObject(o, "Running", false);
-	cJSON_AddNullToObject(o, "ExitCode");
+	if (x->failed_code)
+		cJSON_AddNumberToObject(o, "ExitCode", x->failed_code);
+	else
+		cJSON_AddNullToObject(o, "ExitCode");
 	cJSON *pc = cJSON_AddObjectToObject(o, "ProcessConfig");
 	cJSON_AddBoolToObject(pc, "tty", sv_json_bool(c, "Tty", false));
 	const cJSON *cmd = sv_json_arr(c, "Cmd");

@@ -99,6 +99,18 @@ void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, ch
 int cli_parse_next(struct cli_ctx *ctx, struct cli_parse *p);
 void cli_parse_release(struct cli_parse *p);
 
+/* Parses every option of cmd, calling set(index, arg, st) for each;
+ * returns the index of the first operand (checked against min..max, max
+ * -1 for any), -1 after help was printed, -2 after a usage error. */
+int cli_parse_all(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
+		  void (*set)(int o, const char *arg, void *st), void *st, int min, int max);
+/* A set() for commands whose only option is --format: *(const char **)st. */
+void cli_format_set(int o, const char *arg, void *st);
+/* inspect: get(name) for argv[first..], printed as one JSON array or one
+ * --format line each; 1 when any was missing. */
+int cli_inspect_objects(struct cli_ctx *ctx, int argc, char **argv, int first, const char *format,
+			struct cJSON *(*get)(sv_engine *e, const char *name, sv_err **err));
+
 /* Prints "Error: <msg>" (Docker's wording) and returns status. */
 int cli_fail(struct cli_ctx *ctx, int status, sv_err *err);
 int cli_failf(struct cli_ctx *ctx, int status, const char *fmt, ...) SV_PRINTF(3, 4);
@@ -114,12 +126,18 @@ bool cli_parse_bool(const char *s, bool *out);
 
 /* Prints JSON as docker does (4-space indent, "key": value). */
 void cli_print_json(FILE *out, const struct cJSON *j);
-/* Asks "msg [y/N] " on ctx->out and reads a line from stdin. */
+/* Asks "msg [y/N] " on ctx->out and reads a line from stdin; in batch
+ * mode (scripts, the shell, the TUI) it answers no: use --force. */
 bool cli_confirm(struct cli_ctx *ctx, const char *msg);
 /* Go's time.Time.String() form: "2024-01-01 00:00:00 +0000 UTC". */
 const char *cli_time_go(int64_t secs, char *buf, size_t len);
 /* "2 hours ago" from a time in seconds. */
 const char *cli_time_ago(int64_t secs, char *buf, size_t len);
+/* A per-user file of servin's: kind "config" ($XDG_CONFIG_HOME or
+ * ~/.config) or "state" ($XDG_STATE_HOME or ~/.local/state), then
+ * "/servin/<name>". Owned; NULL when neither variable nor HOME is set.
+ * With mkdir, the directory is made (0700). */
+char *cli_user_file(const char *kind, const char *name, bool mkdir);
 /* First 12 hex characters of an id with or without "sha256:". */
 const char *cli_short_id(const char *id, char buf[13]);
 

@@ -38,31 +38,6 @@ const struct cli_cmd cli_cmd_exec = {
 	.exec = exec_exec,
 };
 
-static void push_env(char ***env, const char *v)
-{
-	if (strchr(v, '=')) {
-		sv_strv_push(env, v);
-		return;
-	}
-	const char *host = getenv(v);
-	if (host)
-		sv_strv_push_take(env, sv_xasprintf("%s=%s", v, host));
-}
-
-static int read_env_file(struct cli_ctx *ctx, char ***env, const char *path)
-{
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_read_file(path, 16 << 20, &b, &err) < 0)
-		return cli_fail(ctx, 125, err);
-	SV_AUTOSTRV char **lines = sv_strv_split(b.data, '\n', true);
-	for (size_t i = 0; lines[i]; i++)
-		if (lines[i][0] != '#' && lines[i][0])
-			push_env(env, lines[i]);
-	return 0;
-}
-
 static int exec_attached(struct cli_ctx *ctx, const char *name, struct sv_exec_opts *xo, const char *keys)
 {
 	int sp[2];
@@ -96,8 +71,8 @@ static int exec_exec(struct cli_ctx *ctx, int argc, char **argv)
 		switch (o) {
 		case X_DETACH: xo.detach = true; break;
 		case X_DETACH_KEYS: keys = p.arg; break;
-		case X_ENV: push_env(&env, p.arg); break;
-		case X_ENV_FILE: bad = read_env_file(ctx, &env, p.arg); break;
+		case X_ENV: cli_env_add(&env, p.arg); break;
+		case X_ENV_FILE: bad = cli_env_file(ctx, &env, p.arg, 125); break;
 		case X_INTERACTIVE: interactive = true; break;
 		case X_PRIVILEGED: xo.privileged = true; break;
 		case X_TTY: xo.tty = true; break;

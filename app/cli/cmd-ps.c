@@ -52,6 +52,19 @@ static char *labels_text(const cJSON *labels)
 	return sv_buf_detach(&b, NULL);
 }
 
+/* Docker's PORTS column: "127.0.0.1:8080->80/tcp, 0.0.0.0:32768->80/tcp". */
+static char *ports_text(const cJSON *ports)
+{
+	struct sv_buf b;
+	sv_buf_init(&b);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, ports)
+		sv_buf_addf(&b, "%s%s:%lld->%lld/%s", b.len ? ", " : "", sv_json_str(p, "IP"),
+			    (long long)sv_json_i64(p, "PublicPort", 0), (long long)sv_json_i64(p, "PrivatePort", 0),
+			    sv_json_str(p, "Type"));
+	return sv_buf_detach(&b, NULL);
+}
+
 static cJSON *ps_row(const struct sv_container_summary *s, bool notrunc)
 {
 	char buf[64];
@@ -66,7 +79,8 @@ static cJSON *ps_row(const struct sv_container_summary *s, bool notrunc)
 	cJSON_AddStringToObject(o, "RunningFor", cli_time_ago(s->created, buf, sizeof buf));
 	cJSON_AddStringToObject(o, "Status", s->status);
 	cJSON_AddStringToObject(o, "State", sv_container_state_name(s->state));
-	cJSON_AddStringToObject(o, "Ports", "");
+	SV_AUTOFREE char *ports = ports_text(s->ports);
+	cJSON_AddStringToObject(o, "Ports", ports);
 	cJSON_AddStringToObject(o, "Names", s->name);
 	SV_AUTOFREE char *labels = labels_text(s->labels);
 	cJSON_AddStringToObject(o, "Labels", labels);

@@ -29,6 +29,9 @@ enum {
 	O_QUIET, O_READ_ONLY,
 	O_RESTART, O_RM, O_SECURITY_OPT, O_SIG_PROXY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_TTY, O_ULIMIT, O_USER,
 	O_VOLUME, O_WORKDIR,
+	/* networking and volumes */
+	O_ADD_HOST, O_DNS, O_DNS_OPTION, O_DNS_SEARCH, O_EXPOSE, O_IP, O_NET_ALIAS, O_PUBLISH_ALL, O_TMPFS,
+	O_VOLUMES_FROM,
 };
 
 static const struct cli_opt run_opts[] = {
@@ -53,8 +56,8 @@ static const struct cli_opt run_opts[] = {
 	[O_MEMORY_SWAP] = { "memory-swap", 0, CLI_ARG, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
 	[O_MOUNT] = { "mount", 0, CLI_ARG, "mount", "Attach a filesystem mount to the container" },
 	[O_NAME] = { "name", 0, CLI_ARG, "string", "Assign a name to the container" },
-	[O_NETWORK] = { "network", 0, CLI_ARG, "network", "Connect a container to a network (none, host)" },
-	[O_NET] = { "net", 0, CLI_ARG, "network", "Connect a container to a network (none, host)" },
+	[O_NETWORK] = { "network", 0, CLI_ARG, "network", "Connect a container to a network (bridge, none, host, NAME, container:ID)" },
+	[O_NET] = { "net", 0, CLI_ARG, "network", "Connect a container to a network" },
 	[O_PIDS] = { "pids-limit", 0, CLI_ARG, "int", "Tune container pids limit (set -1 for unlimited)" },
 	[O_PLATFORM] = { "platform", 0, CLI_ARG, "string", "Set platform if server is multi-platform capable" },
 	[O_PRIVILEGED] = { "privileged", 0, CLI_NOARG, NULL, "Give extended privileges to this container" },
@@ -73,6 +76,16 @@ static const struct cli_opt run_opts[] = {
 	[O_USER] = { "user", 'u', CLI_ARG, "string", "Username or UID (format: <name|uid>[:<group|gid>])" },
 	[O_VOLUME] = { "volume", 'v', CLI_ARG, "list", "Bind mount a volume" },
 	[O_WORKDIR] = { "workdir", 'w', CLI_ARG, "string", "Working directory inside the container" },
+	[O_ADD_HOST] = { "add-host", 0, CLI_ARG, "list", "Add a custom host-to-IP mapping (host:ip)" },
+	[O_DNS] = { "dns", 0, CLI_ARG, "list", "Set custom DNS servers" },
+	[O_DNS_OPTION] = { "dns-option", 0, CLI_ARG, "list", "Set DNS options" },
+	[O_DNS_SEARCH] = { "dns-search", 0, CLI_ARG, "list", "Set custom DNS search domains" },
+	[O_EXPOSE] = { "expose", 0, CLI_ARG, "list", "Expose a port or a range of ports" },
+	[O_IP] = { "ip", 0, CLI_ARG, "string", "IPv4 address (e.g., 172.30.100.104)" },
+	[O_NET_ALIAS] = { "network-alias", 0, CLI_ARG, "list", "Add network-scoped alias for the container" },
+	[O_PUBLISH_ALL] = { "publish-all", 'P', CLI_NOARG, NULL, "Publish all exposed ports to random ports" },
+	[O_TMPFS] = { "tmpfs", 0, CLI_ARG, "list", "Mount a tmpfs directory" },
+	[O_VOLUMES_FROM] = { "volumes-from", 0, CLI_ARG, "list", "Mount volumes from the specified container(s)" },
 	{ 0 },
 };
 
@@ -85,6 +98,8 @@ struct run_flags {
 	const char *detach_keys;
 	const char *platform;
 	enum sv_pull_policy pull;
+	cJSON *aliases;	    /* --network-alias, for NetworkingConfig */
+	const char *ip;	    /* --ip */
 };
 
 static cJSON *arr(cJSON *obj, const char *key)
@@ -104,41 +119,19 @@ static int bad_flag(struct cli_ctx *ctx, const char *value, const char *flag, co
 	return cli_failf(ctx, 125, "invalid argument \"%s\" for \"--%s\" flag: %s", value, flag, why);
 }
 
-/* "-e KEY" takes the value from our environment, as Docker's CLI does. */
-static void add_env(cJSON *env, const char *v)
+/* Adds -e/--env-file values to the body's Env array. */
+static int add_env_json(struct cli_ctx *ctx, cJSON *env, const char *v, bool file)
 {
-	if (strchr(v, '=')) {
-		cJSON_AddItemToArray(env, cJSON_CreateString(v));
-		return;
+	SV_AUTOSTRV char **list = NULL;
+	if (file) {
+		int rc = cli_env_file(ctx, &list, v, 125);
+		if (rc)
+			return rc;
+	} else {
+		cli_env_add(&list, v);
 	}
-	const char *host = getenv(v);
-	if (host) {
-		SV_AUTOFREE char *kv = sv_xasprintf("%s=%s", v, host);
-		cJSON_AddItemToArray(env, cJSON_CreateString(kv));
-	}
-}
-
-static int env_file(struct cli_ctx *ctx, cJSON *env, const char *path)
-{
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
-	SV_AUTOERR sv_err *err = NULL;
-	if (sv_read_file(path, 16 << 20, &b, &err) < 0)
-		return cli_fail(ctx, 125, err);
-	SV_AUTOSTRV char **lines = sv_strv_split(b.data, '\n', true);
-	for (size_t i = 0; lines[i]; i++) {
-		char *l = lines[i];
-		while (*l == ' ' || *l == '\t')
-			l++;
-		size_t n = strlen(l);
-		if (n && l[n - 1] == '\r')
-			l[--n] = '\0';
-		if (!*l || *l == '#')
-			continue;
-		if (*l == '=')
-			return cli_failf(ctx, 125, "invalid environment variable: %s", l);
-		add_env(env, l);
-	}
+	for (size_t i = 0; list && list[i]; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(list[i]));
 	return 0;
 }
 
@@ -231,6 +224,90 @@ static int parse_number_flag(struct cli_ctx *ctx, cJSON *obj, const char *key, c
 	return 0;
 }
 
+static int parse_publish(struct cli_ctx *ctx, struct run_flags *f, const char *v, bool expose_only)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *pb = cJSON_CreateObject();
+	/* --expose 80[-82][/udp] is a -p without a host side. */
+	if (sv_engine_publish_parse(v, pb, sub(f->cfg, "ExposedPorts"), &err) < 0)
+		return bad_flag(ctx, v, expose_only ? "expose" : "publish", err->msg);
+	if (expose_only)
+		return 0;
+	cJSON *dst = sub(f->host, "PortBindings"), *it;
+	cJSON_ArrayForEach(it, pb)
+	{
+		cJSON *arr_dst = cJSON_GetObjectItemCaseSensitive(dst, it->string);
+		if (!arr_dst)
+			arr_dst = cJSON_AddArrayToObject(dst, it->string);
+		cJSON *b;
+		cJSON_ArrayForEach(b, it)
+			cJSON_AddItemToArray(arr_dst, cJSON_Duplicate(b, true));
+	}
+	return 0;
+}
+
+/* --tmpfs /run[:opts] → HostConfig.Tmpfs {"/run": "opts"} */
+static void parse_tmpfs(struct run_flags *f, const char *v)
+{
+	const char *colon = strchr(v, ':');
+	SV_AUTOFREE char *path = colon ? sv_xstrndup(v, (size_t)(colon - v)) : sv_xstrdup(v);
+	cJSON *t = sub(f->host, "Tmpfs");
+	cJSON_DeleteItemFromObjectCaseSensitive(t, path);
+	cJSON_AddStringToObject(t, path, colon ? colon + 1 : "");
+}
+
+/* The networking and volume flags. */
+static int apply_net(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
+{
+	cJSON *host = f->host;
+	switch (o) {
+	case O_PUBLISH: return parse_publish(ctx, f, v, false);
+	case O_EXPOSE: return parse_publish(ctx, f, v, true);
+	case O_PUBLISH_ALL: cJSON_AddBoolToObject(host, "PublishAllPorts", true); break;
+	case O_VOLUME: cJSON_AddItemToArray(arr(host, "Binds"), cJSON_CreateString(v)); break;
+	case O_MOUNT: {
+		SV_AUTOERR sv_err *err = NULL;
+		cJSON *m = sv_engine_mount_parse(v, &err);
+		if (!m)
+			return bad_flag(ctx, v, "mount", err->msg);
+		cJSON_AddItemToArray(arr(host, "Mounts"), m);
+		break;
+	}
+	case O_TMPFS: parse_tmpfs(f, v); break;
+	case O_VOLUMES_FROM: cJSON_AddItemToArray(arr(host, "VolumesFrom"), cJSON_CreateString(v)); break;
+	case O_DNS: cJSON_AddItemToArray(arr(host, "Dns"), cJSON_CreateString(v)); break;
+	case O_DNS_SEARCH: cJSON_AddItemToArray(arr(host, "DnsSearch"), cJSON_CreateString(v)); break;
+	case O_DNS_OPTION: cJSON_AddItemToArray(arr(host, "DnsOptions"), cJSON_CreateString(v)); break;
+	case O_ADD_HOST: cJSON_AddItemToArray(arr(host, "ExtraHosts"), cJSON_CreateString(v)); break;
+	case O_NET_ALIAS:
+		if (!f->aliases)
+			f->aliases = cJSON_CreateArray();
+		cJSON_AddItemToArray(f->aliases, cJSON_CreateString(v));
+		break;
+	case O_IP: f->ip = v; break;
+	default: break;
+	}
+	return 0;
+}
+
+/* NetworkingConfig for --network-alias and --ip, under the network named
+ * by --network (Docker's CLI does the same). */
+static void networking_config(struct run_flags *f, cJSON *body, const cJSON *host)
+{
+	if (!f->aliases && !f->ip)
+		return;
+	const char *mode = sv_json_str(host, "NetworkMode");
+	cJSON *ep = cJSON_AddObjectToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(body, "NetworkingConfig"),
+								    "EndpointsConfig"),
+					    mode && *mode ? mode : "bridge");
+	if (f->aliases) {
+		cJSON_AddItemToObject(ep, "Aliases", f->aliases);
+		f->aliases = NULL;
+	}
+	if (f->ip)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(ep, "IPAMConfig"), "IPv4Address", f->ip);
+}
+
 /* One option; 0, or the exit status of a bad one. */
 static int apply(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
 {
@@ -256,8 +333,8 @@ static int apply(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
 		cJSON_AddItemToArray(ep, cJSON_CreateString(v));
 		break;
 	}
-	case O_ENV: add_env(arr(cfg, "Env"), v); break;
-	case O_ENV_FILE: return env_file(ctx, arr(cfg, "Env"), v);
+	case O_ENV: return add_env_json(ctx, arr(cfg, "Env"), v, false);
+	case O_ENV_FILE: return add_env_json(ctx, arr(cfg, "Env"), v, true);
 	case O_HOSTNAME: cJSON_AddStringToObject(cfg, "Hostname", v); break;
 	case O_INIT: cJSON_AddBoolToObject(host, "Init", true); break;
 	case O_INTERACTIVE: f->interactive = true; break;
@@ -313,10 +390,7 @@ static int apply(struct cli_ctx *ctx, struct run_flags *f, int o, const char *v)
 	case O_ULIMIT: return parse_ulimit(ctx, host, v);
 	case O_USER: cJSON_AddStringToObject(cfg, "User", v); break;
 	case O_WORKDIR: cJSON_AddStringToObject(cfg, "WorkingDir", v); break;
-	case O_PUBLISH: return cli_failf(ctx, 125, "publishing ports (-p %s) is not supported yet", v);
-	case O_VOLUME:
-	case O_MOUNT: return cli_failf(ctx, 125, "volumes and mounts (%s) are not supported yet", v);
-	default: break;
+	default: return apply_net(ctx, f, o, v);
 	}
 	return 0;
 }
@@ -367,6 +441,7 @@ static void finish_body(struct run_flags *f, int argc, char **argv, int first)
 	cJSON_AddBoolToObject(cfg, "AttachStderr", (streams & SV_ATTACH_STDERR) != 0);
 	if (f->rm)
 		cJSON_AddBoolToObject(f->host, "AutoRemove", true);
+	networking_config(f, cfg, f->host);
 	cJSON_AddItemToObject(cfg, "HostConfig", f->host);
 	f->host = NULL;
 }
@@ -419,6 +494,7 @@ static void flags_release(struct run_flags *f)
 {
 	cJSON_Delete(f->cfg);
 	cJSON_Delete(f->host);
+	cJSON_Delete(f->aliases);
 }
 
 /* ---------------------------------------------------------------- create */

@@ -172,7 +172,10 @@ static int start_container(struct cli_ctx *ctx, const struct cli_cmd *cmd, int a
 	struct sv_runtime_create_opts o = {
 		.state_root = root, .id = argv[first], .bundle = v[O_BUNDLE] ? v[O_BUNDLE] : ".",
 		.extra_fds = extra, .n_extra_fds = n_extra, .console_socket = v[O_CONSOLE],
-		.pid_file = v[O_PIDFILE], .flags = (run ? SV_RUNTIME_START : 0) | (v[O_NOKEYRING] ? SV_RUNTIME_NO_NEW_KEYRING : 0),
+		.pid_file = v[O_PIDFILE],
+		/* A container that outlives this command is not its child. */
+		.flags = (run ? SV_RUNTIME_START : 0) | (fg ? 0 : SV_RUNTIME_DETACH) |
+			 (v[O_NOKEYRING] ? SV_RUNTIME_NO_NEW_KEYRING : 0),
 	};
 	sigset_t old;
 	SV_AUTOCLOSE int sfd = fg ? block_forwarded(&old) : -1;

@@ -211,16 +211,54 @@ const struct cli_cmd cli_cmd_system_prune = {
 	.exec = system_prune_exec,
 };
 
+static void print_list(struct cli_ctx *ctx, const char *title, char *const *v)
+{
+	if (!v || !v[0])
+		return;
+	fprintf(ctx->out, "%s:\n", title);
+	for (size_t i = 0; v[i]; i++)
+		fprintf(ctx->out, "%s\n", v[i]);
+	fputc('\n', ctx->out);
+}
+
+/* Stopped containers, what a crash left of networking, unused networks
+ * and (with --volumes) anonymous volumes, before the images. */
+static int prune_containers_networks(struct cli_ctx *ctx, char *const *filters, bool volumes)
+{
+	sv_engine *e = cli_engine(ctx);
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOSTRV char **ctrs = NULL;
+	int64_t reclaimed = 0;
+	if (sv_engine_container_prune(e, filters, &ctrs, &reclaimed, &err) < 0)
+		return cli_fail(ctx, 1, err), -1;
+	print_list(ctx, "Deleted Containers", ctrs);
+	if (sv_engine_network_sweep(e, true, NULL, NULL, NULL, &err) < 0)
+		return cli_fail(ctx, 1, err), -1;
+	SV_AUTOSTRV char **nets = NULL;
+	if (sv_engine_network_prune(e, filters, &nets, &err) < 0)
+		return cli_fail(ctx, 1, err), -1;
+	print_list(ctx, "Deleted Networks", nets);
+	if (!volumes)
+		return 0;
+	SV_AUTOSTRV char **vols = NULL;
+	if (sv_engine_volume_prune(e, false, filters, &vols, &reclaimed, &err) < 0)
+		return cli_fail(ctx, 1, err), -1;
+	print_list(ctx, "Deleted Volumes", vols);
+	return 0;
+}
+
 static int system_prune_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct cli_parse p;
-	bool all = false, force = false;
+	bool all = false, force = false, volumes = false;
 	SV_AUTOSTRV char **filters = NULL;
 	int o;
 	cli_parse_init(&p, &cli_cmd_system_prune, argc, argv);
 	while ((o = cli_parse_next(ctx, &p)) >= 0) {
 		if (o == SP_ALL)
 			all = true;
+		else if (o == SP_VOLUMES)
+			volumes = true;
 		else if (o == SP_FORCE)
 			force = true;
 		else if (o == SP_FILTER)
@@ -239,6 +277,8 @@ static int system_prune_exec(struct cli_ctx *ctx, int argc, char **argv)
 			return 0;
 	}
 	SV_AUTOERR sv_err *err = NULL;
+	if (prune_containers_networks(ctx, filters, volumes) < 0)
+		return 1;
 	struct sv_image_rm_result r = { 0 };
 	int rc = sv_engine_image_prune(cli_engine(ctx), all, filters, &r, &err);
 	if (r.untagged || r.deleted) {

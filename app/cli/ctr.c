@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_start_status(const sv_err *err)
@@ -57,6 +59,41 @@ int cli_attach_run(struct cli_ctx *ctx, const char *name, int conn, const struct
 		return cli_fail(ctx, 125, err);
 	}
 	return code;
+}
+
+void cli_env_add(char ***env, const char *v)
+{
+	if (strchr(v, '=')) {
+		sv_strv_push(env, v);
+		return;
+	}
+	const char *host = getenv(v);
+	if (host)
+		sv_strv_push_take(env, sv_xasprintf("%s=%s", v, host));
+}
+
+int cli_env_file(struct cli_ctx *ctx, char ***env, const char *path, int status)
+{
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_read_file(path, 16 << 20, &b, &err) < 0)
+		return cli_fail(ctx, status, err);
+	SV_AUTOSTRV char **lines = sv_strv_split(b.data, '\n', true);
+	for (size_t i = 0; lines[i]; i++) {
+		char *l = lines[i];
+		while (*l == ' ' || *l == '\t')
+			l++;
+		size_t n = strlen(l);
+		if (n && l[n - 1] == '\r')
+			l[--n] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '=')
+			return cli_failf(ctx, status, "invalid environment variable: %s", l);
+		cli_env_add(env, l);
+	}
+	return 0;
 }
 
 int cli_each(struct cli_ctx *ctx, char **names, int n, cli_each_fn *fn, void *arg, bool print)

@@ -27,6 +27,13 @@ struct cli_attach {
  * went away without sending it. */
 int cli_attach_run(struct cli_ctx *ctx, const char *name, int conn, const struct cli_attach *a);
 
+/* Docker's -e: "K=V" as is; "K" takes K's value from our environment
+ * (dropped when unset). Appends to *env. */
+void cli_env_add(char ***env, const char *v);
+/* Docker's --env-file: lines of -e values, # comments and blank lines
+ * skipped. 0, or the exit status after printing the error. */
+int cli_env_file(struct cli_ctx *ctx, char ***env, const char *path, int status);
+
 /* Runs fn on each name, printing the name after success and "Error: ..."
  * after a failure; returns 0 or 1 (any failure). */
 typedef int cli_each_fn(struct cli_ctx *ctx, const char *name, void *arg, sv_err **err);

@@ -52,6 +52,13 @@ void cli_print_json(FILE *out, const cJSON *j)
 
 bool cli_confirm(struct cli_ctx *ctx, const char *msg)
 {
+	/* A script's stdin is the script (or a terminal curses owns): never
+	 * read an answer from it. */
+	if (ctx->in_batch) {
+		fprintf(ctx->err, "%s\nNot confirmed: scripts and servin-desktop's ':' line need --force\n",
+			msg);
+		return false;
+	}
 	fprintf(ctx->out, "%s [y/N] ", msg);
 	fflush(ctx->out);
 	char line[64];
@@ -82,4 +89,20 @@ const char *cli_short_id(const char *id, char buf[13])
 	const char *hex = sv_str_has_prefix(id, "sha256:") ? id + 7 : id;
 	snprintf(buf, 13, "%s", hex);
 	return buf;
+}
+
+char *cli_user_file(const char *kind, const char *name, bool mkdir)
+{
+	bool state = strcmp(kind, "state") == 0;
+	const char *xdg = getenv(state ? "XDG_STATE_HOME" : "XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	SV_AUTOFREE char *dir = xdg && *xdg	? sv_xasprintf("%s/servin", xdg)
+				: home && *home ? sv_xasprintf("%s/%s/servin", home, state ? ".local/state" : ".config")
+						: NULL;
+	if (!dir)
+		return NULL;
+	SV_AUTOERR sv_err *err = NULL;
+	if (mkdir && sv_mkdir_p(dir, 0700, &err) < 0)
+		return NULL;
+	return sv_xasprintf("%s/%s", dir, name);
 }

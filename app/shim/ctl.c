@@ -116,9 +116,27 @@ static void fail_verdict(struct ctl *c, const sv_err *err)
 	verdict(c, "err %d %s\n", err ? err->code : EIO, err ? err->msg : "unknown error");
 }
 
+/* Connections still waiting in the listen backlog (a `wait` that arrived
+ * as the container exited) are clients too. */
+static void accept_pending(struct ctl *c)
+{
+	int fd;
+	if (c->listen_fd < 0)
+		return;
+	/* Never block: only what is already queued. */
+	fcntl(c->listen_fd, F_SETFL, fcntl(c->listen_fd, F_GETFL) | O_NONBLOCK);
+	while ((fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		int fl = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		c->clients = sv_xrealloc(c->clients, (c->nclients + 1) * sizeof *c->clients);
+		c->clients[c->nclients++] = fd;
+	}
+}
+
 /* Sends the exit frame to every client and lets them go. */
 static void tell_clients(struct ctl *c, int code)
 {
+	accept_pending(c);
 	char msg[16];
 	int n = snprintf(msg, sizeof msg, "%d", code);
 	for (size_t i = 0; i < c->nclients; i++) {
@@ -229,6 +247,10 @@ static void exec_monitor(struct ctl *c, const char *id, const struct sv_shim_inf
 		for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
 			sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
 	}
+	push_fd(&argv, "--dns-udp", info->dns_udp_fd);
+	push_fd(&argv, "--dns-tcp", info->dns_tcp_fd);
+	if (info->dns_conf)
+		sv_strv_push_take(&argv, sv_xasprintf("--dns-conf=%s", info->dns_conf));
 	sv_strv_push(&argv, "--");
 	sv_strv_push(&argv, c->exec_id ? "exec-exited" : "exited");
 	sv_strv_push_take(&argv, sv_xasprintf(c->exec_id ? "--exec-id=%s" : "--id=%s", c->exec_id ? c->exec_id : id));

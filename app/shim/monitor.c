@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "network/network.h"
 #include "shim.h"
 
 #define CLIENT_MAX_QUEUE (1 << 20)
@@ -64,6 +65,9 @@ struct shim {
 	const char *ring_path;
 	const char *log_path;
 	int epfd, timer_fd;
+	int dns_udp, dns_tcp;	 /* the embedded resolver's sockets (network.h) */
+	const char *dns_conf;
+	sv_dns *dns;
 	int stop_signal;
 	int64_t kill_at;	 /* monotonic ns; 0: none */
 	int64_t next_sample;
@@ -467,11 +471,35 @@ static int parse_args(struct shim *s, int argc, char **argv)
 			s->ring_path = v;
 		else if (IS("--cgroup"))
 			sv_strv_push(&s->ring.cgroups, v);
+		else if (IS("--dns-udp"))
+			s->dns_udp = fd_arg(v);
+		else if (IS("--dns-tcp"))
+			s->dns_tcp = fd_arg(v);
+		else if (IS("--dns-conf"))
+			s->dns_conf = v;
 		else
 			return -1;
 #undef IS
 	}
 	return 0;
+}
+
+/* The container's resolver on 127.0.0.11 (sockets bound in its netns by
+ * servin-shim-ctl). Without it names fail, the container still runs. */
+static void start_dns(struct shim *s)
+{
+	if (s->dns_udp < 0 || !s->dns_conf)
+		return;
+	fcntl(s->dns_udp, F_SETFD, FD_CLOEXEC);
+	if (s->dns_tcp >= 0)
+		fcntl(s->dns_tcp, F_SETFD, FD_CLOEXEC);
+	SV_AUTOERR sv_err *err = NULL;
+	struct sv_dns_opts o = { .udp_fd = s->dns_udp, .tcp_fd = s->dns_tcp, .conf = s->dns_conf };
+	if (sv_dns_new(&o, &s->dns, &err) < 0) {
+		s->dns = NULL;
+		return;
+	}
+	watch(s, sv_dns_fd(s->dns), EPOLLIN);
 }
 
 static void run_loop(struct shim *s)
@@ -492,6 +520,8 @@ static void run_loop(struct shim *s)
 			size_t idx;
 			if (fd == s->timer_fd)
 				timer_fired(s);
+			else if (s->dns && fd == sv_dns_fd(s->dns))
+				sv_dns_run(s->dns);
 			else if (fd == s->pidfd)
 				process_exited(s);
 			else if (fd == s->listen_fd)
@@ -554,7 +584,7 @@ int main(int argc, char **argv)
 	if (strcmp(base, "docker-init") == 0)
 		return shim_init_main(argc, argv);
 	struct shim s = { .pidfd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1, .listen_fd = -1,
-			  .stop_signal = SIGTERM };
+			  .stop_signal = SIGTERM, .dns_udp = -1, .dns_tcp = -1 };
 	signal(SIGPIPE, SIG_IGN);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 	s.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -580,8 +610,10 @@ int main(int argc, char **argv)
 		watch(&s, s.out_fd, EPOLLIN);
 	if (s.err_fd >= 0)
 		watch(&s, s.err_fd, EPOLLIN);
+	start_dns(&s);
 	s.next_sample = mono_ns();
 	run_loop(&s);
+	sv_dns_free(s.dns);
 	exec_ctl(&s);
 	return 1;
 }

@@ -10,7 +10,8 @@
  * mounts, device allow-list, environment (PATH, HOSTNAME, TERM, HOME),
  * resources;
  * --privileged lifts them as Docker does. Networking and volumes add
- * namespaces and mounts through bundle_mounts()/bundle_namespaces().
+ * the netns to join, the /etc files and their mounts through
+ * ctr_netvol_bundle() (ctr-net.c).
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -249,28 +250,6 @@ static int write_small(const char *dir, const char *name, const char *text, sv_e
 	return 0;
 }
 
-/* /etc/hostname, /etc/hosts and /etc/resolv.conf, as Docker provides them. */
-static int etc_files(const char *dir, const cJSON *cfg, bool host_net, sv_err **err)
-{
-	char hn[256] = "";
-	const char *h = sv_json_str(cfg, "Hostname");
-	if (host_net)
-		gethostname(hn, sizeof hn - 1);
-	SV_AUTOFREE char *hostname = sv_xasprintf("%s\n", host_net ? hn : h);
-	SV_AUTOFREE char *hosts = sv_xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-					       "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
-					       "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
-	SV_AUTOBUF struct sv_buf resolv;
-	sv_buf_init(&resolv);
-	SV_AUTOERR sv_err *e2 = NULL;
-	if (sv_read_file("/etc/resolv.conf", 64 << 10, &resolv, &e2) < 0)
-		sv_buf_adds(&resolv, "");
-	if (write_small(dir, "hostname", hostname, err) < 0 || write_small(dir, "hosts", hosts, err) < 0 ||
-	    write_small(dir, "resolv.conf", resolv.data, err) < 0)
-		return -1;
-	return 0;
-}
-
 static cJSON *mounts_json(sv_engine *e, const struct ctr_row *r, const char *dir, bool privileged)
 {
 	static const char *const proc_o[] = { "nosuid", "noexec", "nodev", NULL };
@@ -460,12 +439,16 @@ cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	cJSON_AddItemToObject(spec, "mounts", mounts_json(e, r, dir, priv));
 	ctr_user_release(&u);
 	cJSON *lx = linux_json(r, caps, host_net, err);
-	if (!lx || etc_files(dir, cfg, host_net, err) < 0) {
-		cJSON_Delete(lx);
+	if (!lx) {
 		cJSON_Delete(spec);
 		return NULL;
 	}
 	cJSON_AddItemToObject(spec, "linux", lx);
+	/* Networking and volumes: the netns to join, /etc files, mounts. */
+	if (ctr_netvol_bundle(e, r, spec, dir, err) < 0) {
+		cJSON_Delete(spec);
+		return NULL;
+	}
 	return spec;
 }
 

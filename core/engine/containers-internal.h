@@ -137,6 +137,35 @@ char *ctr_init_binary(const sv_engine *e);
 /* Writes containers/<id>/config.json for a start; the rootfs is mounted. */
 int ctr_bundle_write(sv_engine *e, const struct ctr_row *r, sv_err **err);
 
+/* ------------------------------------------------------------ ctr-net.c */
+
+/* The container's NetworkMode ("bridge" when unset). borrowed. */
+const char *ctr_net_mode(const struct ctr_row *r);
+/* Create: normalises networking and resolves mounts into doc. */
+int ctr_netvol_check(sv_engine *e, struct cJSON *doc, const struct cJSON *body, const struct cJSON *image_cfg, sv_err **err);
+/* Create, inside the insert transaction: endpoint and volume claims. */
+int ctr_netvol_claim_tx(sv_engine *e, const char *id, const struct cJSON *doc, sv_err **err);
+/* Attaches container id to a network (connect), inside a transaction. */
+int ctr_net_attach_tx(sv_engine *e, const char *id, const char *network, const struct cJSON *epc, sv_err **err);
+/* Bundle: namespaces, /etc files, prepared mounts into spec. */
+int ctr_netvol_bundle(sv_engine *e, const struct ctr_row *r, struct cJSON *spec, const char *dir, sv_err **err);
+/* Start, between runtime create and start: links, ports, DNS sockets. */
+int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim_info *info, sv_err **err);
+/* A running container after connect/disconnect: its links, ports and
+ * DNS conf made again for its current endpoints (the shim's resolver
+ * sockets stay). */
+int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* Stop (also after a crash): undoes ctr_net_start; logs failures. */
+void ctr_net_stop(sv_engine *e, const struct ctr_row *r);
+/* Docker's ps Ports array, `port` lines, inspect NetworkSettings and
+ * Mounts of a container. Owned. */
+struct cJSON *ctr_ports_json(sv_engine *e, const struct ctr_row *r);
+char **ctr_ports_lines(sv_engine *e, const struct ctr_row *r);
+struct cJSON *ctr_net_settings(sv_engine *e, const struct ctr_row *r);
+struct cJSON *ctr_mounts_inspect(const struct ctr_row *r);
+/* Removal: stop plus endpoints, and anonymous volumes when asked. */
+void ctr_netvol_forget(sv_engine *e, const struct ctr_row *r, bool anonymous_volumes);
+
 /* ------------------------------------------------------------ create.c */
 
 /* Parses the restart policy of a HostConfig: name ("no", "always",

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "containers-internal.h"
+#include "volume/volume.h"
 #include "image/image.h"
 
 static const char *const state_names[] = {
@@ -266,6 +267,7 @@ int ctr_reconcile(sv_engine *e, struct ctr_row *r, sv_err **err)
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (ctr_runtime_cleanup(e, r->id, &e2) < 0)
 		sv_warn("container %.12s: %s", r->id, e2->msg);
+	ctr_net_stop(e, r);
 	sv_err_clear(&e2);
 	if (ctr_rootfs_unmount(e, r->id, &e2) < 0)
 		sv_warn("container %.12s: %s", r->id, e2->msg);
@@ -446,6 +448,9 @@ int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
 {
 	if (ctr_rootfs_unmount(e, r->id, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
+	/* --rm takes the anonymous volumes along, as Docker does (rm -v
+	 * removed them before calling here). */
+	ctr_netvol_forget(e, r, sv_json_bool(ctr_host(r), "AutoRemove", false));
 	SV_AUTOFREE char *rel = sv_xasprintf("containers/%s", r->id);
 	if (sv_store_trash(e->store, rel, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
@@ -506,6 +511,11 @@ int sv_engine_container_remove(sv_engine *e, const char *name, unsigned flags, s
 		}
 		if (ctr_reconcile(e, &r, err) < 0)
 			goto out;
+	}
+	if (flags & SV_CTR_RM_VOLUMES) {
+		SV_AUTOERR sv_err *e2 = NULL;
+		if (sv_volume_remove_anonymous(e->store, r.id, &e2) < 0)
+			sv_warn("container %.12s: %s", r.id, e2->msg);
 	}
 	rc = ctr_destroy(e, &r, err);
 out:

@@ -309,17 +309,6 @@ static int check_log(cJSON *h, sv_err **err)
 	return 0;
 }
 
-static int check_network(cJSON *h, sv_err **err)
-{
-	const char *m = sv_json_str(h, "NetworkMode");
-	if (!m || !*m || strcmp(m, "default") == 0)
-		m = "bridge";
-	if (strcmp(m, "bridge") && strcmp(m, "none") && strcmp(m, "host"))
-		return sv_err_setx(err, EINVAL, "network %s not found", m);
-	set_item(h, "NetworkMode", cJSON_CreateString(m));
-	return 0;
-}
-
 /* Docker's HostConfig fields with their zero values, so inspect shows them. */
 static void host_defaults(cJSON *h)
 {
@@ -360,14 +349,12 @@ static int check_host(cJSON *h, sv_err **err)
 		return sv_err_setx(err, EINVAL, "HostConfig must be an object");
 	if (check_memory(h, err) < 0 || check_cpu(h, err) < 0 || check_ulimits(h, err) < 0 ||
 	    normalize_caps(h, "CapAdd", err) < 0 || normalize_caps(h, "CapDrop", err) < 0 ||
-	    check_security_opt(h, err) < 0 || check_restart(h, err) < 0 || check_log(h, err) < 0 ||
-	    check_network(h, err) < 0)
+	    check_security_opt(h, err) < 0 || check_restart(h, err) < 0 || check_log(h, err) < 0)
 		return -1;
 	SV_AUTOSTRV char **binds = NULL;
 	if (get_strv(h, "Binds", &binds, NULL, err) < 0)
 		return -1;
-	if (binds && binds[0])
-		return sv_err_setx(err, ENOTSUP, "volumes (-v, --mount) are not supported yet");
+	/* NetworkMode, ports, DNS and mounts: ctr_netvol_check (ctr-net.c). */
 	host_defaults(h);
 	return 0;
 }
@@ -566,6 +553,8 @@ static int insert_row(sv_engine *e, const char *id, const char *name, const char
 	cJSON_AddStringToObject(attrs, "image", ref);
 	rc = sv_store_event_add(e->store, "container", "create", id, attrs, err);
 	cJSON_Delete(attrs);
+	if (rc == 0)
+		rc = ctr_netvol_claim_tx(e, id, doc, err);
 	if (rc < 0 || sv_store_commit(e->store, err) < 0)
 		goto fail;
 	return 0;
@@ -639,6 +628,8 @@ int sv_engine_container_create(sv_engine *e, const char *name, const cJSON *body
 	cJSON_AddItemToObject(doc, "HostConfig", host);
 	if (check_config(cfg, ic, doc, err) < 0 || check_host(host, err) < 0)
 		return sv_err_prefix(err, "invalid container config");
+	if (ctr_netvol_check(e, doc, body, ic, err) < 0)
+		return -1;
 	char hex[SV_CONTAINER_ID_LEN + 1];
 	sv_random_hex(hex, SV_CONTAINER_ID_LEN);
 	if (!sv_json_str(cfg, "Hostname") || !*sv_json_str(cfg, "Hostname"))

@@ -133,18 +133,6 @@ static int filter_parse(sv_engine *e, char *const *filters, struct ctr_filter *f
 	return 0;
 }
 
-static bool labels_match(const cJSON *labels, char *const *want)
-{
-	for (size_t i = 0; want && want[i]; i++) {
-		const char *eq = strchr(want[i], '=');
-		SV_AUTOFREE char *key = eq ? sv_xstrndup(want[i], (size_t)(eq - want[i])) : sv_xstrdup(want[i]);
-		const char *v = sv_json_str(labels, key);
-		if (!v || (eq && strcmp(v, eq + 1) != 0))
-			return false;
-	}
-	return true;
-}
-
 static bool any_prefix(char *const *v, const char *s)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -175,7 +163,7 @@ static bool ancestor_match(sv_engine *e, char *const *v, const struct ctr_row *r
 static bool filter_keep(sv_engine *e, const struct ctr_filter *f, const struct ctr_row *r)
 {
 	if (!any_prefix(f->ids, r->id) || !any_substr(f->names, r->name) ||
-	    !labels_match(sv_json_obj(ctr_cfg(r), "Labels"), f->labels) || !ancestor_match(e, f->ancestors, r))
+	    !engine_labels_match(sv_json_obj(ctr_cfg(r), "Labels"), f->labels) || !ancestor_match(e, f->ancestors, r))
 		return false;
 	if (f->states && !sv_strv_contains(f->states, sv_container_state_name(r->state)))
 		return false;
@@ -230,7 +218,7 @@ static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struc
 	}
 	cJSON *labels = sv_json_obj(ctr_cfg(r), "Labels");
 	s->labels = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
-	s->ports = cJSON_CreateArray();
+	s->ports = ctr_ports_json(e, r);
 	const char *nm = sv_json_str(ctr_host(r), "NetworkMode");
 	s->network_mode = sv_xstrdup(nm ? nm : "bridge");
 }
@@ -307,7 +295,7 @@ int sv_engine_container_prune(sv_engine *e, char *const *filters, char ***delete
 	for (size_t i = 0; i < n; i++) {
 		struct ctr_row *r = &rows[i];
 		if (ctr_is_live(r->state) || (until && r->created_ns >= until) ||
-		    !labels_match(sv_json_obj(ctr_cfg(r), "Labels"), labels))
+		    !engine_labels_match(sv_json_obj(ctr_cfg(r), "Labels"), labels))
 			continue;
 		int64_t sz = ctr_upper_size(e, r->id);
 		SV_AUTOERR sv_err *e2 = NULL;

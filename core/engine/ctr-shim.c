@@ -54,8 +54,13 @@ void sv_shim_info_release(struct sv_shim_info *i)
 		close(i->pidfd);
 	if (i->console_fd >= 0)
 		close(i->console_fd);
+	if (i->dns_udp_fd >= 0)
+		close(i->dns_udp_fd);
+	if (i->dns_tcp_fd >= 0)
+		close(i->dns_tcp_fd);
+	free(i->dns_conf);
 	memset(i, 0, sizeof *i);
-	i->pidfd = i->console_fd = -1;
+	i->pidfd = i->console_fd = i->dns_udp_fd = i->dns_tcp_fd = -1;
 }
 
 static int step(sv_engine *e, sqlite3_stmt *st, const char *what, sv_err **err)
@@ -120,7 +125,7 @@ fail:
 int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err)
 {
 	memset(info, 0, sizeof *info);
-	info->pidfd = info->console_fd = -1;
+	info->pidfd = info->console_fd = info->dns_udp_fd = info->dns_tcp_fd = -1;
 	struct ctr_row r;
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
@@ -152,6 +157,7 @@ int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, s
 {
 	int code = why && why->code == ENOENT ? 127 : why && why->code == EACCES ? 126 : 125;
 	SV_AUTOERR sv_err *e2 = NULL;
+	ctr_net_stop(e, r);
 	(void)ctr_rootfs_unmount(e, r->id, &e2);
 	if (sv_store_begin(e->store, err) < 0)
 		return -1;
@@ -213,15 +219,27 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 	SV_AUTOERR sv_err *e2 = NULL;
 	(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
 	struct sv_runtime_proc proc = { .pidfd = -1, .console_fd = -1 };
+	/* A container with a netns of its own is created, wired (its netns
+	 * exists from now on) and only then started; the others in one go. */
+	const char *mode = ctr_net_mode(&r);
+	bool wire = strcmp(mode, "host") != 0 && !sv_str_has_prefix(mode, "container:");
 	struct sv_runtime_create_opts o = {
 		.state_root = sr,
 		.id = id,
 		.bundle = bundle,
 		.stdio = stdio,
-		.flags = SV_RUNTIME_START,
+		.flags = wire ? 0 : SV_RUNTIME_START,
 	};
 	int rc = -1;
 	if (sv_runtime_create(&o, &proc, err) < 0) {
+		sv_err_clear(&e2);
+		(void)ctr_start_failed(e, &r, *err, &e2);
+		goto out;
+	}
+	if (wire && (ctr_net_start(e, &r, proc.pid, info, err) < 0 || sv_runtime_start(sr, id, err) < 0)) {
+		sv_err_clear(&e2);
+		(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
+		sv_runtime_proc_release(&proc);
 		sv_err_clear(&e2);
 		(void)ctr_start_failed(e, &r, *err, &e2);
 		goto out;
@@ -316,6 +334,7 @@ int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool ma
 	uint64_t ooms = 0;
 	(void)sv_runtime_oom_count(sr, id, &ooms, &e2);
 	sv_err_clear(&e2);
+	ctr_net_stop(e, &r);
 	if (sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2) < 0)
 		sv_warn("container %.12s: %s", id, e2->msg);
 	out->exit_code = sv_runtime_exit_code(wait_status);

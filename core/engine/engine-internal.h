@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 struct sv_registry;
+struct cJSON;
 
 struct sv_engine {
 	char *root;
@@ -30,6 +31,9 @@ void engine_registry_release(sv_engine *e);
 
 /* Opens the engine without seeding the default image (engine.c). */
 int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
+/* Docker's label filter: every "k" (present) or "k=v" (equal) in want
+ * holds in the labels object (images.c). */
+bool engine_labels_match(const struct cJSON *labels, char *const *want);
 /* The default image is seeded once per store, on its first use: true
  * until a seed has succeeded (image.c). */
 bool engine_needs_seed(sv_engine *e);

@@ -535,6 +535,9 @@ struct sv_shim_info {
 	int pid;		 /* the started process */
 	int pidfd;		 /* owned */
 	int console_fd;		 /* owned: pty master with tty, else -1 */
+	int dns_udp_fd;		 /* owned: the embedded resolver's sockets in */
+	int dns_tcp_fd;		 /*   the container's netns, else -1 */
+	char *dns_conf;		 /* its conf file (sv_dns_conf_path) */
 };
 SV_API void sv_shim_info_release(struct sv_shim_info *i);
 
@@ -575,6 +578,56 @@ SV_API int sv_engine_shim_exec_run(sv_engine *e, const char *exec_id, const int 
 SV_API int sv_engine_shim_exec_exited(sv_engine *e, const char *exec_id, int wait_status, int *exit_code,
 				      sv_err **err);
 
+/* ---------------------------------------------------------------- networks
+ *
+ * Bridge networks (core/network): the built-in "bridge" (servin0),
+ * "host" and "none", and user-defined ones. Inspect and list results are
+ * Docker's JSON objects (GET /networks/{id}); names resolve as full id,
+ * name or unique id prefix (ENOENT "network x not found").
+ */
+
+struct sv_network_create_opts;
+/* Creates a user-defined bridge network; *id (may be NULL) gets its id. */
+SV_API int sv_engine_network_create(sv_engine *e, const struct sv_network_create_opts *o,
+				    char id[65], sv_err **err);
+/* Docker's network object (Containers filled for running ones). Owned. */
+SV_API struct cJSON *sv_engine_network_inspect(sv_engine *e, const char *name, sv_err **err);
+/* Every network as Docker's objects, filtered by "name=", "id=",
+ * "driver=", "label=k[=v]", "type=custom|builtin". Owned array. */
+SV_API struct cJSON *sv_engine_network_list(sv_engine *e, char *const *filters, sv_err **err);
+/* EBUSY while a running container uses it; EPERM for a built-in one. */
+SV_API int sv_engine_network_remove(sv_engine *e, const char *name, sv_err **err);
+/* Removes user networks no container is attached to; *removed owned names. */
+SV_API int sv_engine_network_prune(sv_engine *e, char *const *filters, char ***removed, sv_err **err);
+/* Attaches a container (created or running: a running one is wired at
+ * once) to a network, with aliases and an optional static address. */
+SV_API int sv_engine_network_connect(sv_engine *e, const char *network, const char *container,
+				     char *const *aliases, const char *ip, sv_err **err);
+SV_API int sv_engine_network_disconnect(sv_engine *e, const char *network, const char *container, bool force,
+					sv_err **err);
+
+/* Parses one -p spec into Docker's HostConfig.PortBindings and
+ * Config.ExposedPorts objects (both borrowed, filled). EINVAL. */
+SV_API int sv_engine_publish_parse(const char *spec, struct cJSON *port_bindings, struct cJSON *exposed,
+				   sv_err **err);
+/* Parses one --mount spec ("type=bind,source=/a,target=/b,readonly")
+ * into a HostConfig.Mounts entry. Owned. EINVAL. */
+SV_API struct cJSON *sv_engine_mount_parse(const char *spec, sv_err **err);
+
+/* ---------------------------------------------------------------- volumes */
+
+struct sv_volume_create_opts;
+/* Docker's volume object of the created (or existing) volume. Owned. */
+SV_API struct cJSON *sv_engine_volume_create(sv_engine *e, const struct sv_volume_create_opts *o, sv_err **err);
+SV_API struct cJSON *sv_engine_volume_inspect(sv_engine *e, const char *name, sv_err **err);
+/* Docker's volume objects ("dangling=", "name=", "driver=", "label="). */
+SV_API struct cJSON *sv_engine_volume_list(sv_engine *e, char *const *filters, sv_err **err);
+/* EBUSY ("volume is in use") while a container refers to it. */
+SV_API int sv_engine_volume_remove(sv_engine *e, const char *name, bool force, sv_err **err);
+/* Anonymous unused volumes (all unused ones with all). */
+SV_API int sv_engine_volume_prune(sv_engine *e, bool all, char *const *filters, char ***removed,
+				  int64_t *reclaimed, sv_err **err);
+
 /* ---------------------------------------------------------------- system */
 
 /* `servin system check`: one finding. area: "store", "image", "container"...;
@@ -592,6 +645,13 @@ typedef void sv_check_fn(const struct sv_check_finding *f, void *arg);
  * repair, fixes what can be fixed. *corrupt: corrupt findings left. */
 SV_API int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt,
 				  sv_err **err);
+
+/* Removes what a crash left of networking (veths, bridges of removed
+ * networks, port rules and names of containers that do not run); fn (may
+ * be NULL) hears of each. Part of `system prune` and `system check`. */
+SV_API int sv_engine_network_sweep(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *found,
+				   sv_err **err);
+
 
 /* Docker's /info object. Owned. */
 SV_API struct cJSON *sv_engine_info(sv_engine *e, sv_err **err);

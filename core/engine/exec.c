@@ -156,7 +156,7 @@ out:
 int sv_engine_shim_exec_claim(sv_engine *e, const char *exec_id, struct sv_shim_info *info, sv_err **err)
 {
 	memset(info, 0, sizeof *info);
-	info->pidfd = info->console_fd = -1;
+	info->pidfd = info->console_fd = info->dns_udp_fd = info->dns_tcp_fd = -1;
 	struct exec_row x;
 	if (exec_load(e, exec_id, &x, err) < 0)
 		return -1;

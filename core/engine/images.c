@@ -130,7 +130,7 @@ struct image_filter {
 	int64_t before, since; /* created bounds, 0 = none */
 };
 
-static bool labels_match(const cJSON *labels, char *const *want)
+bool engine_labels_match(const cJSON *labels, char *const *want)
 {
 	for (size_t i = 0; want && want[i]; i++) {
 		const char *eq = strchr(want[i], '=');
@@ -174,7 +174,7 @@ static bool filter_keep(const struct image_filter *f, struct sv_image_summary *s
 	bool dangling = !s->repo_tags[0];
 	if (f->dangling >= 0 && dangling != (f->dangling == 1))
 		return false;
-	if (!labels_match(s->labels, f->labels) || !ref_matches(s, f->refs))
+	if (!engine_labels_match(s->labels, f->labels) || !ref_matches(s, f->refs))
 		return false;
 	if (f->before && s->created >= f->before)
 		return false;

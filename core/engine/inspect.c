@@ -83,27 +83,6 @@ static cJSON *graph_driver(sv_engine *e, const struct ctr_row *r)
 	return g;
 }
 
-static cJSON *network_settings(const struct ctr_row *r)
-{
-	const char *mode = sv_json_str(ctr_host(r), "NetworkMode");
-	cJSON *n = cJSON_CreateObject();
-	cJSON_AddStringToObject(n, "Bridge", "");
-	cJSON_AddStringToObject(n, "SandboxID", "");
-	cJSON_AddObjectToObject(n, "Ports");
-	cJSON_AddStringToObject(n, "SandboxKey", "");
-	cJSON_AddStringToObject(n, "Gateway", "");
-	cJSON_AddStringToObject(n, "IPAddress", "");
-	cJSON_AddNumberToObject(n, "IPPrefixLen", 0);
-	cJSON_AddStringToObject(n, "MacAddress", "");
-	cJSON *nets = cJSON_AddObjectToObject(n, "Networks");
-	cJSON *one = cJSON_AddObjectToObject(nets, mode ? mode : "bridge");
-	static const char *const empty[] = { "NetworkID", "EndpointID", "Gateway", "IPAddress", "MacAddress" };
-	for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++)
-		cJSON_AddStringToObject(one, empty[i], "");
-	cJSON_AddNumberToObject(one, "IPPrefixLen", 0);
-	return n;
-}
-
 cJSON *sv_engine_container_inspect(sv_engine *e, const char *name, bool size, sv_err **err)
 {
 	struct ctr_row r;
@@ -150,13 +129,13 @@ cJSON *sv_engine_container_inspect(sv_engine *e, const char *name, bool size, sv
 			img = sqlite3_column_int64(st, 0);
 		cJSON_AddNumberToObject(o, "SizeRootFs", (double)(rw + img));
 	}
-	cJSON_AddItemToObject(o, "Mounts", cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "Mounts", ctr_mounts_inspect(&r));
 	cJSON *cfg = ctr_cfg(&r);
 	cJSON *c = cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject();
 	if (!sv_json_str(c, "Image"))
 		cJSON_AddStringToObject(c, "Image", r.image_ref);
 	cJSON_AddItemToObject(o, "Config", c);
-	cJSON_AddItemToObject(o, "NetworkSettings", network_settings(&r));
+	cJSON_AddItemToObject(o, "NetworkSettings", ctr_net_settings(e, &r));
 	ctr_row_release(&r);
 	return o;
 }

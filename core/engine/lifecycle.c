@@ -141,6 +141,10 @@ static int spawn_ctl(sv_engine *e, char *const *argv, const struct spawn_fds *f,
 	posix_spawn_file_actions_adddup2(&fa, f->sync_w, 3);
 	if (f->attach >= 0)
 		posix_spawn_file_actions_adddup2(&fa, f->attach, 4);
+	/* Nothing else of ours (or of whoever ran us: a caller's pipe) may
+	 * live on in the shim, or a reader waiting for its EOF would wait for
+	 * as long as the container runs. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, f->attach >= 0 ? 5 : 4);
 	sigset_t none, def;
 	sigemptyset(&none);
 	sigfillset(&def);
@@ -422,11 +426,12 @@ int sv_engine_container_wait(sv_engine *e, const char *name, enum sv_wait_condit
 			(void)wait_exit_frame(fd, &code, &e2);
 			close(fd);
 			seen_live = true;
-			if (code >= 0)
-				*exit_code = code;
 			ctr_row_release(&r);
-			if (cond != SV_WAIT_REMOVED)
+			/* Without an exit frame (the shim died), the row says. */
+			if (code >= 0 && cond != SV_WAIT_REMOVED) {
+				*exit_code = code;
 				return 0;
+			}
 			continue;
 		}
 		ctr_row_release(&r);

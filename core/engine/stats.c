@@ -298,7 +298,7 @@ char **sv_engine_container_ports(sv_engine *e, const char *name, sv_err **err)
 	struct ctr_row r;
 	if (ctr_find(e, name, &r, err) < 0)
 		return NULL;
+	char **lines = ctr_ports_lines(e, &r);
 	ctr_row_release(&r);
-	/* No published ports until networking lands. */
-	return sv_xcalloc(1, sizeof(char *));
+	return lines;
 }

@@ -162,6 +162,9 @@ int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg
 	int bad = 0;
 	if (sv_image_check(e->store, repair, relay_image, &r, &bad, err) < 0)
 		return -1;
+	/* Networking leftovers of a crash (veths, rules, names). */
+	if (sv_engine_network_sweep(e, repair, fn, arg, NULL, err) < 0)
+		return -1;
 	*corrupt = bad;
 	return 0;
 }

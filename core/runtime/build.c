@@ -199,6 +199,32 @@ static bool env_has(char *const *env, const char *key)
 	return false;
 }
 
+static void put_rlimits(const struct spec_process *p, struct sv_buf *b)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		char rec[20];
+		uint32_t res = (uint32_t)p->rlimits[i].resource;
+		memcpy(rec, &res, 4);
+		memcpy(rec + 4, &p->rlimits[i].soft, 8);
+		memcpy(rec + 12, &p->rlimits[i].hard, 8);
+		plan_put(b, PT_RLIMIT, rec, sizeof rec);
+	}
+}
+
+static int put_seccomp(const struct spec *s, const char *cache, struct sv_buf *b, sv_err **err)
+{
+	SV_AUTOBUF struct sv_buf bpf;
+	sv_buf_init(&bpf);
+	uint32_t sflags = 0;
+	if (seccomp_compile_cached(s->seccomp, cache, &bpf, &sflags, err) < 0)
+		return -1;
+	if (bpf.len) {
+		plan_put(b, PT_SECCOMP, bpf.data, (uint32_t)bpf.len);
+		plan_put_u32(b, PT_SECCOMP_FLAGS, sflags);
+	}
+	return 0;
+}
+
 int build_process(const struct spec_process *p, const struct spec *s, const char *seccomp_cache,
 		  struct sv_buf *b, sv_err **err)
 {
@@ -222,14 +248,7 @@ int build_process(const struct spec_process *p, const struct spec *s, const char
 		flags |= PLAN_F_HAS_OOM_SCORE;
 		plan_put_u32(b, PT_OOM_SCORE, (uint32_t)(int32_t)p->oom_score.v);
 	}
-	for (size_t i = 0; i < p->n_rlimits; i++) {
-		char rec[20];
-		uint32_t res = (uint32_t)p->rlimits[i].resource;
-		memcpy(rec, &res, 4);
-		memcpy(rec + 4, &p->rlimits[i].soft, 8);
-		memcpy(rec + 12, &p->rlimits[i].hard, 8);
-		plan_put(b, PT_RLIMIT, rec, sizeof rec);
-	}
+	put_rlimits(p, b);
 	plan_put(b, PT_CAPS, p->caps, sizeof p->caps);
 	if (p->terminal) {
 		flags |= PLAN_F_TERMINAL;
@@ -238,17 +257,8 @@ int build_process(const struct spec_process *p, const struct spec *s, const char
 	}
 	if (p->no_new_privs)
 		flags |= PLAN_F_NO_NEW_PRIVS;
-	if (s->seccomp) {
-		SV_AUTOBUF struct sv_buf bpf;
-		sv_buf_init(&bpf);
-		uint32_t sflags = 0;
-		if (seccomp_compile_cached(s->seccomp, seccomp_cache, &bpf, &sflags, err) < 0)
-			return -1;
-		if (bpf.len) {
-			plan_put(b, PT_SECCOMP, bpf.data, (uint32_t)bpf.len);
-			plan_put_u32(b, PT_SECCOMP_FLAGS, sflags);
-		}
-	}
+	if (s->seccomp && put_seccomp(s, seccomp_cache, b, err) < 0)
+		return -1;
 	plan_put_u32(b, PT_FLAGS, flags);
 	return 0;
 }

@@ -34,6 +34,7 @@ struct cgroup_dir {
 	char *controllers; /* v1: "cpu", "cpu,cpuacct", "name=systemd"; v2: "" */
 	char *path;	   /* absolute directory */
 	const struct cgroup_ops *ops;
+	bool devices_bpf;  /* v2: the device allow-list is an eBPF program here */
 };
 
 struct cgroup {
@@ -65,6 +66,13 @@ uint64_t cgroup_blkio_to_io_weight(uint64_t weight);	 /* blkio.weight → io.wei
 int cgroup_v2_swap(int64_t limit, int64_t swap, int64_t *out, sv_err **err);
 /* A device rule in v1 devices.allow syntax ("c 1:3 rwm", "a *:* rwm"). */
 void cgroup_dev_rule_str(const struct spec_dev_rule *r, char *buf, size_t len);
+/* cgroup-bpf.c: the device rules as a BPF_PROG_TYPE_CGROUP_DEVICE program
+ * (owned array of struct bpf_insn; returns the count), and attaching the
+ * program for r's rules (then the defaults) to a v2 directory. */
+struct bpf_insn;
+size_t cgroup_bpf_devices(const struct spec_dev_rule *rules, size_t n, struct bpf_insn **out);
+int cgroup_bpf_attach(const char *dir, int dirfd, const struct spec_resources *r, sv_err **err);
+
 /* The allow-list every container gets after its own rules (runc's). */
 extern const struct spec_dev_rule cgroup_default_dev_rules[];
 extern const size_t cgroup_n_default_dev_rules;

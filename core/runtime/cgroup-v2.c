@@ -3,9 +3,8 @@
  * values are v1-shaped; they are mapped as runc and crun do (cpu.weight
  * from shares, io.weight from blkio weight, swap.max = swap - limit).
  *
- * The device allow-list needs an eBPF program on v2 and is not enforced
- * there yet: cgroup.c warns when a container has device rules and no v1
- * devices hierarchy enforces them.
+ * The device allow-list is an eBPF program (cgroup-bpf.c), attached to the
+ * container's v2 directory.
  */
 #include "runtime/cgroup-internal.h"
 
@@ -77,9 +76,19 @@ static int apply_unified(const char *p, char *const *kv, sv_err **err)
 	return 0;
 }
 
+static int v2_devices(const struct cgroup_dir *d, const struct spec_resources *r, sv_err **err)
+{
+	SV_AUTOCLOSE int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sv_err_set(err, errno, "open %s", d->path);
+	return cgroup_bpf_attach(d->path, fd, r, err);
+}
+
 static int v2_apply(const struct cgroup_dir *d, const struct spec_resources *r, sv_err **err)
 {
 	const char *p = d->path;
+	if (d->devices_bpf && v2_devices(d, r, err) < 0)
+		return -1;
 	char avail[1024] = "";
 	cgroup_read(p, "cgroup.controllers", avail, sizeof avail);
 	if (strstr(avail, "memory") && apply_memory(p, r, err) < 0)

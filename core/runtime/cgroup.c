@@ -244,9 +244,13 @@ static int detect(struct hier **out, size_t *n, sv_err **err)
 
 /* ------------------------------------------------------------ creation */
 
-static bool wanted_v1(const char *controllers, const struct spec_resources *r)
+/* With a v2 directory the device list is enforced there (eBPF), so a v1
+ * devices hierarchy of its own is not joined. */
+static bool wanted_v1(const char *controllers, const struct spec_resources *r, bool v2)
 {
 	static const char *const always[] = { "cpu", "cpuacct", "memory", "pids", "devices", "freezer", "blkio", NULL };
+	if (v2 && strcmp(controllers, "devices") == 0)
+		return false;
 	for (size_t i = 0; always[i]; i++)
 		if (cgroup_has(controllers, always[i]))
 			return true;
@@ -387,6 +391,7 @@ static int add_dir(struct cgroup *cg, const struct hier *h, const char *path, co
 	d->controllers = sv_xstrdup(h->controllers);
 	d->path = sv_steal_ptr(&dir);
 	d->ops = v2 ? &cgroup_v2_ops : &cgroup_v1_ops;
+	d->devices_bpf = v2;
 	if (v2) {
 		v2_enable(h->mount, d->path);
 		cg->v2fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -399,16 +404,19 @@ static int add_dir(struct cgroup *cg, const struct hier *h, const char *path, co
 static int create_all(struct cgroup *cg, struct hier *h, size_t n, const struct spec *s, const char *id,
 		      const char *parent, sv_err **err)
 {
-	bool hybrid = false, any_v2 = false;
+	bool hybrid = false, any_v2 = false, use_v2 = false;
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].controllers[0] == '\0')
 			any_v2 = h[i].mount != NULL;
 		else if (h[i].mount)
 			hybrid = true;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (h[i].controllers[0] == '\0' && h[i].mount && wanted_v2(&h[i], &s->res, hybrid))
+			use_v2 = true;
 	for (size_t i = 0; i < n; i++) {
 		bool v2 = h[i].controllers[0] == '\0';
-		if (!h[i].mount || (v2 ? !wanted_v2(&h[i], &s->res, hybrid) : !wanted_v1(h[i].controllers, &s->res)))
+		if (!h[i].mount || (v2 ? !use_v2 : !wanted_v1(h[i].controllers, &s->res, use_v2)))
 			continue;
 		SV_AUTOFREE char *path = container_path(s, id, parent, h[i].own);
 		if (check_path(path, err) < 0 || add_dir(cg, &h[i], path, s, err) < 0)
@@ -416,8 +424,8 @@ static int create_all(struct cgroup *cg, struct hier *h, size_t n, const struct 
 	}
 	if (!cg->n && (hybrid || any_v2))
 		return sv_err_setx(err, ENOENT, "no usable cgroup hierarchy found");
-	if (s->res.n_dev_rules && !cgroup_find(cg, "devices"))
-		sv_warn("cgroups: no v1 devices hierarchy; device rules are not enforced (cgroup v2 needs eBPF)");
+	if (!use_v2 && !cgroup_find(cg, "devices"))
+		return sv_err_setx(err, ENOTSUP, "no devices cgroup (v1) nor cgroup v2 to enforce the device allow-list");
 	if (s->res.n_hugetlb && !cgroup_find(cg, "hugetlb"))
 		return sv_err_setx(err, ENOTSUP, "hugepage limits: the hugetlb controller is not available");
 	return 0;

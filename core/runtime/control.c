@@ -7,10 +7,12 @@
 #include "runtime/runtime-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,11 +91,29 @@ static int force_stop(struct loaded *l, sv_err **err)
 	return 0;
 }
 
+/* A state dir with no state.json whose lock is free was left by a create
+ * that died half-way: delete removes it. 1 when it did, 0 when not such. */
+static int remove_stale(const char *state_root, const char *id)
+{
+	SV_AUTOFREE char *dir = NULL;
+	if (state_dir(state_root, id, &dir, NULL) < 0)
+		return 0;
+	SV_AUTOCLOSE int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || faccessat(fd, "state.json", F_OK, 0) == 0)
+		return 0;
+	return sv_rm_rf(dir, NULL) == 0;
+}
+
 int sv_runtime_delete(const char *state_root, const char *id, unsigned flags, sv_err **err)
 {
 	struct loaded l;
-	if (load(state_root, id, &l, err) < 0)
+	SV_AUTOERR sv_err *e = NULL;
+	if (load(state_root, id, &l, &e) < 0) {
+		if (sv_err_code(&e) == ENOENT && remove_stale(state_root, id))
+			return 0;
+		*err = sv_steal_ptr(&e);
 		return -1;
+	}
 	int rc = -1;
 	bool live = l.status != SV_RUNTIME_STOPPED;
 	if (live && l.status != SV_RUNTIME_CREATED && !(flags & SV_RUNTIME_DELETE_FORCE))
@@ -105,7 +125,7 @@ int sv_runtime_delete(const char *state_root, const char *id, unsigned flags, sv
 		;
 	else
 		rc = sv_rm_rf(l.dir, err);
-	SV_AUTOERR sv_err *e = NULL;
+	sv_err_clear(&e);
 	if (rc == 0 && state_hooks(&l.rec, HOOK_POSTSTOP, SV_RUNTIME_STOPPED, &e) < 0)
 		sv_warn("container %s: poststop: %s", id, e->msg);
 	unload(&l);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,6 +33,7 @@ struct creation {
 	struct cgroup *cg;
 	pid_t helper;
 	int helper_pidfd, sock;
+	int lockfd; /* the state dir, flock'ed for the whole create */
 	bool dir_made;
 };
 
@@ -74,17 +76,34 @@ static int read_config(struct creation *c, sv_err **err)
 	return 0;
 }
 
+/* Makes the state dir, or takes over one that a create killed half-way
+ * left behind: no state.json and nobody holding its lock. The root's lock
+ * covers the step from mkdir to the dir's own lock. */
+static int claim_state_dir(struct creation *c, const char *root, sv_err **err)
+{
+	SV_AUTOCLOSE int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 || flock(rfd, LOCK_EX) < 0)
+		return sv_err_set(err, errno, "lock %s", root);
+	bool made = mkdir(c->dir, 0700) == 0;
+	if (!made && errno != EEXIST)
+		return sv_err_set(err, errno, "mkdir %s", c->dir);
+	c->lockfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->lockfd < 0)
+		return sv_err_set(err, errno, "open %s", c->dir);
+	if (flock(c->lockfd, LOCK_EX | LOCK_NB) < 0 || (!made && faccessat(c->lockfd, "state.json", F_OK, 0) == 0))
+		return sv_err_setx(err, EEXIST, "container \"%s\" already exists", c->o->id);
+	if (!made)
+		unlinkat(c->lockfd, "exec.fifo", 0);
+	c->dir_made = true;
+	return 0;
+}
+
 static int make_state_dir(struct creation *c, sv_err **err)
 {
 	const char *root = c->o->state_root ? c->o->state_root : SV_RUNTIME_DEFAULT_STATE;
-	if (sv_mkdir_p(root, 0700, err) < 0 || state_dir(root, c->o->id, &c->dir, err) < 0)
+	if (sv_mkdir_p(root, 0700, err) < 0 || state_dir(root, c->o->id, &c->dir, err) < 0 ||
+	    claim_state_dir(c, root, err) < 0)
 		return -1;
-	if (mkdir(c->dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return sv_err_setx(err, EEXIST, "container \"%s\" already exists", c->o->id);
-		return sv_err_set(err, errno, "mkdir %s", c->dir);
-	}
-	c->dir_made = true;
 	if (c->o->flags & SV_RUNTIME_START)
 		return 0;
 	c->fifo = sv_path_join(c->dir, "exec.fifo");
@@ -223,6 +242,8 @@ static void creation_release(struct creation *c)
 		close(c->sock);
 	if (c->helper_pidfd >= 0)
 		close(c->helper_pidfd);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
 }
 
 /* poststart hooks: failures are logged, the container runs on. */
@@ -265,7 +286,7 @@ int sv_runtime_create(const struct sv_runtime_create_opts *o, struct sv_runtime_
 	*out = (struct sv_runtime_proc){ .pid = 0, .pidfd = -1, .console_fd = -1 };
 	if (state_check_id(o->id, err) < 0)
 		return -1;
-	struct creation c = { .o = o, .helper_pidfd = -1, .sock = -1 };
+	struct creation c = { .o = o, .helper_pidfd = -1, .sock = -1, .lockfd = -1 };
 	sv_buf_init(&c.config);
 	int rc = create_steps(&c, out, err);
 	if (rc < 0) {

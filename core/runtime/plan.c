@@ -298,6 +298,34 @@ struct frame {
 	uint32_t len;
 };
 
+/* sendmsg until total bytes left: the first call carries the fds, a large
+ * payload may need more calls. */
+static int send_all(int sock, struct msghdr *mh, size_t total)
+{
+	size_t sent = 0;
+	while (sent < total) {
+		ssize_t n = sendmsg(sock, mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		sent += (size_t)n;
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+		size_t skip = (size_t)n;
+		while (mh->msg_iovlen && skip >= mh->msg_iov[0].iov_len) {
+			skip -= mh->msg_iov[0].iov_len;
+			mh->msg_iov++;
+			mh->msg_iovlen--;
+		}
+		if (mh->msg_iovlen) {
+			mh->msg_iov[0].iov_base = (char *)mh->msg_iov[0].iov_base + skip;
+			mh->msg_iov[0].iov_len -= skip;
+		}
+	}
+	return 0;
+}
+
 int plan_msg_send(int sock, uint32_t type, const void *data, size_t len, const int *fds,
 		  size_t nfds)
 {
@@ -322,29 +350,7 @@ int plan_msg_send(int sock, uint32_t type, const void *data, size_t len, const i
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	/* The first sendmsg carries the fds; a large payload may need more. */
-	size_t total = sizeof f + len, sent = 0;
-	while (sent < total) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		sent += (size_t)n;
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		size_t skip = (size_t)n;
-		while (mh.msg_iovlen && skip >= mh.msg_iov[0].iov_len) {
-			skip -= mh.msg_iov[0].iov_len;
-			mh.msg_iov++;
-			mh.msg_iovlen--;
-		}
-		if (mh.msg_iovlen) {
-			mh.msg_iov[0].iov_base = (char *)mh.msg_iov[0].iov_base + skip;
-			mh.msg_iov[0].iov_len -= skip;
-		}
-	}
-	return 0;
+	return send_all(sock, &mh, sizeof f + len);
 }
 
 /* Keeps up to *want received fds, closes the rest. */

@@ -30,7 +30,12 @@
  * Cgroups: linux.cgroupsPath "/a/b" is under each hierarchy's root; "a/b"
  * (relative) is under the caller's own cgroup of each hierarchy; empty means
  * "<cgroup_parent>/<id>" where cgroup_parent defaults to "servin" (relative).
- * v1 and v2 are both handled and detected per controller (hybrid hosts).
+ * v1 and v2 are both handled and detected per controller (hybrid hosts:
+ * the v2 tree is used only when a controller found only there is asked
+ * for, e.g. hugetlb). The device allow-list is the v1 devices controller,
+ * or an eBPF program on the container's v2 cgroup when it has one.
+ *
+ * Requires Linux 5.12 (openat2, clone3, pidfd, mount_setattr, open_tree).
  *
  * Every function may be called from any thread. Errors are sv_err values:
  * EEXIST (id taken), ENOENT (no such container; for create also "the

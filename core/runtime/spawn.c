@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,6 +45,9 @@ struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
 		set_tid_size, cgroup;
 };
+
+/* How long container setup may take before the library gives up. */
+#define SPAWN_TIMEOUT_MS 120000
 
 extern const char sv_runtime_init_blob[];
 extern const char sv_runtime_init_blob_end[];
@@ -113,6 +117,41 @@ SV_NORETURN static void child_exec(const int *dups, int n, int mfd)
 	_exit(127);
 }
 
+struct vfork_args {
+	const int *dups;
+	int n;
+};
+
+static int vfork_child(void *arg)
+{
+	const struct vfork_args *a = arg;
+	child_exec(a->dups, a->n, a->dups[a->n]);
+}
+
+/* The clone itself. Without a v2 cgroup to start in, CLONE_VM|CLONE_VFORK
+ * on a small stack borrowed from ours (the parent sleeps until the exec):
+ * nothing of a big caller's address space is copied. CLONE_INTO_CGROUP
+ * needs clone3, used fork-like. */
+static pid_t spawn_clone(const struct spawn_opts *o, const int *dups, int n, int *pidfd)
+{
+	if (o->cgroup_fd < 0) {
+		_Alignas(16) char stack[16384];
+		struct vfork_args a = { dups, n };
+		return clone(vfork_child, stack + sizeof stack,
+			     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (int)o->clone_flags | SIGCHLD, &a, pidfd);
+	}
+	struct clone3_args args = {
+		.flags = CLONE_PIDFD | o->clone_flags | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)o->cgroup_fd,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+	if (pid == 0)
+		child_exec(dups, n, dups[n]);
+	return pid;
+}
+
 pid_t spawn_init(const struct spawn_opts *o, int *sock, int *pidfd, sv_err **err)
 {
 	int mfd = init_memfd(err);
@@ -129,22 +168,14 @@ pid_t spawn_init(const struct spawn_opts *o, int *sock, int *pidfd, sv_err **err
 	pid_t pid = -1;
 	if (collect_fds(o, sv[1], base, dups, err) < 0 || (dups[n] = fcntl(mfd, F_DUPFD_CLOEXEC, base)) < 0)
 		goto out;
-	struct clone3_args args = {
-		.flags = CLONE_PIDFD | o->clone_flags | (o->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = o->cgroup_fd >= 0 ? (uint64_t)o->cgroup_fd : 0,
-	};
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-	if (pid == 0)
-		child_exec(dups, n, dups[n]);
+	pid = spawn_clone(o, dups, n, pidfd);
 	int e = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
-		sv_err_set(err, e, "clone3 (namespaces 0x%x)", o->clone_flags);
+		sv_err_set(err, e, "clone (namespaces 0x%x)", o->clone_flags);
 out:
 	for (int i = 0; i <= n; i++)
 		if (dups[i] >= 0)
@@ -188,6 +219,13 @@ int spawn_talk(int sock, const struct sv_buf *plan, const int *fds, size_t nfds,
 		uint32_t type = 0;
 		int fd = -1;
 		size_t nfd = 1;
+		struct pollfd p = { sock, POLLIN, 0 };
+		int n;
+		do
+			n = poll(&p, 1, SPAWN_TIMEOUT_MS);
+		while (n < 0 && errno == EINTR);
+		if (n == 0)
+			return sv_err_setx(err, ETIMEDOUT, "servin-init did not answer within %d s", SPAWN_TIMEOUT_MS / 1000);
 		int rc = plan_msg_recv(sock, &type, &b, &fd, &nfd);
 		if (rc != 0)
 			return rc > 0 ? sv_err_setx(err, EIO, "servin-init exited during setup")

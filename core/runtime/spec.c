@@ -11,10 +11,12 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -82,6 +84,25 @@ static int get_bool(const cJSON *obj, const char *key, bool *out, sv_err **err)
 	if (!cJSON_IsBool(j))
 		return sv_err_setx(err, EINVAL, "%s: not a boolean", key);
 	*out = cJSON_IsTrue(j);
+	return 0;
+}
+
+/* An object of strings ("annotations", "linux.sysctl") into "k=v" strv;
+ * *out is always allocated. */
+static int get_kv(const cJSON *obj, const char *key, char ***out, sv_err **err)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = sv_xcalloc(1, sizeof(char *));
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsObject(j))
+		return sv_err_setx(err, EINVAL, "%s: not an object", key);
+	const cJSON *kv;
+	cJSON_ArrayForEach(kv, j) {
+		if (!cJSON_IsString(kv))
+			return sv_err_setx(err, EINVAL, "%s %s: not a string", key, kv->string);
+		sv_strv_push_take(out, sv_xasprintf("%s=%s", kv->string, kv->valuestring));
+	}
 	return 0;
 }
 
@@ -309,6 +330,25 @@ static int parse_console(const cJSON *j, struct spec_process *p, sv_err **err)
 	return 0;
 }
 
+/* AppArmor and SELinux are not applied: a label is ignored where the host
+ * lacks the LSM (as runc does) and refused where it has it, so a profile
+ * never silently fails to apply. */
+static int check_lsm(const cJSON *j, sv_err **err)
+{
+	const char *aa = sv_json_str(j, "apparmorProfile"), *se = sv_json_str(j, "selinuxLabel");
+	char c = 'N';
+	FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+	if (f) {
+		c = (char)fgetc(f);
+		fclose(f);
+	}
+	if (aa && *aa && c == 'Y')
+		return sv_err_setx(err, ENOTSUP, "apparmorProfile %s: AppArmor profiles are not supported", aa);
+	if (se && *se && access("/sys/fs/selinux/enforce", F_OK) == 0)
+		return sv_err_setx(err, ENOTSUP, "selinuxLabel %s: SELinux labels are not supported", se);
+	return 0;
+}
+
 int spec_parse_process(const cJSON *j, struct spec_process *p, sv_err **err)
 {
 	if (!cJSON_IsObject(j))
@@ -320,7 +360,7 @@ int spec_parse_process(const cJSON *j, struct spec_process *p, sv_err **err)
 	    parse_caps(cJSON_GetObjectItemCaseSensitive(j, "capabilities"), p, err) < 0 ||
 	    parse_rlimits(cJSON_GetObjectItemCaseSensitive(j, "rlimits"), p, err) < 0 ||
 	    get_bool(j, "noNewPrivileges", &p->no_new_privs, err) < 0 ||
-	    get_int(j, "oomScoreAdj", -1000, 1000, &p->oom_score, err) < 0)
+	    get_int(j, "oomScoreAdj", -1000, 1000, &p->oom_score, err) < 0 || check_lsm(j, err) < 0)
 		return sv_err_prefix(err, "process");
 	if (!p->args || !p->args[0] || !*p->args[0])
 		return sv_err_setx(err, EINVAL, "process.args: no command given");
@@ -527,21 +567,6 @@ static int parse_resources(const cJSON *j, struct spec_resources *r, sv_err **er
 	return 0;
 }
 
-static int parse_sysctls(const cJSON *j, struct spec *s, sv_err **err)
-{
-	if (!j || cJSON_IsNull(j))
-		return 0;
-	if (!cJSON_IsObject(j))
-		return sv_err_setx(err, EINVAL, "linux.sysctl: not an object");
-	const cJSON *kv;
-	cJSON_ArrayForEach(kv, j) {
-		if (!cJSON_IsString(kv))
-			return sv_err_setx(err, EINVAL, "linux.sysctl %s: not a string", kv->string);
-		sv_strv_push_take(&s->sysctls, sv_xasprintf("%s=%s", kv->string, kv->valuestring));
-	}
-	return 0;
-}
-
 static unsigned long propagation_flags(const char *name)
 {
 	static const struct {
@@ -573,7 +598,7 @@ static int parse_linux(const cJSON *j, struct spec *s, sv_err **err)
 	    get_str(j, "rootfsPropagation", &prop, err) < 0 ||
 	    get_strv(j, "maskedPaths", &s->masked, err) < 0 ||
 	    get_strv(j, "readonlyPaths", &s->readonly, err) < 0 ||
-	    parse_sysctls(cJSON_GetObjectItemCaseSensitive(j, "sysctl"), s, err) < 0)
+	    get_kv(j, "sysctl", &s->sysctls, err) < 0)
 		return sv_err_prefix(err, "linux");
 	if (prop && *prop && !(s->rootfs_prop = propagation_flags(prop)))
 		return sv_err_setx(err, EINVAL, "linux.rootfsPropagation: unknown value %s", prop);
@@ -647,23 +672,6 @@ static int parse_root(const cJSON *j, const char *bundle, struct spec *s, sv_err
 	return get_bool(root, "readonly", &s->root_ro, err);
 }
 
-static int parse_annotations(const cJSON *j, struct spec *s, sv_err **err)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "annotations");
-	s->annotations = sv_xcalloc(1, sizeof(char *));
-	if (!a || cJSON_IsNull(a))
-		return 0;
-	if (!cJSON_IsObject(a))
-		return sv_err_setx(err, EINVAL, "annotations: not an object");
-	const cJSON *kv;
-	cJSON_ArrayForEach(kv, a) {
-		if (!cJSON_IsString(kv))
-			return sv_err_setx(err, EINVAL, "annotations %s: not a string", kv->string);
-		sv_strv_push_take(&s->annotations, sv_xasprintf("%s=%s", kv->string, kv->valuestring));
-	}
-	return 0;
-}
-
 int spec_parse(const char *text, size_t len, const char *bundle, struct spec *s, sv_err **err)
 {
 	memset(s, 0, sizeof *s);
@@ -675,7 +683,7 @@ int spec_parse(const char *text, size_t len, const char *bundle, struct spec *s,
 	const cJSON *proc = cJSON_GetObjectItemCaseSensitive(j, "process");
 	if (parse_root(j, bundle, s, err) < 0 || get_str(j, "hostname", &s->hostname, err) < 0 ||
 	    get_str(j, "domainname", &s->domainname, err) < 0 || parse_mounts(j, s, err) < 0 ||
-	    parse_annotations(j, s, err) < 0 || parse_linux(sv_json_obj(j, "linux"), s, err) < 0 ||
+	    get_kv(j, "annotations", &s->annotations, err) < 0 || parse_linux(sv_json_obj(j, "linux"), s, err) < 0 ||
 	    parse_hooks(sv_json_obj(j, "hooks"), s, err) < 0)
 		return sv_err_prefix(err, "config.json");
 	if (proc && !cJSON_IsNull(proc)) {

@@ -126,6 +126,41 @@ static const struct migration migrations[] = {
 	  "  exit_code INTEGER,"
 	  "  finished INTEGER NOT NULL DEFAULT 0);"
 	  "CREATE INDEX execs_container ON execs(container_id);" },
+	/* Networks: a container's place on a network (its address: UNIQUE per
+	 * network, so one address is never handed out twice; freed with the
+	 * container by the cascade), the ports it publishes while it runs,
+	 * and the allocation cursor (addresses go round the range before one
+	 * is reused). */
+	{ "network-0001-endpoints",
+	  "ALTER TABLE networks ADD COLUMN next_ip INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE TABLE endpoints ("
+	  "  network_id TEXT NOT NULL REFERENCES networks(id),"
+	  "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	  "  ip INTEGER NOT NULL,"
+	  "  static INTEGER NOT NULL DEFAULT 0,"
+	  "  aliases TEXT NOT NULL DEFAULT '[]',"
+	  "  created INTEGER NOT NULL,"
+	  "  PRIMARY KEY (network_id, container_id),"
+	  "  UNIQUE (network_id, ip));"
+	  "CREATE INDEX endpoints_container ON endpoints(container_id);"
+	  "CREATE TABLE ports ("
+	  "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	  "  proto TEXT NOT NULL,"
+	  "  host_ip TEXT NOT NULL,"
+	  "  host_port INTEGER NOT NULL,"
+	  "  ctr_port INTEGER NOT NULL,"
+	  "  ctr_ip INTEGER NOT NULL,"
+	  "  UNIQUE (proto, host_ip, host_port));"
+	  "CREATE INDEX ports_container ON ports(container_id);" },
+	/* Volumes: anonymous ones (from an image's VOLUME or -v /path), and
+	 * which containers use which volume (rm refuses a used one). */
+	{ "volume-0001-refs",
+	  "ALTER TABLE volumes ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE TABLE volume_refs ("
+	  "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	  "  volume TEXT NOT NULL REFERENCES volumes(name),"
+	  "  PRIMARY KEY (container_id, volume));"
+	  "CREATE INDEX volume_refs_volume ON volume_refs(volume);" },
 };
 
 static int migration_done(sqlite3 *db, const char *name, bool *done, sv_err **err)

@@ -157,32 +157,58 @@ test('the events page shows a new event without a reload', async ({ page }) => {
   expect(await page.evaluate(() => window.__noReload)).toBe(true);
 });
 
-test('run a container from the form, stop it, search its logs, remove it', async ({ page }) => {
+test('run a container from the form, search its logs, see its stats, stop it, remove it', async ({ page }) => {
   await upAt(page, '/containers');
   await requireEndpoint(page, '/gui/api/containers');
   await page.locator('#run-image').fill('busybox:latest');
   await page.locator('#run-name').fill('pw-c1');
-  await page.locator('#run-command').fill("sh -c 'echo first; echo needle-in-the-log; echo last; sleep 600'");
+  // sh as PID 1 ignores SIGTERM unless it traps it: stop stays quick.
+  await page.locator('#run-command').fill("sh -c 'trap \"exit 0\" TERM; echo first; echo needle-in-the-log; echo \"<b id=injected>markup</b>\"; echo last; i=0; while :; do i=$((i+1)); echo tick-$i; sleep 1; done'");
   await page.locator('#run-submit').click();
   const row = page.locator('#containers tbody tr', { has: page.locator('a.c-name', { hasText: 'pw-c1' }) });
   await expect(row.locator('.state')).toHaveText('running');
-  if (await statsArrive(page, 'pw-c1')) await expect(row.locator('.cpu')).toHaveText(/%/);
+  const stats = await statsArrive(page, 'pw-c1');
+  if (stats) await expect(row.locator('.cpu')).toHaveText(/%/);
   else test.info().annotations.push({ type: 'untested', description: 'live CPU and memory cells: the engine sent no stats' });
-  await row.getByRole('button', { name: 'Stop' }).click();
-  await expect(row.locator('.state')).toHaveText('exited', { timeout: 20000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'containers-running.png') });
+
   await row.locator('a.c-name').click();
-  await expect(page).toHaveURL(/\/containers\/[0-9a-f]{12,}/);
+  await expect(page).toHaveURL(/\/containers\/[0-9a-f]{64}$/);
+  await expect(page.locator('#c-state')).toHaveText('running');
   await expect(page.locator('#log')).toContainText('needle-in-the-log');
+  await expect(page.locator('#log')).toContainText('<b id=injected>markup</b>'); // shown as text
+  await expect(page.locator('#injected')).toHaveCount(0);                         // never as markup
+  const ticks = () => page.locator('#log div', { hasText: /^tick-[0-9]+$/ }).count();
+  const seen = await ticks();
+  await expect.poll(ticks, { message: 'follow: new lines arrive without a reload' }).toBeGreaterThan(seen);
   await page.locator('#log-search').fill('needle');
   await expect(page.locator('#log-matches')).toHaveText('1 matching lines');
   await expect(page.locator('#log mark')).toHaveText('needle');
   await page.locator('#log-only').check();
   await expect(page.locator('#log div:visible')).toHaveCount(1);
+  for (const [w, h] of [[800, 600], [1280, 800]]) {  // the detail page works at both sizes too
+    await page.setViewportSize({ width: w, height: h });
+    await expect(page.locator('#log-search')).toBeInViewport();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, `container-logs-${w}x${h}.png`) });
+  }
+  if (stats) {
+    await page.getByRole('tab', { name: 'Stats' }).click();
+    await expect(page.locator('#now-cpu')).toHaveText(/%/);
+    await expect(page.locator('#now-mem')).toHaveText(/B$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'container-stats.png') });
+  }
+  await page.getByRole('tab', { name: 'Processes' }).click();
+  await expect(page.locator('#top tbody')).toContainText('sleep');
   await page.getByRole('tab', { name: 'Inspect' }).click();
   await expect(page.locator('#inspect')).toContainText('"/pw-c1"');
-  await page.locator('#c-actions [data-action=remove]').click();
-  await page.locator('#c-actions [data-action=remove]').click();
-  await expect(page).toHaveURL(base + '/containers');
+
+  await page.locator('#c-actions [data-action=stop]').click();
+  await expect(page.locator('#c-state')).toHaveText('exited', { timeout: 20000 });
+  await page.locator('#nav-containers').click();
+  await expect(row.locator('.state')).toHaveText('exited');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: /Sure/ }).click();
   await expect(page.locator('#containers')).not.toContainText('pw-c1');
 });
 
@@ -201,32 +227,50 @@ test('pull an image from a local registry and watch per-layer progress', async (
   await expect(page.locator('#images')).toContainText(`${state.registry}/gui/pulled:v1`);
 });
 
-test('create and remove a volume', async ({ page }) => {
-  await upAt(page, '/volumes');
-  await requireEndpoint(page, '/gui/api/volumes');
-  await page.locator('#volume-name').fill('pw-vol');
-  await page.locator('#volume-create').click();
-  const row = page.locator('#volumes tr[data-name="pw-vol"]');
+// Create from the page's form, see the row, inspect it, remove it (two clicks).
+async function createInspectRemove(page, kind, name, inspectText) {
+  const plural = kind + 's';
+  await upAt(page, '/' + plural);
+  await requireEndpoint(page, '/gui/api/' + plural);
+  await page.locator(`#${kind}-name`).fill(name);
+  await page.locator(`#${kind}-create`).click();
+  const row = page.locator(`#${plural} tr[data-name="${name}"]`);
   await expect(row).toBeVisible();
   await row.getByRole('button', { name: 'Inspect' }).click();
-  await expect(page.locator('#inspect')).toContainText('"Mountpoint"');
+  await expect(page.locator('#inspect')).toContainText(inspectText);
   await row.getByRole('button', { name: 'Remove' }).click();
   await row.getByRole('button', { name: /Sure/ }).click();
-  await expect(page.locator('#volumes tr[data-name="pw-vol"]')).toHaveCount(0);
+  await expect(page.locator(`#${plural} tr[data-name="${name}"]`)).toHaveCount(0);
+}
+
+test('create and remove a volume', async ({ page }) => {
+  await createInspectRemove(page, 'volume', 'pw-vol', '"Mountpoint"');
 });
 
 test('create and remove a network', async ({ page }) => {
+  await createInspectRemove(page, 'network', 'pw-net', '"pw-net"');
+});
+
+test('connect a container to a network and disconnect it', async ({ page }) => {
   await upAt(page, '/networks');
   await requireEndpoint(page, '/gui/api/networks');
-  await page.locator('#network-name').fill('pw-net');
-  await page.locator('#network-create').click();
-  const row = page.locator('#networks tr[data-name="pw-net"]');
-  await expect(row).toBeVisible();
-  await row.getByRole('button', { name: 'Inspect' }).click();
-  await expect(page.locator('#inspect')).toContainText('"pw-net"');
-  await row.getByRole('button', { name: 'Remove' }).click();
-  await row.getByRole('button', { name: /Sure/ }).click();
-  await expect(page.locator('#networks tr[data-name="pw-net"]')).toHaveCount(0);
+  await requireEndpoint(page, '/gui/api/containers');
+  await post(page, '/gui/api/networks', { name: 'pw-net2' });
+  await post(page, '/gui/api/containers', { image: 'busybox:latest', name: 'pw-netc',
+    command: "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'" });
+  try {
+    const row = page.locator('#networks tr[data-name="pw-net2"]');
+    await row.getByRole('button', { name: 'Containers…' }).click();
+    await page.locator('#attach-container').fill('pw-netc');
+    await page.locator('#attach-connect').click();
+    await expect(row.locator('td').nth(4)).toContainText('pw-netc');
+    await page.locator('#attach-disconnect').click();
+    await expect(page.locator('#networks tr[data-name="pw-net2"] td').nth(4)).not.toContainText('pw-netc');
+  } finally {
+    const h = { 'X-CSRF-Token': await csrf(page) };
+    await page.request.delete(base + '/gui/api/containers/pw-netc?force=1', { headers: h });
+    await page.request.delete(base + '/gui/api/networks/pw-net2', { headers: h });
+  }
 });
 
 test('with the API stopped the page shows the engine down, then recovers', async ({ page }) => {

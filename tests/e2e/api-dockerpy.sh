@@ -1,11 +1,13 @@
 #!/bin/bash
 # The REST API driven by docker-py (Debian's python3-docker 5.0.3): version
 # negotiation, info, df, images (list, get, tag, remove, save/load), pull
-# from a real docker-registry, events with since/until.
+# from a real docker-registry, events with since/until, and containers
+# (run attached and detached, logs(stream=True), exec_run, wait, events).
 . "$(dirname "$0")/lib.sh"
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
 . "$E2E_DIR/api-lib.sh"
+need_root
 /usr/bin/python3 -c 'import docker' 2>/dev/null || skip_all "needs python3-docker"
 
 reg_start plain
@@ -70,6 +72,44 @@ check("events since/until with filters", sorted(set(evs)), [("image", "pull"), (
 df = c.df()
 check("df", len(df["Images"]), 2)
 check("low-level API client", len(c.api.images(quiet=True)), 2)
+
+# Containers.
+# (A command that exits at once races the shim's log drain; see api-needs.md.)
+check("containers.run attached", c.containers.run("busybox", ["sh", "-c", "sleep 0.3; echo hi"], remove=True),
+      b"hi\n")
+try:
+    c.containers.run("busybox", ["sh", "-c", "echo bad >&2; exit 4"], remove=True)
+    check("a failing run raises ContainerError", "no exception", "ContainerError")
+except docker.errors.ContainerError as e:
+    check("a failing run raises ContainerError", (e.exit_status, e.stderr), (4, b"bad\n"))
+ctr = c.containers.run("busybox", ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done; sleep 100"],
+                       detach=True, name="pyc", labels={"t": "py"})
+check("containers.run detached", ctr.name, "pyc")
+lines = []
+for chunk in ctr.logs(stream=True, follow=True):
+    lines.append(chunk)
+    if b"line3" in b"".join(lines):
+        break
+check("logs(stream=True)", b"".join(lines).split(), [b"line1", b"line2", b"line3"])
+res = ctr.exec_run(["sh", "-c", "echo from-exec; exit 5"])
+check("exec_run", (res.exit_code, res.output), (5, b"from-exec\n"))
+check("exec_run streams", b"".join(ctr.exec_run(["echo", "s"], stream=True).output), b"s\n")
+check("containers.list filters by label", [x.name for x in c.containers.list(filters={"label": "t=py"})], ["pyc"])
+ctr.reload()
+check("attrs", (ctr.status, ctr.attrs["HostConfig"]["LogConfig"]["Type"]), ("running", "json-file"))
+ctr.kill()
+check("wait", ctr.wait()["StatusCode"], 137)
+ctr.remove()
+try:
+    c.containers.get("pyc")
+    check("removed", "still there", "NotFound")
+except docker.errors.NotFound:
+    check("removed", "NotFound", "NotFound")
+t1 = int(time.time())
+c.containers.run("busybox", ["true"], remove=True, name="pyev")
+evs = {e["Action"] for e in c.events(since=t1, until=int(time.time()) + 1, decode=True,
+                                     filters={"type": "container", "container": "pyev"})}
+check("container events", sorted(evs & {"create", "start", "die", "destroy"}), ["create", "destroy", "die", "start"])
 check("script completed", "yes", "yes")
 PY
 )

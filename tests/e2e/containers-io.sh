@@ -44,9 +44,9 @@ sv run --name nolog --log-driver none busybox echo x >/dev/null
 exit_is 1 "logs of a container without a log fails" sv logs nolog
 
 # --- logs survive the CLI, follow
-sv run --name surv busybox sh -c 'sleep 0.3; echo after-cli' >/dev/null 2>&1 &
+sv run --name surv busybox sh -c 'sleep 1; echo after-cli' >/dev/null 2>&1 &
 pid=$!
-sleep 0.1
+for i in $(seq 50); do [ "$(sv inspect -f '{{.State.Running}}' surv 2>/dev/null)" = true ] && break; sleep 0.1; done
 kill -9 $pid
 wait $pid 2>/dev/null
 is "$(sv wait surv)" "0" "the container outlives a killed CLI"
@@ -68,6 +68,10 @@ exit_is 1 "attach to a stopped container fails" sv attach stopped
 sv run -d -t --name att busybox sh -c 'sleep 0.5; tty' >/dev/null
 like "$(script -qec "$BIN/servin attach att" /dev/null | tr -d '\r')" '/dev/pts/0' "attach to a TTY container"
 
+(sleep 0.8; printf '\020\021') | timeout 10 script -qec "$BIN/servin run -it --name det busybox sh" /dev/null >/dev/null
+is "$?:$(sv inspect -f '{{.State.Running}}' det)" "0:true" "ctrl-p ctrl-q detaches and leaves the container running"
+sv rm -f det >/dev/null
+
 # --- exec
 sv run -d --name ex -e FROMRUN=1 busybox sleep 60 >/dev/null
 is "$(sv exec ex echo hi)" "hi" "exec"
@@ -84,7 +88,7 @@ is "$(sv exec ex sh -c 'grep ^Seccomp: /proc/self/status')" "Seccomp:	2" "and it
 sv exec -d ex sh -c 'sleep 0.2; echo bg > /tmp/bg'
 sleep 0.6
 is "$(sv exec ex cat /tmp/bg)" "bg" "exec -d runs in the background"
-like "$(script -qec "$BIN/servin exec -it ex sh -c 'tty'" /dev/null | tr -d '\r')" '^/dev/pts/[0-9]+' "exec -it has a terminal"
+like "$(script -qec "$BIN/servin exec -it ex sh -c 'tty'" /dev/null </dev/null | tr -d '\r')" '/dev/pts/[0-9]+' "exec -it has a terminal"
 script -qec "$BIN/servin exec -t ex sh -c 'exit 3'" /dev/null >/dev/null
 is "$?" "3" "exec -t passes the exit code"
 like "$(sv exec ex ps)" 'sleep 60' "exec sees the container's processes"

@@ -37,6 +37,12 @@ is "$(sv wait "$id")" "0" "wait prints the exit code"
 is "$(sv logs "$id")" "detached" "a detached container's output is logged"
 sv rm "$id" >/dev/null
 
+start=$(date +%s%N)
+id=$(sv run -d busybox sleep 4 3>&1 4>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+ok "run -d returns at once even when the caller's pipe is on other fds ($ms ms: nothing leaks into the shim)" test "$ms" -lt 3000
+sv rm -f "$id" >/dev/null
+
 sv run -d --name taken busybox sleep 30 >/dev/null
 exit_is 125 "a taken name exits 125" sv run --name taken busybox true
 like "$(sv run --name taken busybox true 2>&1)" 'Conflict. The container name "/taken" is already in use' "with Docker's message"

@@ -9,29 +9,33 @@ Parts whose engine endpoints this build of `servin serve` lacks are
 reported as "# untested: ..." lines (never as passes): the test asks the
 engine, so they run by themselves once the endpoints land. TAP output.
 """
+import http.client
+import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 TOP = os.path.realpath(os.path.join(HERE, "..", ".."))
 sys.path[:0] = [os.path.join(TOP, "gui"), os.path.join(HERE, "gui")]
 
-try:
-    import flask  # noqa: F401  (Debian's python3-flask)
-except ImportError:
+if importlib.util.find_spec("flask") is None:  # Debian's python3-flask
     print("1..0 # SKIP needs python3-flask (mk/deps.sh installs it)")
     sys.exit(77)
 
 import app as gui_app  # noqa: E402
 import live  # noqa: E402
-from servin_client import Client  # noqa: E402
-from stack import Engine, Registry, make_image, tmp_dir, wait_for  # noqa: E402
+from servin_client import Client, EngineDown, EngineError  # noqa: E402
+from stack import PY, Engine, Registry, free_port, make_image, tmp_dir, wait_for  # noqa: E402
 
 ENGINE = None
 REGISTRY = None
@@ -100,9 +104,9 @@ class Security(GuiCase):
 
     def test_token_becomes_a_strict_cookie_and_leaves_the_url(self):
         c = self.app.test_client()
-        r = c.get("/images?token=%s&x=1" % TOKEN)
+        r = c.get("/images?token=%s&x=1&q=a%%26b" % TOKEN)
         self.assertEqual(r.status_code, 303)
-        self.assertEqual(r.headers["Location"], "/images?x=1")
+        self.assertEqual(r.headers["Location"], "/images?x=1&q=a%26b")
         cookie = r.headers["Set-Cookie"]
         for part in ("servin_gui_80=" + TOKEN, "HttpOnly", "SameSite=Strict"):
             self.assertIn(part, cookie)
@@ -317,7 +321,8 @@ class Containers(GuiCase):
         self.require("/gui/api/containers")
         self.app.extensions["servin_hub"].start()
         out = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-t1",
-                        "command": "sh -c 'echo hello-from-gui; echo oops >&2; sleep 300'"}, 201)
+                        "command": "sh -c 'trap \"exit 0\" TERM; echo hello-from-gui; echo oops >&2; "
+                                   "while :; do sleep 1; done'"}, 201)
         cid = out["Id"]
         try:
             names = [n for c in self.get("/gui/api/containers") for n in c["Names"]]
@@ -328,13 +333,22 @@ class Containers(GuiCase):
             self.assertIn({"stream": "stderr", "text": "oops"}, lines)
             self.assertEqual(self.get("/gui/api/containers/" + cid)["State"]["Running"], True)
             top = self.get("/gui/api/containers/gui-t1/top")
-            self.assertTrue(any("sleep" in " ".join(p) for p in top["Processes"]), top)
+            self.assertTrue(any("sh -c" in " ".join(p) for p in top["Processes"]), top)
             taken = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-t1"}, 409)
             self.assertReadable(taken)
             self.assertTrue(wait_for(lambda: self.get("/gui/api/containers/gui-t1/stats")["history"], 10),
                             "stats samples arrive through the hub")
+            state = lambda: self.get("/gui/api/containers/gui-t1")["State"]
+            self.send("POST", "/gui/api/containers/gui-t1/pause")
+            self.assertTrue(state()["Paused"])
+            self.send("POST", "/gui/api/containers/gui-t1/unpause")
+            self.assertFalse(state()["Paused"])
+            started = state()["StartedAt"]
+            self.send("POST", "/gui/api/containers/gui-t1/restart")
+            self.assertTrue(state()["Running"])
+            self.assertNotEqual(state()["StartedAt"], started, "restart starts it anew")
             self.send("POST", "/gui/api/containers/gui-t1/stop")
-            self.assertFalse(self.get("/gui/api/containers/gui-t1")["State"]["Running"])
+            self.assertFalse(state()["Running"])
         finally:
             self.c.delete("/gui/api/containers/%s?force=1" % cid, headers={"X-CSRF-Token": CSRF})
         self.assertNotIn(cid, [c["Id"] for c in self.get("/gui/api/containers")])
@@ -364,15 +378,40 @@ class VolumesNetworks(GuiCase):
         self.assertNotIn("gui-vol", [x["Name"] for x in self.get("/gui/api/volumes")])
         self.assertReadable(self.send("DELETE", "/gui/api/volumes/gui-vol", None, 404))
 
+    def test_volume_with_a_generated_name(self):
+        self.require("/gui/api/volumes")
+        v = self.send("POST", "/gui/api/volumes", {"name": ""}, 201)
+        self.assertRegex(v["Name"], r"^[0-9a-f]{16,}$")
+        self.send("DELETE", "/gui/api/volumes/" + v["Name"])
+
     def test_network_create_connect_remove(self):
         self.require("/gui/api/networks")
-        n = self.send("POST", "/gui/api/networks", {"name": "gui-net"}, 201)
+        n = self.send("POST", "/gui/api/networks", {"name": "gui-net", "subnet": "10.231.7.0/24"}, 201)
         self.assertTrue(n["Id"])
-        self.assertEqual(self.get("/gui/api/networks/gui-net")["Name"], "gui-net")
+        net = self.get("/gui/api/networks/gui-net")
+        self.assertEqual(net["Name"], "gui-net")
+        self.assertEqual(net["IPAM"]["Config"][0]["Subnet"], "10.231.7.0/24")
         self.assertReadable(self.send("POST", "/gui/api/networks", {"name": "gui-net"}, 409))
         self.assertReadable(self.send("POST", "/gui/api/networks/gui-net/connect", {"container": "no-such-ctr"}, 404))
+        self.assertReadable(self.send("POST", "/gui/api/networks/gui-net/connect", {}, 400))
         self.send("DELETE", "/gui/api/networks/gui-net")
         self.assertNotIn("gui-net", [x["Name"] for x in self.get("/gui/api/networks")])
+
+    def test_connect_and_disconnect_a_container(self):
+        self.require("/gui/api/networks")
+        self.require("/gui/api/containers")
+        self.send("POST", "/gui/api/networks", {"name": "gui-net2"}, 201)
+        out = self.send("POST", "/gui/api/containers", {"image": "busybox:latest", "name": "gui-netc",
+                        "command": "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"}, 201)
+        try:
+            self.send("POST", "/gui/api/networks/gui-net2/connect", {"container": "gui-netc"})
+            members = self.get("/gui/api/networks/gui-net2")["Containers"] or {}
+            self.assertIn(out["Id"], members)
+            self.send("POST", "/gui/api/networks/gui-net2/disconnect", {"container": "gui-netc"})
+            self.assertNotIn(out["Id"], self.get("/gui/api/networks/gui-net2")["Containers"] or {})
+        finally:
+            self.c.delete("/gui/api/containers/gui-netc?force=1", headers={"X-CSRF-Token": CSRF})
+            self.c.delete("/gui/api/networks/gui-net2", headers={"X-CSRF-Token": CSRF})
 
 
 class Pull(GuiCase):
@@ -423,6 +462,119 @@ class EngineDownAndBack(GuiCase):
         self.assertIn("up", [d["state"] for k, d in got if k == "engine"], "the hub reconnects by itself")
         self.assertEqual(hub.snapshot()["engine"]["state"], "up")
         self.assertIn("busybox:latest", [t for i in self.get("/gui/api/images") for t in i["RepoTags"]])
+
+
+# ---------------------------------------------------------------- launcher and remote engines
+
+def make_pki(d):
+    """A CA and a server certificate for 127.0.0.1, with openssl."""
+    os.makedirs(d, exist_ok=True)
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=gui-test-ca",
+        "-keyout", "ca.key", "-out", "ca.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "ext", "-out", "server.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=gui-client", "-keyout", "client.key", "-out", "client.csr")
+    run("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-out", "client.crt")
+
+
+class Launcher(unittest.TestCase):
+    """gui/main.py as a user starts it."""
+
+    def launch(self, *args):
+        p = subprocess.Popen([PY, os.path.join(TOP, "gui", "main.py"), "--no-window", *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        return p, p.stdout.readline().strip()
+
+    def fetch(self, url, path, token, host=None):
+        u = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(host or u.hostname, u.port, timeout=10)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + token, "Host": u.netloc})
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    def test_no_window_prints_the_url_first_and_serves_loopback_only(self):
+        p, url = self.launch("--api", ENGINE.api)
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{40,})", url)
+        self.assertTrue(m, url)
+        port, token = int(m.group(1)), m.group(2)
+        status, body = self.fetch(url, "/gui/api/images", token)
+        self.assertEqual(status, 200)
+        self.assertIn(b"busybox:latest", body)
+        self.assertEqual(self.fetch(url, "/gui/api/images", "x" * 43)[0], 403)
+        with self.assertRaises(OSError):  # bound to 127.0.0.1, not to every loopback address
+            socket.create_connection(("127.0.0.2", port), timeout=2).close()
+        p2, url2 = self.launch("--api", ENGINE.api)
+        self.assertNotEqual(url2.split("token=")[1], token, "a fresh token per launch")
+        self.assertNotEqual(urllib.parse.urlsplit(url2).port, port, "a random port per launch")
+        p.terminate()
+        self.assertEqual(p.wait(10), 0)
+
+    def test_without_a_webview_backend_the_browser_opens_the_url(self):
+        record = os.path.join(TMP, "browser-got")
+        script = os.path.join(TMP, "fake-browser")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\necho \"$1\" > %s\n" % record)
+        os.chmod(script, 0o755)
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env["BROWSER"] = script + " %s"  # what Python's webbrowser runs: a stand-in that records the URL
+        p = subprocess.Popen([PY, os.path.join(TOP, "gui", "main.py"), "--api", ENGINE.api], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        url = p.stdout.readline().strip()
+        self.assertTrue(wait_for(lambda: os.path.exists(record), 10), "the browser was asked to open the URL")
+        with open(record) as f:
+            self.assertEqual(f.read().strip(), url)
+        self.assertIsNone(p.poll(), "it keeps serving")
+        self.assertEqual(self.fetch(url, "/gui/api/images", url.split("token=")[1])[0], 200)
+        p.send_signal(signal.SIGINT)
+        self.assertEqual(p.wait(10), 0)
+
+    def test_bad_api_address_is_a_clear_error(self):
+        r = subprocess.run([PY, os.path.join(TOP, "gui", "main.py"), "--no-window", "--api", "ftp://x"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unix:///path or https://host:port", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_remote_engine_over_mutual_tls_and_a_token(self):
+        pki = os.path.join(TMP, "pki")
+        make_pki(pki)
+        with open(os.path.join(TMP, "api-token"), "w") as f:
+            f.write("gui-test-token-0123456789\n")
+        os.chmod(os.path.join(TMP, "api-token"), 0o600)
+        port = free_port()
+        serve = subprocess.Popen([os.path.join(TOP, "build", "bin", "servin"), "serve", "--no-unix", "--access-log",
+                                  "off", "--tcp", "127.0.0.1:%d" % port, "--token-file", os.path.join(TMP, "api-token"),
+                                  "--tls-cert", os.path.join(pki, "server.crt"), "--tls-key",
+                                  os.path.join(pki, "server.key"), "--tls-ca", os.path.join(pki, "ca.crt")],
+                                 env=ENGINE.env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (serve.terminate(), serve.wait()))
+        api = "https://127.0.0.1:%d" % port
+        tls = {"tls_ca": os.path.join(pki, "ca.crt"), "tls_cert": os.path.join(pki, "client.crt"),
+               "tls_key": os.path.join(pki, "client.key")}
+        remote = Client(api, token="gui-test-token-0123456789", **tls)
+        self.assertTrue(wait_for(remote.ping, 10), "the TLS engine answers")
+        self.assertIn("busybox:latest", [t for i in remote.images() for t in i["RepoTags"]])
+        with self.assertRaises(EngineError) as e:
+            Client(api, **tls).images()
+        self.assertEqual(e.exception.status, 401)
+        with self.assertRaises(EngineDown):
+            Client(api, token="gui-test-token-0123456789", tls_ca=tls["tls_ca"]).images()  # no client certificate
+        with self.assertRaises(EngineDown) as down:
+            Client(api, token="gui-test-token-0123456789").images()  # the test CA is not trusted by default
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(down.exception))
+        p, url = self.launch("--api", api, "--api-token-file", os.path.join(TMP, "api-token"),
+                             "--tls-ca", tls["tls_ca"], "--tls-cert", tls["tls_cert"], "--tls-key", tls["tls_key"])
+        status, body = self.fetch(url, "/gui/api/dashboard", url.split("token=")[1])
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(json.loads(body)["version"]["ApiVersion"], "1.43")
 
 
 class Client_(unittest.TestCase):
@@ -487,7 +639,7 @@ def main():
         ENGINE.start()
         REGISTRY.start()
         REGISTRY.push(make_image(TMP, "gui/pulled:v1"), "gui/pulled:v1")
-        order = [Client_, Security, Pages, Dashboard, Images, Events, Containers, VolumesNetworks, Pull,
+        order = [Client_, Launcher, Security, Pages, Dashboard, Images, Events, Containers, VolumesNetworks, Pull,
                  EngineDownAndBack]
         suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in order)
         result = Tap()
@@ -499,6 +651,7 @@ def main():
     finally:
         REGISTRY.stop()
         ENGINE.stop()
+        ENGINE.remove_containers()
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(TMP, ignore_errors=True)
 

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/bpf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/cgroup-internal.h"
@@ -77,6 +79,71 @@ static void test_cgroup__has(void **state)
 	assert_false(cgroup_has("cpuacct", "cpu"));
 	assert_false(cgroup_has("", "cpu"));
 	assert_true(cgroup_has("name=systemd", "name=systemd"));
+}
+
+/* Runs a device program on one request: the subset of eBPF the generator
+ * emits, interpreted. Returns r0, or -1 for anything unexpected. */
+static int run_bpf(const struct bpf_insn *p, size_t n, uint32_t type, uint32_t access, uint32_t major, uint32_t minor)
+{
+	uint32_t ctx[3] = { (access << 16) | type, major, minor };
+	uint64_t r[11] = { 0 };
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct bpf_insn *i = &p[pc];
+		switch (i->code) {
+		case BPF_LDX | BPF_MEM | BPF_W: r[i->dst_reg] = ctx[i->off / 4]; break;
+		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)(r[i->dst_reg] & (uint32_t)i->imm); break;
+		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm; break;
+		case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = (uint32_t)r[i->src_reg]; break;
+		case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
+		case BPF_JMP | BPF_JNE | BPF_K: if (r[i->dst_reg] != (uint64_t)(int64_t)i->imm) pc += (size_t)i->off; break;
+		case BPF_JMP | BPF_JEQ | BPF_K: if (r[i->dst_reg] == (uint64_t)(int64_t)i->imm) pc += (size_t)i->off; break;
+		case BPF_JMP | BPF_EXIT: return (int)r[0];
+		default: return -1;
+		}
+	}
+	return -1; /* fell off the end */
+}
+
+#define C BPF_DEVCG_DEV_CHAR
+#define B BPF_DEVCG_DEV_BLOCK
+#define R BPF_DEVCG_ACC_READ
+#define W BPF_DEVCG_ACC_WRITE
+#define M BPF_DEVCG_ACC_MKNOD
+
+static void test_cgroup__bpf_device_filter(void **state)
+{
+	(void)state;
+	/* Docker's shape: deny everything, then the default allow-list, and
+	 * a partial deny at the end that wins over an earlier allow. */
+	struct spec_dev_rule rules[32] = { { false, 'a', -1, -1, "rwm" } };
+	size_t n = 1;
+	for (size_t i = 0; i < cgroup_n_default_dev_rules; i++)
+		rules[n++] = cgroup_default_dev_rules[i];
+	rules[n++] = (struct spec_dev_rule){ true, 'c', 10, 200, "rw" };
+	rules[n++] = (struct spec_dev_rule){ false, 'c', 10, 200, "w" };
+	struct bpf_insn *p = NULL;
+	size_t len = cgroup_bpf_devices(rules, n, &p);
+	assert_true(len > 10 && len < 4096);
+	assert_int_equal(run_bpf(p, len, C, R | W, 1, 3), 1);	/* /dev/null */
+	assert_int_equal(run_bpf(p, len, C, R, 136, 7), 1);	/* a pty slave */
+	assert_int_equal(run_bpf(p, len, B, R, 8, 0), 0);	/* a disk */
+	assert_int_equal(run_bpf(p, len, B, M, 8, 0), 1);	/* mknod of a disk: allowed */
+	assert_int_equal(run_bpf(p, len, C, R, 1, 11), 0);	/* /dev/kmsg */
+	assert_int_equal(run_bpf(p, len, C, M, 1, 11), 1);
+	assert_int_equal(run_bpf(p, len, C, R, 10, 200), 1);	/* tun read: allowed */
+	assert_int_equal(run_bpf(p, len, C, R | W, 10, 200), 0); /* write: the later deny wins */
+	free(p);
+	/* A last "allow all" ends the program: nothing after it. */
+	struct spec_dev_rule all[] = { { false, 'a', -1, -1, "rwm" }, { true, 'a', -1, -1, "rwm" } };
+	len = cgroup_bpf_devices(all, 2, &p);
+	assert_int_equal(run_bpf(p, len, B, R | W, 8, 0), 1);
+	assert_int_equal(p[len - 1].code, BPF_JMP | BPF_EXIT);
+	assert_int_equal(p[len - 2].imm, 1);
+	free(p);
+	/* No rule at all: everything denied. */
+	len = cgroup_bpf_devices(NULL, 0, &p);
+	assert_int_equal(run_bpf(p, len, C, R, 1, 3), 0);
+	free(p);
 }
 
 static void test_plan__roundtrip(void **state)
@@ -163,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup__v2_swap),
 		cmocka_unit_test(test_cgroup__device_rules),
 		cmocka_unit_test(test_cgroup__has),
+		cmocka_unit_test(test_cgroup__bpf_device_filter),
 		cmocka_unit_test(test_plan__roundtrip),
 		cmocka_unit_test(test_plan__malformed_refused),
 	};

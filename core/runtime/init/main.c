@@ -48,6 +48,9 @@ static void reset_signals(void)
 
 static int receive_plan(struct init_ctx *c, sv_err **err)
 {
+	/* The extra fds are counted first: received fds land above them. */
+	while (fcntl(PLAN_EXTRA_FD0 + c->n_extra, F_GETFD) >= 0)
+		c->n_extra++;
 	uint32_t type = 0;
 	int fds[PLAN_MAX_FDS];
 	size_t nfds = PLAN_MAX_FDS;
@@ -61,8 +64,6 @@ static int receive_plan(struct init_ctx *c, sv_err **err)
 	const char *why = NULL;
 	if (plan_decode(c->raw.data, c->raw.len, &c->p, &why) < 0)
 		return sv_err_setx(err, EPROTO, "servin-init: bad plan: %s", why);
-	while (fcntl(PLAN_EXTRA_FD0 + c->n_extra, F_GETFD) >= 0)
-		c->n_extra++;
 	return 0;
 }
 
@@ -166,6 +167,8 @@ static int setup_container(struct init_ctx *c, sv_err **err)
 		return sv_err_set(err, errno, "open %s", c->p.fifo);
 	if (mounts_setup(c, err) < 0)
 		return -1;
+	close(c->devnull);
+	c->devnull = -1;
 	if (c->p.hostname && sethostname(c->p.hostname, strlen(c->p.hostname)) < 0)
 		return sv_err_set(err, errno, "sethostname %s", c->p.hostname);
 	if (c->p.domainname && setdomainname(c->p.domainname, strlen(c->p.domainname)) < 0)

@@ -85,6 +85,8 @@ static int mkdirs_res(int rootfd, const char *path, uint64_t extra, sv_err **err
 		close(cur);
 		if (next < 0 && e == ELOOP && (extra & RESOLVE_NO_SYMLINKS))
 			return sv_err_setx(err, ELOOP, "%s in the rootfs is a symlink: refused", prefix.data);
+		if (next < 0 && e == ENOENT)
+			return sv_err_setx(err, ENOENT, "%s in the rootfs is a dangling symlink", prefix.data);
 		if (next < 0)
 			return sv_err_set(err, e, "mkdir %s in the rootfs", prefix.data);
 		cur = next;

@@ -168,6 +168,25 @@ static int set_caps(const struct plan *p, sv_err **err)
 	return 0;
 }
 
+/* The extra fds move down to 3, 4, … (the sync socket goes out of the way
+ * until exec), and no other fd survives exec (attacks.md item 2). */
+static int close_fds(struct init_ctx *c, sv_err **err)
+{
+	if (c->n_extra) {
+		int high = fcntl(c->sock, F_DUPFD_CLOEXEC, PLAN_EXTRA_FD0 + c->n_extra + 64);
+		if (high < 0)
+			return sv_err_set(err, errno, "move the sync socket");
+		close(c->sock);
+		c->sock = high;
+		for (int i = 0; i < c->n_extra; i++)
+			if (dup2(PLAN_EXTRA_FD0 + i, PLAN_SYNC_FD + i) < 0)
+				return sv_err_set(err, errno, "pass fd %d", PLAN_SYNC_FD + i);
+	}
+	if (syscall(SYS_close_range, PLAN_SYNC_FD + c->n_extra, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "close_range");
+	return 0;
+}
+
 int process_setup(struct init_ctx *c, sv_err **err)
 {
 	const struct plan *p = &c->p;
@@ -191,10 +210,7 @@ int process_setup(struct init_ctx *c, sv_err **err)
 		return sv_err_set(err, errno, "set no_new_privs");
 	if (nnp && load_seccomp(p, err) < 0)
 		return -1;
-	/* No host fd survives exec (attacks.md item 2). */
-	if (syscall(SYS_close_range, PLAN_EXTRA_FD0 + c->n_extra, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "close_range");
-	return 0;
+	return close_fds(c, err);
 }
 
 static const char *env_get(const struct plan *p, const char *key)

@@ -77,7 +77,8 @@ const SV = (() => {
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text.slice(0, 300) }; }
     if (!resp.ok) {
-      if (data && data.engine === "down") setEngine("down", data.error);
+      // The badge follows the live stream alone (it reports the engine's
+      // return too); a failed request only explains itself in the banner.
       throw new RequestError((data && data.error) || ("HTTP " + resp.status), resp.status, data);
     }
     return data;
@@ -205,6 +206,29 @@ const SV = (() => {
     return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
   }
 
+  /* A list page's table: fetched, drawn with row(), or the error shown
+   * in it and in the banner. Returns the list (undefined on error). */
+  async function loadTable(tbody, url, row, emptyText) {
+    try {
+      const items = await api("GET", url);
+      fillTable(tbody, items.map(row), emptyText);
+      return items;
+    } catch (e) {
+      fillTable(tbody, [], e.message);
+      showError(e.message);
+      return undefined;
+    }
+  }
+
+  /* A list follows the engine: reloaded after events of its type (a burst
+   * coalesced) and when the engine comes back; loaded once now. */
+  function follow(type, reload) {
+    const later = debounce(reload, 200);
+    on("event", (ev) => { if (ev.Type === type) later(); });
+    on("engine-up", reload);
+    reload();
+  }
+
   /* ------------------------------------------------------------ format */
 
   function bytes(n) {
@@ -239,7 +263,7 @@ const SV = (() => {
     connectLive();
   });
 
-  return { el, $, $$, fillTable, showError, showInfo, clearMessage, api, attempt, streamLines, formData, bindForm,
+  return { el, $, $$, fillTable, loadTable, follow, showError, showInfo, clearMessage, api, attempt, streamLines, formData, bindForm,
     confirmButton, on, debounce, bytes, ago, shortId, when, showJson, csrf,
     get engine() { return engineState; } };
 })();

@@ -45,6 +45,15 @@
     }
   });
 
+  /* The container was removed (here or elsewhere): nothing left to ask. */
+  function gone() {
+    info = null;
+    stopFollow();
+    $("#c-state").textContent = "removed";
+    $("#c-state").className = "state dead";
+    $$("#c-actions button").forEach((b) => b.classList.add("hidden"));
+  }
+
   /* ------------------------------------------------------------ tabs */
 
   $$(".tabs button").forEach((b) => b.addEventListener("click", () => {
@@ -145,7 +154,7 @@
     const vals = samples.map((s, i) => g.value(s, samples[i - 1]));
     $("#now-" + name).textContent = vals.length ? g.label(vals[vals.length - 1]) : "";
     if (vals.length < 2) return;
-    const max = Math.max(...vals, name === "cpu" ? 1 : 1e-9) * 1.1;
+    const max = Math.max(...vals, 1) * 1.1;
     ctx.strokeStyle = "#1f6feb";
     ctx.fillStyle = "rgba(31,111,235,0.12)";
     ctx.lineWidth = 1.5;
@@ -202,6 +211,10 @@
   SV.on("event", (ev) => {
     const id = (ev.Actor && ev.Actor.ID) || ev.id;
     if (ev.Type === "container" && info && id === info.Id) {
+      if (ev.Action === "destroy") {
+        gone();
+        return;
+      }
       loadInfo();
       if (ev.Action === "start" && $("#log-follow").checked && !logSource) loadLogs();
     }

@@ -48,15 +48,7 @@
       el("td", { class: "num", text: img.Containers >= 0 ? String(img.Containers) : "–" }), actionsCell);
   }
 
-  async function refresh() {
-    try {
-      const imgs = await api("GET", "/gui/api/images");
-      SV.fillTable(tbody, imgs.map(row), "No images: pull one above");
-    } catch (e) {
-      SV.fillTable(tbody, [], e.message);
-      SV.showError(e.message);
-    }
-  }
+  const refresh = () => SV.loadTable(tbody, "/gui/api/images", row, "No images: pull one above");
 
   function inspect(ref) {
     attempt(async () => SV.showJson($("#inspect-panel"), ref, await api("GET", "/gui/api/images/inspect?ref=" + encodeURIComponent(ref))));
@@ -127,8 +119,5 @@
     refresh();
   });
 
-  const relist = SV.debounce(refresh, 200);
-  SV.on("event", (ev) => { if (ev.Type === "image") relist(); });
-  SV.on("engine-up", refresh);
-  refresh();
+  SV.follow("image", refresh);
 })();

@@ -32,15 +32,7 @@
         el("button", { type: "button", onclick: attach }, "Containers…"), rm)));
   }
 
-  async function refresh() {
-    try {
-      const nets = await api("GET", "/gui/api/networks");
-      SV.fillTable(tbody, nets.map(row), "No networks");
-    } catch (e) {
-      SV.fillTable(tbody, [], e.message);
-      SV.showError(e.message);
-    }
-  }
+  const refresh = () => SV.loadTable(tbody, "/gui/api/networks", row, "No networks");
 
   async function loadContainers() {
     try {
@@ -67,8 +59,5 @@
     refresh();
   });
 
-  const relist = SV.debounce(refresh, 200);
-  SV.on("event", (ev) => { if (ev.Type === "network") relist(); });
-  SV.on("engine-up", refresh);
-  refresh();
+  SV.follow("network", refresh);
 })();

@@ -14,15 +14,7 @@
       el("td", {}, el("span", { class: "actions" }, el("button", { type: "button", onclick: inspect }, "Inspect"), rm)));
   }
 
-  async function refresh() {
-    try {
-      const vols = await api("GET", "/gui/api/volumes");
-      SV.fillTable(tbody, vols.map(row), "No volumes");
-    } catch (e) {
-      SV.fillTable(tbody, [], e.message);
-      SV.showError(e.message);
-    }
-  }
+  const refresh = () => SV.loadTable(tbody, "/gui/api/volumes", row, "No volumes");
 
   SV.bindForm($("#create-form"), async (data) => {
     SV.clearMessage();
@@ -32,8 +24,5 @@
     refresh();
   });
 
-  const relist = SV.debounce(refresh, 200);
-  SV.on("event", (ev) => { if (ev.Type === "volume") relist(); });
-  SV.on("engine-up", refresh);
-  refresh();
+  SV.follow("volume", refresh);
 })();

@@ -105,6 +105,13 @@ class Engine:
         stop_process(self.proc)
         self.proc = None
 
+    def remove_containers(self):
+        """Containers outlive `servin serve` (daemonless: each has its shim),
+        so a test removes what it left before its root goes."""
+        ids = self.servin("ps", "-aq", check=False).stdout.split()
+        if ids:
+            self.servin("rm", "-f", *ids, check=False)
+
     def restart(self):
         self.stop()
         self.start()
@@ -226,6 +233,7 @@ class Stack:
         for part in (self.gui, self.registry, self.engine):
             if part:
                 part.stop()
+        self.engine.remove_containers()
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
 

@@ -1,0 +1,123 @@
+/*
+ * The app's state, shared by the files of app/tui (app.c: loop and
+ * dispatch; chrome.c: title and status bars; cmdline.c: the ':' line;
+ * watch.c: following the event journal; modals.c: dialogs and panes).
+ */
+#ifndef SV_APP_TUI_APP_INTERNAL_H
+#define SV_APP_TUI_APP_INTERNAL_H
+
+#include <uv.h>
+
+#include "app/cli/cli.h"
+#include "app/tui/tui.h"
+#include "themes/theme.h"
+#include "widgets/lineedit.h"
+
+#define TUI_MAX_VIEWS 16
+#define TUI_MAX_MODALS 8
+#define TUI_MIN_W 40
+#define TUI_MIN_H 8
+#define TUI_HISTORY_MAX 500
+
+struct tui_modal {
+	const struct modal_ops *ops;
+	void *m;
+};
+
+struct tui_opts {
+	const char *root, *runroot, *config_path, *theme, *argv0;
+	bool ascii, no_color, no_mouse;
+	long iterations;     /* headless/test: stop after N drawn frames (0: run) */
+	int headless_w, headless_h; /* >0: no terminal, draw into a canvas */
+	const char *keys;    /* headless: keys to feed, one per frame */
+	bool dump;	     /* headless: print the last frame on exit */
+	size_t fake_containers;
+};
+
+struct tui {
+	struct tui_opts opts;
+	uv_loop_t loop;
+	uv_poll_t input;
+	uv_signal_t winch, term_sig, hup_sig;
+	uv_prepare_t draw;
+	uv_timer_t tick, status_timer, feed;
+	uv_fs_event_t watch;
+	uv_timer_t watch_again; /* one more read shortly after the last change */
+	bool watching;
+	term *term;		/* NULL when headless */
+	struct canvas canvas;
+	struct theme theme;
+	struct tui_config cfg;
+	sv_engine *engine;
+	struct tui_backend backend;
+	tui_pool *pool;
+	struct cli_ctx cli;	/* the ':' line's command context */
+
+	struct view *views[TUI_MAX_VIEWS];
+	int nviews;
+	uint64_t next_view_id;
+	struct tui_modal modals[TUI_MAX_MODALS];
+	int nmodals;
+
+	bool dirty, quit;
+	int cursor_x, cursor_y;
+	long frames;
+	int exit_status;
+
+	/* status bar */
+	char status[512];
+	enum tui_level status_level;
+	bool status_on;
+
+	/* ':' line */
+	bool cmd_active;
+	struct lineedit cmd;
+	char **history;
+	char *history_path;
+	bool cmd_running;
+
+	/* event journal */
+	int64_t last_seq;
+	bool events_busy, events_again;
+	char *watch_dir, *watch_name;
+
+	/* names for completion, refreshed with the journal */
+	char **image_names;
+	char **container_names;
+
+	int tab_x[4]; /* title-bar tab starts, for mouse hits */
+
+	/* SERVIN_DESKTOP_TRACE: key-to-screen and first-screen times */
+	int trace_fd;
+	int64_t start_ns, key_ns;
+	bool settled_once;
+
+	/* headless key feed */
+	const char *feed_pos;
+};
+
+/* app.c */
+void tui_request_quit(struct tui *app, int status);
+struct view *tui_top(struct tui *app);
+void tui_pop(struct tui *app);
+/* chrome.c */
+void chrome_draw_title(struct tui *app, struct canvas *c);
+void chrome_draw_status(struct tui *app, struct canvas *c);
+/* Which title-bar tab column x falls on (0 containers, 1 images, 2 events), or -1. */
+int chrome_title_hit(struct tui *app, int x);
+/* cmdline.c */
+void cmdline_open(struct tui *app, const char *initial);
+int cmdline_key(struct tui *app, tui_key k);
+void cmdline_draw(struct tui *app, struct canvas *c);
+void cmdline_history_load(struct tui *app);
+void cmdline_release(struct tui *app);
+char **cmdline_complete(const char *text, size_t cursor, size_t *word_start, void *arg);
+/* watch.c */
+int watch_start(struct tui *app, sv_err **err);
+void watch_stop(struct tui *app);
+/* Reads the journal after last_seq now (also after a change we made). */
+void watch_poke(struct tui *app);
+/* modals.c */
+void modal_help_open(struct tui *app);
+
+#endif

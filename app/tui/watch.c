@@ -1,0 +1,185 @@
+/*
+ * Following the event journal. uv_fs_event watches the directory holding
+ * the database; a change to its write-ahead log (any process committing)
+ * makes us read the journal after the last seq we saw, on a worker, and
+ * hand the new rows to every open view. Reads coalesce: while one is
+ * running, further changes only ask for one more. Reading does not write
+ * the log, so this never feeds itself; when nothing happens, nothing runs.
+ */
+#include "app/tui/app-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENTS_BATCH 1000
+
+struct events_job {
+	struct tui_job job;
+	struct tui *app;
+	bool first; /* only learn the newest seq */
+	int64_t after;
+	struct sv_engine_event *ev;
+	size_t n;
+	int64_t last;
+	char **images;	   /* names for completion, when images changed */
+	bool names;
+	sv_err *err;
+};
+
+static char **image_names(struct tui_backend *b)
+{
+	struct sv_image_summary *v = NULL;
+	size_t n = 0;
+	SV_AUTOERR sv_err *err = NULL;
+	if (b->ops->images(b, &v, &n, &err) < 0)
+		return NULL;
+	char **names = sv_xcalloc(1, sizeof *names);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; v[i].repo_tags[k]; k++)
+			sv_strv_push(&names, v[i].repo_tags[k]);
+		char sid[13];
+		snprintf(sid, sizeof sid, "%s", v[i].id + 7);
+		sv_strv_push(&names, sid);
+	}
+	sv_image_summaries_free(v, n);
+	return names;
+}
+
+static void events_work(struct tui_job *j)
+{
+	struct events_job *e = (struct events_job *)j;
+	struct tui_backend *b = &e->app->backend;
+	if (e->first) {
+		e->last = b->ops->events_last(b, &e->err);
+	} else if (b->ops->events(b, e->after, EVENTS_BATCH, &e->ev, &e->n, &e->err) == 0) {
+		for (size_t i = 0; i < e->n; i++)
+			e->names |= strcmp(e->ev[i].type, "image") == 0;
+	}
+	if (e->first || e->names)
+		e->images = image_names(b);
+}
+
+static void events_done(struct tui_job *j)
+{
+	struct events_job *e = (struct events_job *)j;
+	struct tui *app = e->app;
+	app->events_busy = false;
+	if (e->images) {
+		sv_strv_free(app->image_names);
+		app->image_names = sv_steal_ptr(&e->images);
+	}
+	if (e->err) {
+		tui_status(app, TUI_WARN, "reading events: %s", e->err->msg);
+		return;
+	}
+	if (e->first) {
+		app->last_seq = e->last > 0 ? e->last : 0;
+	} else {
+		for (size_t i = 0; i < e->n; i++) {
+			app->last_seq = e->ev[i].seq;
+			for (int v = 0; v < app->nviews; v++)
+				if (app->views[v]->ops->on_event)
+					app->views[v]->ops->on_event(app->views[v]->state, &e->ev[i]);
+		}
+		if (e->n == EVENTS_BATCH)
+			app->events_again = true;
+	}
+	if (app->events_again) {
+		app->events_again = false;
+		watch_poke(app);
+	}
+}
+
+static void events_free(struct tui_job *j)
+{
+	struct events_job *e = (struct events_job *)j;
+	if (e->app)
+		e->app->events_busy = false;
+	sv_engine_events_free(e->ev, e->n);
+	sv_strv_free(e->images);
+	sv_err_free(e->err);
+	free(e);
+}
+
+static void submit_read(struct tui *app, bool first)
+{
+	struct events_job *e = tui_job_new(sizeof *e, events_work, events_done, events_free);
+	e->app = app;
+	e->first = first;
+	e->after = app->last_seq;
+	app->events_busy = true;
+	tui_submit(app, NULL, &e->job);
+}
+
+void tui_refresh(struct tui *app)
+{
+	watch_poke(app);
+}
+
+void watch_poke(struct tui *app)
+{
+	if (app->events_busy) {
+		app->events_again = true;
+		return;
+	}
+	submit_read(app, false);
+}
+
+/* A writer's last write to the log can land before it publishes the
+ * commit in the shared index (memory-mapped: no inotify), so a read right
+ * after the last change may miss it. One more read a moment after the
+ * changes stop catches it; then nothing runs until the next change. */
+#define WATCH_SETTLE_MS 60
+
+static void on_settle(uv_timer_t *t)
+{
+	watch_poke(t->data);
+}
+
+static void on_change(uv_fs_event_t *h, const char *filename, int events, int status)
+{
+	struct tui *app = h->data;
+	(void)events;
+	if (status < 0)
+		return;
+	if (filename && strcmp(filename, app->watch_name) != 0 &&
+	    !(sv_str_has_prefix(app->watch_name, filename) && strlen(filename) + 4 == strlen(app->watch_name)))
+		return; /* another file in the root: not a commit */
+	watch_poke(app);
+	uv_timer_start(&app->watch_again, on_settle, WATCH_SETTLE_MS, 0);
+}
+
+int watch_start(struct tui *app, sv_err **err)
+{
+	const char *path = app->backend.ops->watch_path(&app->backend);
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return sv_err_setx(err, EINVAL, "no directory in %s", path);
+	app->watch_dir = sv_xstrndup(path, (size_t)(slash - path));
+	app->watch_name = sv_xstrdup(slash + 1);
+	submit_read(app, true);
+	uv_timer_init(&app->loop, &app->watch_again);
+	app->watch_again.data = app;
+	int rc = uv_fs_event_init(&app->loop, &app->watch);
+	if (rc == 0) {
+		app->watch.data = app;
+		rc = uv_fs_event_start(&app->watch, on_change, app->watch_dir, 0);
+	}
+	if (rc < 0)
+		return sv_err_setx(err, -rc, "watch %s: %s", app->watch_dir, uv_strerror(rc));
+	app->watching = true;
+	return 0;
+}
+
+void watch_stop(struct tui *app)
+{
+	if (app->watching) {
+		uv_fs_event_stop(&app->watch);
+		uv_timer_stop(&app->watch_again);
+	}
+	app->watching = false;
+	free(app->watch_dir);
+	free(app->watch_name);
+	app->watch_dir = app->watch_name = NULL;
+}

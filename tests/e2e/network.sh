@@ -1,0 +1,208 @@
+#!/bin/bash
+# Networking end to end, inside network namespaces this test makes (never
+# the host's): user networks with DNS by name and alias, isolation between
+# networks, --internal without a way out, published ports (TCP and UDP,
+# from the host's 127.0.0.1 and from "another host"), none/host/container:
+# modes, the embedded resolver forwarding to a loopback upstream, and a
+# kill -9 of servin during runs leaving no veth, rule or lease behind.
+#
+# The test "host" is a fresh netns; its "uplink" is a veth into a second
+# netns (198.18.0.2, the benchmarking range) that plays the outside world.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd ip nft busybox
+
+if [ -z "${SV_E2E_NETNS:-}" ]; then
+	ns=svnet-$$ up=svup-$$
+	ip netns add "$ns" || skip_all "cannot create a network namespace"
+	ip netns add "$up" || { ip netns del "$ns"; skip_all "cannot create a network namespace"; }
+	ip -n "$ns" link set lo up
+	ip -n "$up" link set lo up
+	ip -n "$ns" link add svup0 type veth peer name eth0 netns "$up"
+	ip -n "$ns" addr add 198.18.0.1/24 dev svup0
+	ip -n "$ns" link set svup0 up
+	ip -n "$up" addr add 198.18.0.2/24 dev eth0
+	ip -n "$up" link set eth0 up
+	ip -n "$ns" route add default via 198.18.0.2
+	mkdir -p "/tmp/svup-$$" && echo outside > "/tmp/svup-$$/index.html"
+	ip netns exec "$up" busybox httpd -p 198.18.0.2:80 -h "/tmp/svup-$$" &&
+		up_pid=$(ip netns pids "$up" | head -1)
+	SV_E2E_NETNS=$ns SV_E2E_UPLINK=$up ip netns exec "$ns" bash "$0"
+	rc=$?
+	for p in $(ip netns pids "$up") $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
+	ip netns del "$up"
+	ip netns del "$ns"
+	rm -rf "/tmp/svup-$$"
+	exit $rc
+fi
+
+sv_setup
+cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done; sv network prune -f; sv system prune -f'
+
+veths() { ip -o link show | grep -c ' sve[0-9a-f]*@' ; }
+port_elements() { nft -j list table ip servin 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+try: d = json.load(sys.stdin)
+except Exception: print(0); sys.exit()
+n = 0
+for o in d.get("nftables", []):
+    m = o.get("map")
+    if m and m["name"].startswith("pub_"): n += len(m.get("elem", []))
+print(n)'; }
+wait_http() { for _ in $(seq 50); do busybox timeout 1 wget -q -O- "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# --- user networks: names, aliases, isolation
+ok "network create front" sv network create front
+ok "network create back" sv network create back
+ok "network create --internal" sv network create --internal --subnet 10.250.0.0/24 inner
+like "$(sv network ls --format '{{.Name}}' | tr '\n' ' ')" 'back bridge front host inner none' "network ls lists built-ins and ours"
+is "$(sv network inspect -f '{{.Internal}}' inner)" "true" "inspect shows --internal"
+exit_is 1 "a taken network name is refused" sv network create front
+exit_is 1 "an overlapping subnet is refused" sv network create --subnet 10.250.0.0/16 clash
+
+sv run -d --name web --network front --network-alias www busybox httpd -f -p 80 -h /etc >/dev/null
+sleep 0.2 # httpd binds after it started
+web_ip=$(sv inspect -f '{{.NetworkSettings.Networks.front.IPAddress}}' web)
+like "$web_ip" '^10\.' "the server got an address on front"
+is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://web/hostname)" \
+	"$(sv inspect -f '{{.Config.Hostname}}' web)" "a container on front fetches from web by name"
+is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://www/hostname)" \
+	"$(sv inspect -f '{{.Config.Hostname}}' web)" "and by its network alias"
+short=$(sv inspect -f '{{.Id}}' web | cut -c1-12)
+ok "and by its short id" sv run --rm --network front busybox timeout 3 wget -q -O- "http://$short/hostname"
+like "$(sv run --rm --network front busybox cat /etc/resolv.conf)" 'nameserver 127.0.0.11' \
+	"containers on user networks use the embedded resolver"
+nok "a container on another network cannot reach web" \
+	sv run --rm --network back busybox timeout 2 wget -q -O- "http://$web_ip/hostname"
+nok "nor resolve its name" sv run --rm --network back busybox timeout 2 wget -q -O- http://web/hostname
+
+# --- the outside: NAT out, nothing out of --internal
+is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://198.18.0.2/)" "outside" \
+	"a bridge network reaches the uplink (masquerade)"
+is "$(sv run --rm busybox timeout 3 wget -q -O- http://198.18.0.2/)" "outside" "so does the default bridge"
+nok "an --internal network cannot reach the uplink" \
+	sv run --rm --network inner busybox timeout 2 wget -q -O- http://198.18.0.2/
+mkdir -p "$SV_TMP/www" && echo host > "$SV_TMP/www/index.html"
+busybox httpd -p 198.18.0.1:18081 -h "$SV_TMP/www"
+cleanup 'kill $(pgrep -f "httpd -p 198.18.0.1:18081") 2>/dev/null'
+is "$(sv run --rm --network front busybox timeout 3 wget -q -O- http://198.18.0.1:18081/)" "host" \
+	"a bridge network reaches the host"
+nok "an --internal one does not" sv run --rm --network inner busybox timeout 2 wget -q -O- http://198.18.0.1:18081/
+sv run -d --name inner1 --network inner busybox httpd -f -p 80 -h /etc >/dev/null
+ok "but containers on it reach each other by name" \
+	sv run --rm --network inner busybox timeout 3 wget -q -O- http://inner1/hostname
+sv rm -f inner1 >/dev/null
+
+# --- published ports
+sv run -d --name pub -p 127.0.0.1:18080:80 -p 80 busybox httpd -f -p 80 -h /etc >/dev/null
+ok "-p 127.0.0.1:18080:80 serves the host" wait_http http://127.0.0.1:18080/hostname
+like "$(sv port pub)" '80/tcp -> 127.0.0.1:18080' "port lists the fixed binding"
+rnd=$(sv port pub 80/tcp | grep 0.0.0.0 | sed 's/.*://')
+like "$rnd" '^[0-9]+$' "-p 80 picked a host port that port reports ($rnd)"
+ok "that port serves 127.0.0.1" wait_http "http://127.0.0.1:$rnd/hostname"
+ok "and the host's other addresses" wait_http "http://198.18.0.1:$rnd/hostname"
+ok "and another host (DNAT from the uplink)" \
+	ip netns exec "$SV_E2E_UPLINK" timeout 3 busybox wget -q -O- "http://198.18.0.1:$rnd/hostname"
+nok "the loopback binding is not reachable from another host" \
+	ip netns exec "$SV_E2E_UPLINK" timeout 2 busybox wget -q -O- "http://198.18.0.1:18080/hostname"
+like "$(sv ps --format '{{.Ports}}' -f name=pub)" '127.0.0.1:18080->80/tcp' "ps shows the ports"
+exit_is 125 "a host port that is taken is refused" sv run -d -p 127.0.0.1:18080:80 busybox true
+ok "containers reach a published port through the host (hairpin)" \
+	sv run --rm busybox timeout 3 wget -q -O- "http://198.18.0.1:$rnd/hostname"
+sv rm -f pub >/dev/null
+is "$(port_elements)" "0" "removing the container removes its port rules"
+
+# UDP: busybox has no UDP server, so a static echo server is added to an
+# image (tests/fixtures/udpecho.c).
+udpdir=$(mktemp -d) && mkdir -p "$udpdir/bin"
+cleanup "rm -rf '$udpdir'"
+if gcc -static -O2 -o "$udpdir/bin/udpecho" "$FIXTURES/udpecho.c" 2>/dev/null &&
+	mkimage busybox --layer "$udpdir" --out "$udpdir.tar" --tag udpecho:1 >/dev/null && sv load -i "$udpdir.tar" >/dev/null; then
+	sv run -d --name udp -p 127.0.0.1:15353:9999/udp udpecho:1 /bin/udpecho 9999 >/dev/null
+	got=$(/usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.3)
+for _ in range(20):
+    s.sendto(b"hello-udp", ("127.0.0.1", 15353))
+    try: print(s.recv(100).decode()); break
+    except socket.timeout: pass')
+	is "$got" "echo: hello-udp" "UDP publish: datagrams reach the container and replies come back"
+	sv rm -f udp >/dev/null
+else
+	_report 1 "UDP publish: could not build the udpecho image"
+fi
+rm -f "$udpdir.tar"
+
+# --- modes
+is "$(sv run --rm --network none busybox sh -c 'ls /sys/class/net | tr "\n" " "')" "lo " "--network none has only lo"
+sv run -d --name xx busybox httpd -f -p 80 -h /etc >/dev/null
+x_ip=$(sv inspect -f '{{.NetworkSettings.IPAddress}}' xx)
+like "$(sv run --rm --network container:xx busybox ip -o -4 addr show eth0)" "inet $x_ip/" \
+	"--network container:xx shares xx's interfaces"
+is "$(sv run --rm --network container:xx busybox timeout 3 wget -q -O- http://127.0.0.1/hostname)" \
+	"$(sv inspect -f '{{.Config.Hostname}}' xx)" "and its loopback"
+sv rm -f xx >/dev/null
+like "$(sv run --rm --network host busybox ls /sys/class/net)" 'svup0' "--network host sees the host's interfaces"
+like "$(sv run --rm --add-host db:10.1.2.3 busybox cat /etc/hosts)" '10.1.2.3	db' "--add-host lands in /etc/hosts"
+like "$(sv run --rm --network back --dns-search example.test busybox cat /etc/resolv.conf)" 'search example.test' \
+	"--dns-search lands in resolv.conf"
+
+# --- forwarding from the shim's netns: a resolver on the host's loopback
+/usr/bin/python3 - <<'PY' &
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53)); s.settimeout(20)
+while True:
+    try: q, a = s.recvfrom(512)
+    except socket.timeout: break
+    end = 12
+    while q[end]: end += q[end] + 1
+    end += 5
+    name = q[12:end - 4]
+    r = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:end]
+    if struct.unpack(">H", q[end-4:end-2])[0] == 1 and b"ext" in name:
+        r += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([203, 0, 113, 7])
+    s.sendto(r, a)
+PY
+dns_pid=$!
+cleanup "kill $dns_pid"
+sleep 0.3
+like "$(sv run --rm --network front --dns 127.0.0.1 busybox nslookup ext.test 2>&1)" '203\.0\.113\.7' \
+	"other names go to the upstream resolver, even on the host's loopback"
+kill $dns_pid 2>/dev/null
+
+# --- connect / disconnect
+sv run -d --name roam --network back busybox sleep 60 >/dev/null
+ok "network connect a running container" sv network connect --alias roamer front roam
+ok "it reaches front's server now" sv exec roam timeout 3 wget -q -O- http://web/hostname
+ok "and front resolves its alias" sv run --rm --network front busybox nslookup roamer
+ok "network disconnect" sv network disconnect front roam
+nok "front is out of reach again" sv exec roam timeout 2 wget -q -O- "http://$web_ip/hostname"
+exit_is 1 "a network with running containers cannot be removed" sv network rm front
+sv rm -f roam web >/dev/null
+ok "network rm" sv network rm back inner
+exit_is 1 "the built-in bridge cannot be removed" sv network rm bridge
+
+# --- kill -9 during run: nothing stale after system prune
+base_veth=$(veths) base_ports=$(port_elements)
+for i in 1 2 3 4 5 6; do {
+	sv run -d --network front -p 80 busybox sleep 60 >/dev/null 2>&1 &
+	sleep "0.0$((RANDOM % 10))"
+	kill -9 $! 2>/dev/null
+	# ...and the shim's side too, at a random point of its start
+	for p in $(pgrep -f "servin-shim.*--root=$SERVIN_ROOT"); do
+		[ $((RANDOM % 2)) = 0 ] && kill -9 "$p" 2>/dev/null
+	done
+	wait
+} 2>/dev/null; done
+sleep 0.5
+for c in $(sv ps -q); do sv kill "$c" >/dev/null 2>&1; done
+ok "system prune after the kills" sv system prune -f
+is "$(veths)" "$base_veth" "no stale veth is left"
+is "$(port_elements)" "$base_ports" "no stale port rule is left"
+is "$(sqlite3 "$SERVIN_ROOT/servin.db" 'SELECT count(*) FROM endpoints')" "0" "no address lease is left"
+ok "system check finds nothing left" sh -c "! sv system check | grep -q network"
+
+is "$(sv network ls -q -f name=front | wc -l)" "0" "system prune removed the unused network"
+is "$(ip -o link show | grep -c ' sv-')" "0" "and its bridge: no user network bridge is left"
+done_testing

@@ -1,0 +1,85 @@
+#!/bin/bash
+# servin-desktop and the terminal, in tmux: mouse clicks (title-bar tabs,
+# a column header sorts, rows select) and the wheel; M turns the mouse off
+# so text can be selected (the terminal stops reporting); y copies the
+# selected id with OSC 52 (tmux stores it); colours by terminal — 256
+# colours on tmux-256color, the 8 base colours on xterm, none with NO_COLOR
+# or the monochrome theme — and ':theme' switches themes live.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tui-lib.sh"
+need_cmd tmux
+sv_setup
+mkdir -p "$SV_TMP/home" "$SV_TMP/config" "$SV_TMP/state"
+sv images -q >/dev/null
+sv tag busybox zz/last:1 >/dev/null
+sv tag busybox aa/first:1 >/dev/null
+
+# click COL ROW [BUTTON] — an X10 mouse press and release (terminfo kmous=\E[M).
+click() {
+	local b=${3:-0}
+	keys -l $'\e[M'"$(printf "\\x$(printf %x $((32 + b)))\\x$(printf %x $((33 + $1)))\\x$(printf %x $((33 + $2)))")"
+	[ "$b" -ge 64 ] && return
+	keys -l $'\e[M'"$(printf "\\x23\\x$(printf %x $((33 + $1)))\\x$(printf %x $((33 + $2)))")"
+}
+sgr() { tm capture-pane -p -e -t t; }
+# row_is N REGEX — until screen row N (from 1) matches.
+row_is() {
+	local deadline=$((SECONDS + 10))
+	while ((SECONDS < deadline)); do
+		screen | sed -n "$1p" | grep -qE -- "$2" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+tui_start 100 20 tmux-256color C.UTF-8
+tm set-option -g set-clipboard on >/dev/null
+ok "comes up" wait_for 'Containers'
+col=$(screen | head -1 | grep -bo ' 2 Images' | cut -d: -f1)
+click $((col + 3)) 0
+ok "clicking the Images tab switches to it" wait_for 'REPOSITORY'
+click 4 1
+ok "clicking a header sorts by it" row_is 3 '^  aa/first'
+click 4 1
+ok "clicking it again reverses the order" row_is 3 '^  zz/last'
+click 4 4
+keys y
+ok "y copies the selected image's id (OSC 52 into tmux's buffer)" \
+	bash -c "tmux -L '$TMUX_SOCK' show-buffer | grep -qE '^sha256:[0-9a-f]{64}$'"
+ok "the status bar says what was copied" wait_for 'copied sha256:'
+like "$(tm display-message -p -t t '#{mouse_any_flag}#{mouse_standard_flag}')" '1' "the terminal reports clicks"
+keys M
+ok "M turns the mouse off" wait_for 'mouse off'
+sleep 0.2
+is "$(tm display-message -p -t t '#{mouse_any_flag}#{mouse_standard_flag}')" "00" "... and the terminal stops reporting: text can be selected"
+keys M
+
+ok "256 colours on tmux-256color" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | grep -q '38;5;'"
+keys : 'theme light' Enter
+ok ":theme light switches live" wait_for 'theme light'
+ok "... with the light theme's title colour" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | head -1 | grep -q '48;5;31'"
+keys : 'theme no-such-theme' Enter
+ok "an unknown theme is a clear error" wait_for 'unknown theme "no-such-theme"'
+keys q
+ok "quits" wait_exit
+
+tui_start 100 20 xterm C.UTF-8
+ok "xterm: comes up" wait_for 'Containers'
+ok "xterm: the 8 base colours, no 256-colour codes" bash -c "s=\$(tmux -L '$TMUX_SOCK' capture-pane -p -e -t t); grep -q '\[4[0-7]m' <<<\"\$s\" && ! grep -q '38;5;' <<<\"\$s\""
+keys q
+ok "quits" wait_exit
+
+nocolor() { ! sgr | grep -qE '\[(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+)m'; }
+tui_start 100 20 "tmux-256color NO_COLOR=1" C.UTF-8
+ok "NO_COLOR: comes up" wait_for 'Containers'
+ok "NO_COLOR: no colour at all" nocolor
+ok "NO_COLOR: roles still show (reverse, bold)" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | grep -q '\[1;7m'"
+keys q
+ok "quits" wait_exit
+
+tui_start 100 20 tmux-256color C.UTF-8 --theme monochrome
+ok "monochrome theme: comes up" wait_for 'Containers'
+ok "monochrome theme: no colour on a colour terminal" nocolor
+keys q
+ok "quits" wait_exit
+done_testing
