@@ -174,6 +174,7 @@ struct sv_pull_result {
 	bool up_to_date;		/* nothing new was downloaded */
 	int64_t downloaded;		/* bytes over the network */
 };
+/* Frees what a pull result owns. */
 SV_API void sv_pull_result_release(struct sv_pull_result *r);
 
 /* Pulls NAME[:TAG|@DIGEST] into the store (multi-arch resolved to the host
@@ -206,6 +207,7 @@ struct sv_push_result {
 	int64_t size;
 	char *tag; /* owned; NULL when pushed by digest */
 };
+/* Frees what a push result owns. */
 SV_API void sv_push_result_release(struct sv_push_result *r);
 /* Pushes image NAME[:TAG] to the registry its name points at. */
 SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opts *opts,
@@ -215,6 +217,8 @@ SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_p
  * receives the canonical registry name (owned, may be NULL). */
 SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
 			   char **host, sv_err **err);
+/* Removes the stored login for server (ENOENT when there is none); *host
+ * as for sv_engine_login. */
 SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
 /* Checks credentials for server without storing them (Docker's POST /auth). */
 SV_API int sv_engine_login_check(sv_engine *e, const char *server, const char *user, const char *password,
@@ -230,6 +234,7 @@ struct sv_search_hit {
 /* Searches a registry ("term" on Docker Hub, "host:port/term" elsewhere). */
 SV_API int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits,
 				  size_t *n, sv_err **err);
+/* Frees hits from sv_engine_image_search; NULL is fine. */
 SV_API void sv_search_hits_free(struct sv_search_hit *hits, size_t n);
 
 /* ---------------------------------------------------------------- containers

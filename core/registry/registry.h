@@ -96,6 +96,7 @@ struct sv_registry_pull_result {
 	bool up_to_date;		 /* nothing was downloaded */
 	int64_t downloaded;		 /* bytes fetched over the network */
 };
+/* Frees what a result owns; the struct may be reused. */
 SV_API void sv_registry_pull_result_release(struct sv_registry_pull_result *res);
 
 /* Pulls `ref` ("busybox", "localhost:5000/x:1", "x@sha256:...") into the
@@ -128,6 +129,7 @@ struct sv_registry_push_result {
 	int64_t size;			/* the manifest's */
 	char *tag;			/* owned; NULL when pushed by digest */
 };
+/* Frees what a result owns; the struct may be reused. */
 SV_API void sv_registry_push_result_release(struct sv_registry_push_result *res);
 
 /* Pushes image `ref` (a name in the store, which also names the target
@@ -167,6 +169,7 @@ struct sv_registry_search_hit {
  * sv_registry_search_free(). */
 SV_API int sv_registry_search(sv_registry *r, const char *term, int limit, struct sv_registry_search_hit **hits,
 			      size_t *n, sv_err **err);
+/* Frees hits from sv_registry_search; NULL is fine. */
 SV_API void sv_registry_search_free(struct sv_registry_search_hit *hits, size_t n);
 
 #endif
