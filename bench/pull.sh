@@ -60,6 +60,7 @@ for ((r = 0; r < RUNS; r++)); do
 		have "$who" || [ "$who" = servin ] || continue
 		d=$(fresh_dir); trash+=("$d")
 		t=$("run_$who" "$d")
+		[ "$t" -ge 0 ] 2>/dev/null || { echo "bench: $who pull failed" >&2; exit 1; }
 		case $who in servin) ss+=("$t") ;; podman) ps+=("$t") ;; skopeo) ks+=("$t") ;; esac
 		echo "bench: pull run $r $who ${t} ms" >&2
 	done

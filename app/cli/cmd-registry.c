@@ -24,9 +24,41 @@ static bool names_tag(const char *ref)
 
 /* ---------------------------------------------------------------- pull */
 
-enum { PULL_ALL_TAGS, PULL_PLATFORM, PULL_QUIET, PULL_TRUST };
+/* --creds USER[:PASSWORD] (podman's): for this call only; without the
+ * password it is asked for on a terminal. */
+struct creds {
+	char *user, *password;
+};
+
+static char *prompt(struct cli_ctx *ctx, const char *what, bool secret);
+
+static int parse_creds(struct cli_ctx *ctx, const char *arg, struct creds *c)
+{
+	const char *colon = strchr(arg, ':');
+	c->user = colon ? sv_xstrndup(arg, (size_t)(colon - arg)) : sv_xstrdup(arg);
+	if (colon)
+		c->password = sv_xstrdup(colon + 1);
+	else if (isatty(STDIN_FILENO))
+		c->password = prompt(ctx, "Password", true);
+	if (!*c->user || !c->password || !*c->password) {
+		fprintf(ctx->err, "invalid --creds: want USER:PASSWORD\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void creds_release(struct creds *c)
+{
+	free(c->user);
+	if (c->password)
+		memset(c->password, 0, strlen(c->password));
+	free(c->password);
+}
+
+enum { PULL_ALL_TAGS, PULL_CREDS, PULL_PLATFORM, PULL_QUIET, PULL_TRUST };
 static const struct cli_opt pull_opts[] = {
 	[PULL_ALL_TAGS] = { "all-tags", 'a', CLI_NOARG, NULL, "Download all tagged images in the repository" },
+	[PULL_CREDS] = { "creds", 0, CLI_ARG, "user:password", "Credentials for this pull (instead of a stored login)" },
 	[PULL_PLATFORM] = { "platform", 0, CLI_ARG, "string", "Set platform if server is multi-platform capable" },
 	[PULL_QUIET] = { "quiet", 'q', CLI_NOARG, NULL, "Suppress verbose output" },
 	[PULL_TRUST] = { "disable-content-trust", 0, CLI_OPTARG, "bool", "Skip image verification (always)" },
@@ -44,13 +76,14 @@ const struct cli_cmd cli_cmd_pull = {
 	.exec = pull_exec,
 };
 
-static int pull_one(struct cli_ctx *ctx, const char *ref, const char *platform, bool quiet)
+static int pull_one(struct cli_ctx *ctx, const char *ref, const char *platform, const struct creds *cr, bool quiet)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	struct cli_progress *pr = cli_progress_new(ctx->out, isatty(fileno(ctx->out)), quiet);
 	if (!quiet && !names_tag(ref))
 		fprintf(ctx->out, "Using default tag: latest\n");
-	struct sv_pull_opts o = { .platform = platform, .progress = cli_progress_cb, .progress_arg = pr };
+	struct sv_pull_opts o = { .platform = platform, .progress = cli_progress_cb, .progress_arg = pr,
+				  .username = cr->user, .password = cr->password };
 	struct sv_pull_result res;
 	int rc = sv_engine_image_pull(cli_engine(ctx), ref, &o, &res, &err);
 	cli_progress_free(pr);
@@ -66,7 +99,8 @@ static int pull_one(struct cli_ctx *ctx, const char *ref, const char *platform, 
 	return 0;
 }
 
-static int pull_all_tags(struct cli_ctx *ctx, const char *name, const char *platform, bool quiet)
+static int pull_all_tags(struct cli_ctx *ctx, const char *name, const char *platform, const struct creds *cr,
+			 bool quiet)
 {
 	if (names_tag(name))
 		return cli_failf(ctx, 1, "tag can't be used with --all-tags/-a");
@@ -78,7 +112,7 @@ static int pull_all_tags(struct cli_ctx *ctx, const char *name, const char *plat
 		return cli_failf(ctx, 1, "%s: the repository has no tags", name);
 	for (size_t i = 0; tags[i]; i++) {
 		SV_AUTOFREE char *ref = sv_xasprintf("%s:%s", name, tags[i]);
-		if (pull_one(ctx, ref, platform, quiet) != 0)
+		if (pull_one(ctx, ref, platform, cr, quiet) != 0)
 			return 1;
 	}
 	return 0;
@@ -88,12 +122,14 @@ static int pull_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct cli_parse p;
 	bool all = false, quiet = false;
-	const char *platform = NULL;
+	const char *platform = NULL, *creds = NULL;
 	int o;
 	cli_parse_init(&p, &cli_cmd_pull, argc, argv);
 	while ((o = cli_parse_next(ctx, &p)) >= 0) {
 		if (o == PULL_ALL_TAGS)
 			all = true;
+		else if (o == PULL_CREDS)
+			creds = p.arg;
 		else if (o == PULL_PLATFORM)
 			platform = p.arg;
 		else if (o == PULL_QUIET)
@@ -107,13 +143,22 @@ static int pull_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (!cli_engine(ctx))
 		return 1;
-	return all ? pull_all_tags(ctx, argv[first], platform, quiet) : pull_one(ctx, argv[first], platform, quiet);
+	struct creds cr = { 0 };
+	if (creds && parse_creds(ctx, creds, &cr) < 0) {
+		creds_release(&cr);
+		return 1;
+	}
+	int rc = all ? pull_all_tags(ctx, argv[first], platform, &cr, quiet)
+		     : pull_one(ctx, argv[first], platform, &cr, quiet);
+	creds_release(&cr);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- push */
 
-enum { PUSH_QUIET, PUSH_TRUST };
+enum { PUSH_CREDS, PUSH_QUIET, PUSH_TRUST };
 static const struct cli_opt push_opts[] = {
+	[PUSH_CREDS] = { "creds", 0, CLI_ARG, "user:password", "Credentials for this push (instead of a stored login)" },
 	[PUSH_QUIET] = { "quiet", 'q', CLI_NOARG, NULL, "Suppress verbose output" },
 	[PUSH_TRUST] = { "disable-content-trust", 0, CLI_OPTARG, "bool", "Skip image signing (always)" },
 	{ 0 },
@@ -134,11 +179,15 @@ static int push_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct cli_parse p;
 	bool quiet = false;
+	const char *creds = NULL;
 	int o;
 	cli_parse_init(&p, &cli_cmd_push, argc, argv);
-	while ((o = cli_parse_next(ctx, &p)) >= 0)
+	while ((o = cli_parse_next(ctx, &p)) >= 0) {
 		if (o == PUSH_QUIET)
 			quiet = true;
+		else if (o == PUSH_CREDS)
+			creds = p.arg;
+	}
 	int first = p.optind;
 	cli_parse_release(&p);
 	if (o < -1)
@@ -146,6 +195,11 @@ static int push_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_want_args(ctx, &cli_cmd_push, argc - first, 1, 1))
 		return 1;
 	const char *ref = argv[first];
+	struct creds cr = { 0 };
+	if (creds && parse_creds(ctx, creds, &cr) < 0) {
+		creds_release(&cr);
+		return 1;
+	}
 	if (!quiet) {
 		SV_AUTOFREE char *repo = sv_xstrndup(ref, strcspn(ref, "@"));
 		const char *slash = strrchr(repo, '/');
@@ -156,11 +210,13 @@ static int push_exec(struct cli_ctx *ctx, int argc, char **argv)
 		fflush(ctx->out);
 	}
 	struct cli_progress *pr = cli_progress_new(ctx->out, isatty(fileno(ctx->out)), quiet);
-	struct sv_push_opts po = { .progress = cli_progress_cb, .progress_arg = pr };
+	struct sv_push_opts po = { .progress = cli_progress_cb, .progress_arg = pr, .username = cr.user,
+				   .password = cr.password };
 	struct sv_push_result res;
 	SV_AUTOERR sv_err *err = NULL;
 	int rc = sv_engine_image_push(cli_engine(ctx), ref, &po, &res, &err);
 	cli_progress_free(pr);
+	creds_release(&cr);
 	if (rc < 0)
 		return cli_fail(ctx, 1, err);
 	if (quiet)

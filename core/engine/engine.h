@@ -147,7 +147,9 @@ SV_API int sv_engine_unpack_layer(int fd, const char *dest, struct sv_layer_stat
  * $SERVIN_CONFIG_DIR/registries.json, else /etc/servin/registries.json);
  * logins live in $XDG_CONFIG_HOME/servin/auth.json (Docker's config.json
  * is read too). The engine keeps one registry session, so bearer tokens
- * are reused across calls until they expire. */
+ * are reused across calls until they expire; when one of those files
+ * changes (a login by this or another process) the next call starts a new
+ * session, so a long-running `servin serve` sees new logins. */
 
 struct sv_pull_opts {
 	const char *platform;	  /* "os/arch[/variant]"; NULL: the host's */
@@ -159,6 +161,9 @@ struct sv_pull_opts {
 	sv_progress_fn *progress;
 	void *progress_arg;
 	const volatile bool *cancel; /* polled; true cancels (ECANCELED) */
+	/* Credentials for this call only (the REST API's X-Registry-Auth),
+	 * instead of the stored login. NULL: stored logins. */
+	const char *username, *password;
 };
 
 struct sv_pull_result {
@@ -169,6 +174,7 @@ struct sv_pull_result {
 	bool up_to_date;		/* nothing new was downloaded */
 	int64_t downloaded;		/* bytes over the network */
 };
+/* Frees what a pull result owns. */
 SV_API void sv_pull_result_release(struct sv_pull_result *r);
 
 /* Pulls NAME[:TAG|@DIGEST] into the store (multi-arch resolved to the host
@@ -194,12 +200,14 @@ struct sv_push_opts {
 	sv_progress_fn *progress;
 	void *progress_arg;
 	const volatile bool *cancel;
+	const char *username, *password; /* for this call only, as for pull */
 };
 struct sv_push_result {
 	char digest[SV_DIGEST_STR_LEN]; /* the manifest's */
 	int64_t size;
 	char *tag; /* owned; NULL when pushed by digest */
 };
+/* Frees what a push result owns. */
 SV_API void sv_push_result_release(struct sv_push_result *r);
 /* Pushes image NAME[:TAG] to the registry its name points at. */
 SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opts *opts,
@@ -209,7 +217,12 @@ SV_API int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_p
  * receives the canonical registry name (owned, may be NULL). */
 SV_API int sv_engine_login(sv_engine *e, const char *server, const char *user, const char *password,
 			   char **host, sv_err **err);
+/* Removes the stored login for server (ENOENT when there is none); *host
+ * as for sv_engine_login. */
 SV_API int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err);
+/* Checks credentials for server without storing them (Docker's POST /auth). */
+SV_API int sv_engine_login_check(sv_engine *e, const char *server, const char *user, const char *password,
+				 sv_err **err);
 
 struct sv_search_hit {
 	char *name;
@@ -221,6 +234,7 @@ struct sv_search_hit {
 /* Searches a registry ("term" on Docker Hub, "host:port/term" elsewhere). */
 SV_API int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits,
 				  size_t *n, sv_err **err);
+/* Frees hits from sv_engine_image_search; NULL is fine. */
 SV_API void sv_search_hits_free(struct sv_search_hit *hits, size_t n);
 
 /* ---------------------------------------------------------------- containers

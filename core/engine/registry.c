@@ -13,9 +13,16 @@
 #include "image/image.h"
 #include "registry/registry.h"
 
+/* The engine's session, with a reference for the caller (drop it with
+ * sv_registry_free). A session whose files changed is replaced; calls in
+ * flight keep the old one until they let go. */
 static sv_registry *session(sv_engine *e, sv_err **err)
 {
 	pthread_mutex_lock(&e->registry_mu);
+	if (e->registry && sv_registry_stale(e->registry)) {
+		sv_registry_free(e->registry);
+		e->registry = NULL;
+	}
 	if (!e->registry) {
 		struct sv_registry_opts o = { .config_file = e->config };
 		if (sv_registry_new(&o, &e->registry, err) < 0)
@@ -23,7 +30,7 @@ static sv_registry *session(sv_engine *e, sv_err **err)
 		else
 			e->registry_release = engine_registry_release;
 	}
-	sv_registry *r = e->registry;
+	sv_registry *r = e->registry ? sv_registry_ref(e->registry) : NULL;
 	pthread_mutex_unlock(&e->registry_mu);
 	return r;
 }
@@ -57,9 +64,13 @@ int sv_engine_image_pull(sv_engine *e, const char *ref, const struct sv_pull_opt
 		.progress = opts->progress,
 		.progress_arg = opts->progress_arg,
 		.cancel = opts->cancel,
+		.username = opts->username,
+		.password = opts->password,
 	};
 	struct sv_registry_pull_result rr;
-	if (sv_registry_pull(r, e->store, ref, &o, &rr, err) < 0)
+	int rc = sv_registry_pull(r, e->store, ref, &o, &rr, err);
+	sv_registry_free(r);
+	if (rc < 0)
 		return -1;
 	memcpy(res->id, rr.id, sizeof res->id);
 	memcpy(res->digest, rr.digest, sizeof res->digest);
@@ -74,7 +85,9 @@ int sv_engine_image_pull(sv_engine *e, const char *ref, const struct sv_pull_opt
 int sv_engine_image_tags(sv_engine *e, const char *name, char ***tags, sv_err **err)
 {
 	sv_registry *r = session(e, err);
-	return r ? sv_registry_tags(r, name, tags, err) : -1;
+	int rc = r ? sv_registry_tags(r, name, tags, err) : -1;
+	sv_registry_free(r);
+	return rc;
 }
 
 int sv_engine_image_ensure(sv_engine *e, const char *ref, enum sv_pull_policy policy,
@@ -129,9 +142,13 @@ int sv_engine_image_push(sv_engine *e, const char *ref, const struct sv_push_opt
 		.progress = opts->progress,
 		.progress_arg = opts->progress_arg,
 		.cancel = opts->cancel,
+		.username = opts->username,
+		.password = opts->password,
 	};
 	struct sv_registry_push_result rr;
-	if (sv_registry_push(r, e->store, ref, &o, &rr, err) < 0)
+	int rc = sv_registry_push(r, e->store, ref, &o, &rr, err);
+	sv_registry_free(r);
+	if (rc < 0)
 		return -1;
 	memcpy(res->digest, rr.digest, sizeof res->digest);
 	res->size = rr.size;
@@ -146,7 +163,17 @@ int sv_engine_login(sv_engine *e, const char *server, const char *user, const ch
 	if (host)
 		*host = sv_registry_server_host(server, NULL);
 	sv_registry *r = session(e, err);
-	return r ? sv_registry_login(r, server, user, password, err) : -1;
+	int rc = r ? sv_registry_login(r, server, user, password, err) : -1;
+	sv_registry_free(r);
+	return rc;
+}
+
+int sv_engine_login_check(sv_engine *e, const char *server, const char *user, const char *password, sv_err **err)
+{
+	sv_registry *r = session(e, err);
+	int rc = r ? sv_registry_login_check(r, server, user, password, err) : -1;
+	sv_registry_free(r);
+	return rc;
 }
 
 int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err)
@@ -154,7 +181,9 @@ int sv_engine_logout(sv_engine *e, const char *server, char **host, sv_err **err
 	if (host)
 		*host = sv_registry_server_host(server, NULL);
 	sv_registry *r = session(e, err);
-	return r ? sv_registry_logout(r, server, err) : -1;
+	int rc = r ? sv_registry_logout(r, server, err) : -1;
+	sv_registry_free(r);
+	return rc;
 }
 
 int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_search_hit **hits, size_t *n,
@@ -162,7 +191,9 @@ int sv_engine_image_search(sv_engine *e, const char *term, int limit, struct sv_
 {
 	sv_registry *r = session(e, err);
 	struct sv_registry_search_hit *rh = NULL;
-	if (!r || sv_registry_search(r, term, limit, &rh, n, err) < 0)
+	int rc = r ? sv_registry_search(r, term, limit, &rh, n, err) : -1;
+	sv_registry_free(r);
+	if (rc < 0)
 		return -1;
 	struct sv_search_hit *out = sv_xcalloc(*n + 1, sizeof *out);
 	for (size_t i = 0; i < *n; i++) {

@@ -265,6 +265,47 @@ struct reg_endpoint *reg_endpoint_get(sv_registry *r, const char *host, const ch
 	return ep;
 }
 
+struct reg_endpoint *reg_endpoint_private(const struct reg_endpoint *ep, const char *user, const char *password)
+{
+	struct reg_endpoint *p = sv_xcalloc(1, sizeof *p);
+	p->host = sv_xstrdup(ep->host);
+	p->fixed_scheme = ep->fixed_scheme;
+	if (ep->fixed_scheme || !ep->insecure)
+		p->scheme = sv_xstrdup(ep->scheme);
+	p->insecure = ep->insecure;
+	p->mirror = ep->mirror;
+	pthread_mutex_init(&p->mu, NULL);
+	p->user = user ? sv_xstrdup(user) : NULL;
+	p->password = password ? sv_xstrdup(password) : NULL;
+	if (ep->ca_blob) {
+		p->ca_blob = sv_xmalloc(ep->ca_len);
+		memcpy(p->ca_blob, ep->ca_blob, ep->ca_len);
+		p->ca_len = ep->ca_len;
+	}
+	p->client_cert = ep->client_cert ? sv_xstrdup(ep->client_cert) : NULL;
+	p->client_key = ep->client_key ? sv_xstrdup(ep->client_key) : NULL;
+	return p;
+}
+
+void reg_endpoint_free(struct reg_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->host);
+	free(ep->scheme);
+	free(ep->realm);
+	free(ep->service);
+	free(ep->user);
+	if (ep->password)
+		memset(ep->password, 0, strlen(ep->password));
+	free(ep->password);
+	free(ep->ca_blob);
+	free(ep->client_cert);
+	free(ep->client_key);
+	pthread_mutex_destroy(&ep->mu);
+	free(ep);
+}
+
 /* "http://h:p", "https://h:p/" or "h:p" → host and forced scheme. */
 static struct reg_endpoint *mirror_endpoint(sv_registry *r, const char *m, sv_err **err)
 {

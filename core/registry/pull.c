@@ -60,6 +60,7 @@ struct pull {
 	char *name; /* "domain/path" */
 	struct reg_endpoint **eps;
 	size_t neps, ep;
+	struct reg_endpoint *own; /* the registry with this call's credentials */
 	struct reg_repo repo;
 	char *work;
 	int workfd;
@@ -688,6 +689,7 @@ static void pull_release(struct pull *p)
 	sv_ref_release(&p->ref);
 	free(p->name);
 	free(p->eps);
+	reg_endpoint_free(p->own);
 	reg_repo_release(&p->repo);
 	if (p->workfd >= 0)
 		close(p->workfd);
@@ -766,8 +768,11 @@ int sv_registry_pull(sv_registry *r, sv_store *s, const char *ref, const struct 
 	p.name = sv_ref_name(&p.ref);
 	int rc = -1;
 	SV_AUTOCLOSE int gc = sv_store_lock(s, "gc", false, err);
-	if (gc >= 0 && reg_pull_endpoints(r, p.ref.domain, &p.eps, &p.neps, err) == 0)
+	if (gc >= 0 && reg_pull_endpoints(r, p.ref.domain, &p.eps, &p.neps, err) == 0) {
+		if (p.o->username) /* the registry itself, not its mirrors */
+			p.eps[p.neps - 1] = p.own = reg_endpoint_private(p.eps[p.neps - 1], p.o->username, p.o->password);
 		rc = pull_run(&p, res, err);
+	}
 	SV_AUTOFREE char *shown = sv_ref_string(&p.ref);
 	pull_release(&p);
 	if (rc < 0) {

@@ -38,6 +38,7 @@ struct push {
 	size_t n;
 	volatile bool stop;
 	struct reg_report rp;
+	struct reg_endpoint *own; /* the registry with this call's credentials */
 };
 
 static void report(struct push *p, const char *id, const char *status, int64_t cur, int64_t total)
@@ -287,6 +288,8 @@ static int push_run(struct push *p, struct sv_registry_push_result *res, sv_err 
 	struct reg_endpoint *ep = rc == 0 ? reg_endpoint_get(p->r, reg_api_host(p->ref.domain), NULL, false, err) : NULL;
 	if (!ep)
 		return -1;
+	if (p->o->username)
+		ep = p->own = reg_endpoint_private(ep, p->o->username, p->o->password);
 	reg_repo_init(&p->repo, ep, p->ref.path);
 	if (push_blobs(p, err) < 0)
 		return -1;
@@ -306,6 +309,7 @@ int sv_registry_push(sv_registry *r, sv_store *s, const char *ref, const struct 
 	int rc = gc < 0 ? -1 : push_run(&p, res, err);
 	SV_AUTOFREE char *name = sv_ref_name(&p.ref);
 	reg_repo_release(&p.repo);
+	reg_endpoint_free(p.own);
 	sv_ref_release(&p.ref);
 	free(p.blobs);
 	reg_report_release(&p.rp);

@@ -90,8 +90,16 @@ struct reg_cred {
 	char *user, *password;
 };
 
+/* What a file looked like when read (to notice a change). */
+struct reg_file_id {
+	int64_t mtime_ns, size, ino;
+};
+
 struct sv_registry {
+	int refs; /* atomic */
 	struct reg_config cfg;
+	char *config_file;
+	struct reg_file_id config_id, auth_id, docker_id;
 	char *auth_file;
 	char *docker_config;
 	pthread_mutex_t mu; /* endpoints, tokens */
@@ -105,6 +113,10 @@ struct sv_registry {
  * looked up then). `scheme` may force "http"/"https" (a mirror URL). */
 struct reg_endpoint *reg_endpoint_get(sv_registry *r, const char *host, const char *scheme, bool mirror,
 				      sv_err **err);
+/* A copy of ep that carries these credentials, for one operation; not
+ * shared with the session. Free with reg_endpoint_free(). */
+struct reg_endpoint *reg_endpoint_private(const struct reg_endpoint *ep, const char *user, const char *password);
+void reg_endpoint_free(struct reg_endpoint *ep);
 /* The API host of a reference's domain ("docker.io" → registry-1.docker.io). */
 const char *reg_api_host(const char *domain);
 /* The endpoints to pull from, in order: mirrors, then the registry. */

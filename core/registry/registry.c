@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "registry-internal.h"
@@ -45,6 +46,20 @@ static char *default_docker_config(void)
 	return sv_xasprintf("%s/.docker/config.json", home_dir());
 }
 
+static struct reg_file_id file_id(const char *path)
+{
+	struct stat st;
+	if (!path || stat(path, &st) < 0)
+		return (struct reg_file_id){ -1, -1, -1 };
+	return (struct reg_file_id){ (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+				     (int64_t)st.st_size, (int64_t)st.st_ino };
+}
+
+static bool same_file(struct reg_file_id a, struct reg_file_id b)
+{
+	return a.mtime_ns == b.mtime_ns && a.size == b.size && a.ino == b.ino;
+}
+
 int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_err **err)
 {
 	static const struct sv_registry_opts none;
@@ -52,6 +67,7 @@ int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_e
 		opts = &none;
 	pthread_once(&curl_once, curl_init_once);
 	sv_registry *r = sv_xcalloc(1, sizeof *r);
+	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
 	const char *env_dir = getenv("SERVIN_CONFIG_DIR");
 	const char *dir = opts->config_dir ? opts->config_dir
@@ -61,6 +77,11 @@ int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_e
 						   : sv_path_join(dir, "registries.json");
 	r->auth_file = opts->auth_file ? sv_xstrdup(opts->auth_file) : default_auth_file();
 	r->docker_config = opts->docker_config ? sv_xstrdup(opts->docker_config) : default_docker_config();
+	r->config_file = sv_xstrdup(file);
+	/* Taken before reading: a change while we read shows up as stale. */
+	r->config_id = file_id(r->config_file);
+	r->auth_id = file_id(r->auth_file);
+	r->docker_id = file_id(r->docker_config);
 	if (reg_config_load(&r->cfg, file, opts->config_file != NULL, dir, err) < 0 || reg_creds_load(r, err) < 0) {
 		sv_registry_free(r);
 		return -1;
@@ -69,38 +90,34 @@ int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_e
 	return 0;
 }
 
-static void endpoint_free(struct reg_endpoint *ep)
+sv_registry *sv_registry_ref(sv_registry *r)
 {
-	free(ep->host);
-	free(ep->scheme);
-	free(ep->realm);
-	free(ep->service);
-	free(ep->user);
-	if (ep->password)
-		memset(ep->password, 0, strlen(ep->password));
-	free(ep->password);
-	free(ep->ca_blob);
-	free(ep->client_cert);
-	free(ep->client_key);
-	pthread_mutex_destroy(&ep->mu);
-	free(ep);
+	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
 }
 
 void sv_registry_free(sv_registry *r)
 {
-	if (!r)
+	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (struct reg_endpoint *ep = r->endpoints, *next; ep; ep = next) {
 		next = ep->next;
-		endpoint_free(ep);
+		reg_endpoint_free(ep);
 	}
 	reg_tokens_free(r->tokens);
 	reg_creds_release(r);
 	reg_config_release(&r->cfg);
 	free(r->auth_file);
 	free(r->docker_config);
+	free(r->config_file);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
+}
+
+bool sv_registry_stale(const sv_registry *r)
+{
+	return !same_file(r->config_id, file_id(r->config_file)) || !same_file(r->auth_id, file_id(r->auth_file)) ||
+	       !same_file(r->docker_id, file_id(r->docker_config));
 }
 
 /* ---------------------------------------------------------------- login */
@@ -113,7 +130,8 @@ char *sv_registry_server_host(const char *server, sv_err **err)
 	return h;
 }
 
-int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password, sv_err **err)
+int sv_registry_login_check(sv_registry *r, const char *server, const char *user, const char *password,
+			    sv_err **err)
 {
 	SV_AUTOFREE char *host = sv_registry_server_host(server, err);
 	if (!host)
@@ -126,21 +144,19 @@ int sv_registry_login(sv_registry *r, const char *server, const char *user, cons
 	struct reg_endpoint *shared = reg_endpoint_get(r, reg_api_host(host), NULL, false, err);
 	if (!shared)
 		return -1;
-	struct reg_endpoint ep = { .host = shared->host, .insecure = shared->insecure,
-				   .scheme = shared->scheme ? sv_xstrdup(shared->scheme) : NULL,
-				   .user = (char *)(uintptr_t)user, .password = (char *)(uintptr_t)password,
-				   .ca_blob = shared->ca_blob, .ca_len = shared->ca_len,
-				   .client_cert = shared->client_cert, .client_key = shared->client_key };
-	pthread_mutex_init(&ep.mu, NULL);
+	struct reg_endpoint *ep = reg_endpoint_private(shared, user, password);
 	struct reg_conn *c = reg_conn_new(r);
-	int rc = reg_auth_check(c, &ep, err);
+	int rc = reg_auth_check(c, ep, err);
 	reg_conn_free(c);
-	free(ep.scheme);
-	free(ep.realm);
-	free(ep.service);
-	pthread_mutex_destroy(&ep.mu);
-	if (rc < 0)
-		return sv_err_prefix(err, "login to %s", host);
+	reg_endpoint_free(ep);
+	return rc < 0 ? sv_err_prefix(err, "login to %s", host) : 0;
+}
+
+int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password, sv_err **err)
+{
+	if (sv_registry_login_check(r, server, user, password, err) < 0)
+		return -1;
+	SV_AUTOFREE char *host = sv_registry_server_host(server, err);
 	return reg_creds_store(r, host, user, password, err);
 }
 

@@ -58,10 +58,18 @@ struct sv_registry_opts {
 	const char *docker_config;
 };
 
-/* Reads the configuration (a malformed file is an error, EINVAL) and
- * returns an owned session; free with sv_registry_free(). Any thread. */
+/* Reads the configuration (a malformed file is an error, EINVAL) and the
+ * credentials, and returns a session holding one reference; drop it with
+ * sv_registry_free(). Any thread. */
 SV_API int sv_registry_new(const struct sv_registry_opts *opts, sv_registry **out, sv_err **err);
+/* Takes another reference (a session shared by threads outlives the one
+ * that replaces it until every user let go). Returns r. */
+SV_API sv_registry *sv_registry_ref(sv_registry *r);
+/* Drops a reference; the last one frees. NULL is fine. */
 SV_API void sv_registry_free(sv_registry *r);
+/* True when the configuration or a credentials file changed on disk since
+ * the session read them (a long-running process then opens a new one). */
+SV_API bool sv_registry_stale(const sv_registry *r);
 
 /* ---------------------------------------------------------------- pull */
 
@@ -75,6 +83,9 @@ struct sv_registry_pull_opts {
 	void *progress_arg;
 	/* Polled while downloading; true cancels (ECANCELED). May be NULL. */
 	const volatile bool *cancel;
+	/* Credentials for this call only (Docker's X-Registry-Auth), used for
+	 * the image's registry instead of stored ones. NULL: stored logins. */
+	const char *username, *password;
 };
 
 struct sv_registry_pull_result {
@@ -85,6 +96,7 @@ struct sv_registry_pull_result {
 	bool up_to_date;		 /* nothing was downloaded */
 	int64_t downloaded;		 /* bytes fetched over the network */
 };
+/* Frees what a result owns; the struct may be reused. */
 SV_API void sv_registry_pull_result_release(struct sv_registry_pull_result *res);
 
 /* Pulls `ref` ("busybox", "localhost:5000/x:1", "x@sha256:...") into the
@@ -109,6 +121,7 @@ struct sv_registry_push_opts {
 	sv_progress_fn *progress; /* "Preparing", "Pushing", "Pushed", "Layer already exists", "Mounted from x" */
 	void *progress_arg;
 	const volatile bool *cancel;
+	const char *username, *password; /* for this call only, as for pull */
 };
 
 struct sv_registry_push_result {
@@ -116,6 +129,7 @@ struct sv_registry_push_result {
 	int64_t size;			/* the manifest's */
 	char *tag;			/* owned; NULL when pushed by digest */
 };
+/* Frees what a result owns; the struct may be reused. */
 SV_API void sv_registry_push_result_release(struct sv_registry_push_result *res);
 
 /* Pushes image `ref` (a name in the store, which also names the target
@@ -130,6 +144,9 @@ SV_API int sv_registry_push(sv_registry *r, sv_store *s, const char *ref, const 
  * auth.json (0600). EACCES with "unauthorized" for a refused login. */
 SV_API int sv_registry_login(sv_registry *r, const char *server, const char *user, const char *password,
 			     sv_err **err);
+/* Only checks user/password against `server` (nothing stored). */
+SV_API int sv_registry_login_check(sv_registry *r, const char *server, const char *user, const char *password,
+				   sv_err **err);
 /* Removes the stored login for `server`; ENOENT when there is none. */
 SV_API int sv_registry_logout(sv_registry *r, const char *server, sv_err **err);
 /* The canonical host for a server argument ("docker.io" for Docker Hub,
@@ -152,6 +169,7 @@ struct sv_registry_search_hit {
  * sv_registry_search_free(). */
 SV_API int sv_registry_search(sv_registry *r, const char *term, int limit, struct sv_registry_search_hit **hits,
 			      size_t *n, sv_err **err);
+/* Frees hits from sv_registry_search; NULL is fine. */
 SV_API void sv_registry_search_free(struct sv_registry_search_hit *hits, size_t n);
 
 #endif

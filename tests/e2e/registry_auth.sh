@@ -60,6 +60,11 @@ is "$(jq -r '.auths | length' "$auth")" 0 "logout removes the entry"
 is "$(sv logout "$REG_basic")" "Not logged in to $REG_basic" "a second logout says so"
 out=$(sv pull "$REG_basic/e2e/app:1" 2>&1)
 like "$out" "access denied" "after logout the registry refuses again"
+ok "--creds gives credentials for one pull" sv pull -q --creds "$REG_USER:$REG_PASS" "$REG_basic/e2e/app:1"
+ok "and for one push" sv push -q --creds "$REG_USER:$REG_PASS" "$REG_basic/e2e/copy:1"
+ok "without storing them" test "$(jq -r '.auths | length' "$auth")" = 0
+out=$(sv pull --creds "$REG_USER:wrong" "$REG_basic/e2e/app:1" 2>&1)
+like "$out" "unauthorized" "wrong --creds are refused as unauthorized"
 
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_basic" "$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64)" \
 	> "$DOCKER_CONFIG/config.json"

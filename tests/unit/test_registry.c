@@ -236,6 +236,38 @@ static void test_registry__creds_store_and_erase(void **state)
 	sv_registry_free(r);
 }
 
+static void test_registry__session_stale_when_files_change(void **state)
+{
+	struct fx *f = *state;
+	write_text(f->config, "{}");
+	SV_AUTOERR sv_err *err = NULL;
+	sv_registry *r = open_session(f, &err);
+	assert_non_null(r);
+	assert_false(sv_registry_stale(r));
+	/* a login by another process writes auth.json */
+	sv_registry *other = open_session(f, &err);
+	assert_int_equal(reg_creds_store(other, "reg.example", "u", "p", &err), 0);
+	sv_registry_free(other);
+	assert_true(sv_registry_stale(r));
+	sv_registry *fresh = open_session(f, &err);
+	assert_false(sv_registry_stale(fresh));
+	const char *u, *p;
+	assert_true(reg_creds_find(fresh, "reg.example", &u, &p));
+	assert_false(reg_creds_find(r, "reg.example", &u, &p));
+	/* references: the last one frees */
+	assert_ptr_equal(sv_registry_ref(fresh), fresh);
+	sv_registry_free(fresh);
+	assert_false(sv_registry_stale(fresh));
+	sv_registry_free(fresh);
+	sv_registry_free(r);
+	/* Docker's config.json counts too (it did not exist before) */
+	r = open_session(f, &err);
+	assert_false(sv_registry_stale(r));
+	write_text(f->docker, "{}");
+	assert_true(sv_registry_stale(r));
+	sv_registry_free(r);
+}
+
 /* ---------------------------------------------------------------- protocol */
 
 static void test_registry__challenge_parse(void **state)
@@ -312,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_registry__host_normalize),
 		cmocka_unit_test_setup_teardown(test_registry__creds_read_both_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__creds_store_and_erase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__session_stale_when_files_change, setup, teardown),
 		cmocka_unit_test(test_registry__challenge_parse),
 		cmocka_unit_test(test_registry__redirects_http_only),
 		cmocka_unit_test(test_registry__error_message),
