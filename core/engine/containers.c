@@ -360,11 +360,26 @@ int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
 		return sv_store_sql_err(e->store, "list containers", err);
 	}
 	sqlite3_reset(st);
+	size_t kept = 0;
 	for (size_t i = 0; i < *n; i++) {
+		struct ctr_row *r = &(*out)[i];
+		char id[SV_CONTAINER_ID_LEN + 1];
+		memcpy(id, r->id, sizeof id);
 		SV_AUTOERR sv_err *e2 = NULL;
-		if (ctr_reconcile(e, &(*out)[i], &e2) < 0)
-			sv_warn("container %.12s: %s", (*out)[i].id, e2->msg);
+		if (ctr_reconcile(e, r, &e2) < 0) {
+			/* Removed by another process meanwhile: the row is gone
+			 * (and released by the reconcile); leave it out. */
+			if (e2->code == ENOENT || !r->name) {
+				ctr_row_release(r);
+				continue;
+			}
+			sv_warn("container %.12s: %s", id, e2->msg);
+		}
+		if (kept != i)
+			(*out)[kept] = *r;
+		kept++;
 	}
+	*n = kept;
 	return 0;
 }
 

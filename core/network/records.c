@@ -258,6 +258,9 @@ static int ensure_builtins(sv_store *s, sv_err **err)
 		return -1;
 	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 3)
 		return 0;
+	/* A statement left mid-row holds a read snapshot: BEGIN IMMEDIATE
+	 * would then fail at once with "database is locked". */
+	sqlite3_reset(q);
 	if (sv_store_begin(s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < 3; i++) {

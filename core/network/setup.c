@@ -64,8 +64,17 @@ static int bridge_create(sv_store *s, struct nl *nl, const struct sv_network *n,
 		return -1;
 	struct nl_link l;
 	int idx = nl_link_index(nl, n->bridge, &l, err);
-	if (idx != 0)
-		return idx; /* made by a start that held the lock before us */
+	if (idx < 0)
+		return -1;
+	if (idx > 0) {
+		/* Made by a start that held the lock before us, and complete
+		 * now that we hold it: its alias says whose it is. */
+		if (!sv_str_has_prefix(l.alias, ALIAS_NET))
+			return sv_err_setx(err, EEXIST,
+					   "interface %s exists and was not made by servin: choose another bridge name for network %s",
+					   n->bridge, n->name);
+		return idx;
+	}
 	idx = nl_bridge_add(nl, n->bridge, n->mtu, alias, err);
 	if (idx < 0)
 		return -1;
@@ -87,12 +96,10 @@ static int bridge_ensure(sv_store *s, struct nl *nl, const struct sv_network *n,
 	int idx = nl_link_index(nl, n->bridge, &l, err);
 	if (idx < 0)
 		return -1;
-	if (idx == 0)
+	/* Missing, or being made by a concurrent start (its alias may not be
+	 * set yet): decide under the network's lock. */
+	if (idx == 0 || !sv_str_has_prefix(l.alias, ALIAS_NET))
 		return bridge_create(s, nl, n, err);
-	if (!sv_str_has_prefix(l.alias, ALIAS_NET))
-		return sv_err_setx(err, EEXIST,
-				   "interface %s exists and was not made by servin: choose another bridge name for network %s",
-				   n->bridge, n->name);
 	if (!l.up && nl_link_set(nl, idx, true, NULL, err) < 0)
 		return -1;
 	return idx;

@@ -111,7 +111,8 @@ int sv_store_exec(sv_store *s, const char *sql, sv_err **err)
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int code = sqlite3_errcode(db);
-		sv_err_setx(err, code == SQLITE_CONSTRAINT ? EEXIST : EIO, "database: %s", msg ? msg : "error");
+		sv_err_setx(err, code == SQLITE_CONSTRAINT ? EEXIST : code == SQLITE_BUSY ? EBUSY : EIO,
+			    "database: %.40s: %s (%d)", sql, msg ? msg : "error", sqlite3_extended_errcode(db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -139,6 +140,21 @@ void sv_cleanup_stmt(sqlite3_stmt **st)
 
 int sv_store_begin(sv_store *s, sv_err **err)
 {
+	/* A statement of this connection still mid-row holds a read snapshot,
+	 * and BEGIN IMMEDIATE then fails at once ("database is locked") when
+	 * another process has written since. Callers must reset or finalize their
+	 * statements first; test builds stop here when one did not. */
+	sqlite3 *db = sv_store_db(s, err);
+	if (!db)
+		return -1;
+	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p; p = sqlite3_next_stmt(db, p)) {
+		if (!sqlite3_stmt_busy(p))
+			continue;
+		sv_debug("statement still active at BEGIN: %s", sqlite3_sql(p));
+#ifdef SV_TESTING
+		abort();
+#endif
+	}
 	return sv_store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
