@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Writes the lazy-loading stubs for libcurl and libarchive.
 
-servin's executables do not link libcurl or libarchive: together they pull
-~35 more shared libraries (krb5, ldap, ssh, xml2, icu...) into every process
-and cost ~15 ms of dynamic loading on each `servin` command, although only
-pulls, pushes and archive work need them. Instead, each function servin uses
+servin's executables do not link libcurl, libarchive, libcrypto, libssl or
+libnftables: together they pull ~40 more shared libraries (krb5, ldap, ssh,
+xml2, icu, nftnl, xtables, gmp...) and ~30,000 symbol relocations into every
+process — ~15 ms of dynamic loading on each `servin` command — although only
+pulls, pushes, archives, digests, TLS and firewall rules need them. Instead, each function servin uses
 is defined here as a stub that dlopen()s the library on first use and calls
 the real function.
 
@@ -33,23 +34,43 @@ LIBS = [
         archive_read_support_format_tar archive_set_error archive_write_close archive_write_data
         archive_write_free archive_write_header archive_write_new archive_write_open archive_write_open_fd
         archive_write_set_bytes_in_last_block archive_write_set_format_pax_restricted"""),
+    ("crypto", "libcrypto.so.3", ["/usr/include/openssl/evp.h", "/usr/include/openssl/bio.h",
+                                  "/usr/include/openssl/err.h"], "",
+     """BIO_new BIO_read BIO_s_mem BIO_write ERR_clear_error ERR_error_string_n ERR_get_error EVP_DecodeBlock
+        EVP_DigestFinal_ex EVP_DigestInit_ex EVP_DigestUpdate EVP_EncodeBlock EVP_MD_CTX_free EVP_MD_CTX_new
+        EVP_sha256"""),
+    ("ssl", "libssl.so.3", ["/usr/include/openssl/ssl.h"], "",
+     """SSL_CTX_check_private_key SSL_CTX_ctrl SSL_CTX_free SSL_CTX_load_verify_locations SSL_CTX_new
+        SSL_CTX_set_options SSL_CTX_set_verify SSL_CTX_use_PrivateKey_file SSL_CTX_use_certificate_chain_file
+        SSL_free SSL_get_error SSL_new SSL_read SSL_set_accept_state SSL_set_bio SSL_write TLS_server_method"""),
+    ("nftables", "libnftables.so.1", ["/usr/include/nftables/libnftables.h"], "",
+     """nft_ctx_buffer_error nft_ctx_buffer_output nft_ctx_free nft_ctx_get_error_buffer nft_ctx_new
+        nft_run_cmd_from_buffer"""),
 ]
 
 TYPE_WORDS = {"int", "long", "char", "void", "size_t", "time_t", "dev_t", "la_int64_t", "la_ssize_t", "unsigned",
               "__LA_MODE_T", "CURLcode", "CURLoption", "CURLINFO", "CURLUPart", "CURLversion", "CURLU", "CURL",
-              "CURLM", "CURLMcode", "CURLUcode", "curl_socket_t", "mode_t", "short"}
+              "CURLM", "CURLMcode", "CURLUcode", "curl_socket_t", "uint32_t", "uint64_t", "BIO", "SSL", "EVP_MD_CTX", "ENGINE", "EVP_MD", "mode_t", "short"}
 
 
-def prototypes(headers, marker):
+PREFIXES = r"(?:(?:__owur|extern|CURL_EXTERN|__LA_DECL|static)\s+)*"
+
+
+def prototype(text, name):
+    """The return type and parameter text of the declaration of name."""
+    m = re.search(r"(?m)^\s*" + PREFIXES + r"(?P<ret>[A-Za-z_][\w\s\*]*?)\s*\b" + name +
+                  r"\s*\((?P<params>[^;{]*?)\)\s*(?:__LA_PRINTF\([^)]*\))?\s*;", text)
+    if not m:
+        return None
+    return " ".join(m.group("ret").split()), " ".join(m.group("params").split())
+
+
+def prototypes(headers, names):
     text = ""
     for h in headers:
         text += open(h).read()
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    found = {}
-    for m in re.finditer(marker + r"\s+([^;{]*?)\b(\w+)\s*\(([^;]*?)\)\s*(?:__LA_PRINTF\(\d+,\s*\d+\))?\s*;", text, re.S):
-        ret, name, params = " ".join(m.group(1).split()), m.group(2), " ".join(m.group(3).split())
-        found.setdefault(name, (ret, params))
-    return found
+    return {n: prototype(text, n) for n in names}
 
 
 def split_params(params):
@@ -103,6 +124,11 @@ def main():
 /* curl.h would turn curl_easy_setopt() into a type-checking macro */
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <nftables/libnftables.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -110,6 +136,9 @@ def main():
 
 static struct sv_lazy_lib lazy_curl = SV_LAZY_LIB("libcurl.so.4");
 static struct sv_lazy_lib lazy_archive = SV_LAZY_LIB("libarchive.so.13");
+static struct sv_lazy_lib lazy_crypto = SV_LAZY_LIB("libcrypto.so.3");
+static struct sv_lazy_lib lazy_ssl = SV_LAZY_LIB("libssl.so.3");
+static struct sv_lazy_lib lazy_nftables = SV_LAZY_LIB("libnftables.so.1");
 
 /* The real function, resolved once. */
 #define LAZY_FN(lib, name) \\
@@ -124,10 +153,10 @@ static struct sv_lazy_lib lazy_archive = SV_LAZY_LIB("libarchive.so.13");
 	}))
 """)
     for lib, soname, headers, marker, names in LIBS:
-        protos = prototypes(headers, marker)
+        protos = prototypes(headers, names.split())
         out.append("/* ---------------------------------------------------------------- %s */\n" % lib)
         for name in names.split():
-            if name not in protos:
+            if not protos[name]:
                 sys.exit("gen-lazy: no prototype for %s" % name)
             ret, params = protos[name]
             out.append(stub(lib, name, ret, params))

@@ -52,6 +52,10 @@ void sv_sha256_free(sv_sha256 *h)
 
 void sv_sha256_data(const void *data, size_t len, char out[SV_DIGEST_STR_LEN])
 {
+	if (len < (64u << 10)) {
+		sv_sha256_small(data, len, out);
+		return;
+	}
 	sv_sha256 *h = sv_sha256_new();
 	sv_sha256_update(h, data, len);
 	sv_sha256_final(h, out);

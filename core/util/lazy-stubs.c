@@ -8,6 +8,11 @@
 /* curl.h would turn curl_easy_setopt() into a type-checking macro */
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <nftables/libnftables.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -15,6 +20,9 @@
 
 static struct sv_lazy_lib lazy_curl = SV_LAZY_LIB("libcurl.so.4");
 static struct sv_lazy_lib lazy_archive = SV_LAZY_LIB("libarchive.so.13");
+static struct sv_lazy_lib lazy_crypto = SV_LAZY_LIB("libcrypto.so.3");
+static struct sv_lazy_lib lazy_ssl = SV_LAZY_LIB("libssl.so.3");
+static struct sv_lazy_lib lazy_nftables = SV_LAZY_LIB("libnftables.so.1");
 
 /* The real function, resolved once. */
 #define LAZY_FN(lib, name) \
@@ -378,4 +386,200 @@ int archive_write_set_bytes_in_last_block(struct archive * a0, int a1)
 int archive_write_set_format_pax_restricted(struct archive * a0)
 {
 	return LAZY_FN(archive, archive_write_set_format_pax_restricted)(a0);
+}
+
+/* ---------------------------------------------------------------- crypto */
+
+BIO * BIO_new(const BIO_METHOD * a0)
+{
+	return LAZY_FN(crypto, BIO_new)(a0);
+}
+
+int BIO_read(BIO * a0, void * a1, int a2)
+{
+	return LAZY_FN(crypto, BIO_read)(a0, a1, a2);
+}
+
+const BIO_METHOD * BIO_s_mem(void)
+{
+	return LAZY_FN(crypto, BIO_s_mem)();
+}
+
+int BIO_write(BIO * a0, const void * a1, int a2)
+{
+	return LAZY_FN(crypto, BIO_write)(a0, a1, a2);
+}
+
+void ERR_clear_error(void)
+{
+	LAZY_FN(crypto, ERR_clear_error)();
+}
+
+void ERR_error_string_n(unsigned long a0, char * a1, size_t a2)
+{
+	LAZY_FN(crypto, ERR_error_string_n)(a0, a1, a2);
+}
+
+unsigned long ERR_get_error(void)
+{
+	return LAZY_FN(crypto, ERR_get_error)();
+}
+
+int EVP_DecodeBlock(unsigned char * a0, const unsigned char * a1, int a2)
+{
+	return LAZY_FN(crypto, EVP_DecodeBlock)(a0, a1, a2);
+}
+
+int EVP_DigestFinal_ex(EVP_MD_CTX * a0, unsigned char * a1, unsigned int * a2)
+{
+	return LAZY_FN(crypto, EVP_DigestFinal_ex)(a0, a1, a2);
+}
+
+int EVP_DigestInit_ex(EVP_MD_CTX * a0, const EVP_MD * a1, ENGINE * a2)
+{
+	return LAZY_FN(crypto, EVP_DigestInit_ex)(a0, a1, a2);
+}
+
+int EVP_DigestUpdate(EVP_MD_CTX * a0, const void * a1, size_t a2)
+{
+	return LAZY_FN(crypto, EVP_DigestUpdate)(a0, a1, a2);
+}
+
+int EVP_EncodeBlock(unsigned char * a0, const unsigned char * a1, int a2)
+{
+	return LAZY_FN(crypto, EVP_EncodeBlock)(a0, a1, a2);
+}
+
+void EVP_MD_CTX_free(EVP_MD_CTX * a0)
+{
+	LAZY_FN(crypto, EVP_MD_CTX_free)(a0);
+}
+
+EVP_MD_CTX * EVP_MD_CTX_new(void)
+{
+	return LAZY_FN(crypto, EVP_MD_CTX_new)();
+}
+
+const EVP_MD * EVP_sha256(void)
+{
+	return LAZY_FN(crypto, EVP_sha256)();
+}
+
+/* ---------------------------------------------------------------- ssl */
+
+int SSL_CTX_check_private_key(const SSL_CTX * a0)
+{
+	return LAZY_FN(ssl, SSL_CTX_check_private_key)(a0);
+}
+
+long SSL_CTX_ctrl(SSL_CTX * a0, int a1, long a2, void * a3)
+{
+	return LAZY_FN(ssl, SSL_CTX_ctrl)(a0, a1, a2, a3);
+}
+
+void SSL_CTX_free(SSL_CTX * a0)
+{
+	LAZY_FN(ssl, SSL_CTX_free)(a0);
+}
+
+int SSL_CTX_load_verify_locations(SSL_CTX * a0, const char * a1, const char * a2)
+{
+	return LAZY_FN(ssl, SSL_CTX_load_verify_locations)(a0, a1, a2);
+}
+
+SSL_CTX * SSL_CTX_new(const SSL_METHOD * a0)
+{
+	return LAZY_FN(ssl, SSL_CTX_new)(a0);
+}
+
+uint64_t SSL_CTX_set_options(SSL_CTX * a0, uint64_t a1)
+{
+	return LAZY_FN(ssl, SSL_CTX_set_options)(a0, a1);
+}
+
+void SSL_CTX_set_verify(SSL_CTX * a0, int a1, SSL_verify_cb a2)
+{
+	LAZY_FN(ssl, SSL_CTX_set_verify)(a0, a1, a2);
+}
+
+int SSL_CTX_use_PrivateKey_file(SSL_CTX * a0, const char * a1, int a2)
+{
+	return LAZY_FN(ssl, SSL_CTX_use_PrivateKey_file)(a0, a1, a2);
+}
+
+int SSL_CTX_use_certificate_chain_file(SSL_CTX * a0, const char * a1)
+{
+	return LAZY_FN(ssl, SSL_CTX_use_certificate_chain_file)(a0, a1);
+}
+
+void SSL_free(SSL * a0)
+{
+	LAZY_FN(ssl, SSL_free)(a0);
+}
+
+int SSL_get_error(const SSL * a0, int a1)
+{
+	return LAZY_FN(ssl, SSL_get_error)(a0, a1);
+}
+
+SSL * SSL_new(SSL_CTX * a0)
+{
+	return LAZY_FN(ssl, SSL_new)(a0);
+}
+
+int SSL_read(SSL * a0, void * a1, int a2)
+{
+	return LAZY_FN(ssl, SSL_read)(a0, a1, a2);
+}
+
+void SSL_set_accept_state(SSL * a0)
+{
+	LAZY_FN(ssl, SSL_set_accept_state)(a0);
+}
+
+void SSL_set_bio(SSL * a0, BIO * a1, BIO * a2)
+{
+	LAZY_FN(ssl, SSL_set_bio)(a0, a1, a2);
+}
+
+int SSL_write(SSL * a0, const void * a1, int a2)
+{
+	return LAZY_FN(ssl, SSL_write)(a0, a1, a2);
+}
+
+const SSL_METHOD * TLS_server_method(void)
+{
+	return LAZY_FN(ssl, TLS_server_method)();
+}
+
+/* ---------------------------------------------------------------- nftables */
+
+int nft_ctx_buffer_error(struct nft_ctx * a0)
+{
+	return LAZY_FN(nftables, nft_ctx_buffer_error)(a0);
+}
+
+int nft_ctx_buffer_output(struct nft_ctx * a0)
+{
+	return LAZY_FN(nftables, nft_ctx_buffer_output)(a0);
+}
+
+void nft_ctx_free(struct nft_ctx * a0)
+{
+	LAZY_FN(nftables, nft_ctx_free)(a0);
+}
+
+const char * nft_ctx_get_error_buffer(struct nft_ctx * a0)
+{
+	return LAZY_FN(nftables, nft_ctx_get_error_buffer)(a0);
+}
+
+struct nft_ctx * nft_ctx_new(uint32_t a0)
+{
+	return LAZY_FN(nftables, nft_ctx_new)(a0);
+}
+
+int nft_run_cmd_from_buffer(struct nft_ctx * a0, const char * a1)
+{
+	return LAZY_FN(nftables, nft_run_cmd_from_buffer)(a0, a1);
 }

@@ -246,6 +246,9 @@ SV_API void sv_sha256_update(sv_sha256 *h, const void *data, size_t len);
 SV_API void sv_sha256_final(sv_sha256 *h, char out[SV_DIGEST_STR_LEN]);
 SV_API void sv_sha256_free(sv_sha256 *h);
 SV_API void sv_sha256_data(const void *data, size_t len, char out[SV_DIGEST_STR_LEN]);
+/* The same in plain C, without OpenSSL: for small inputs in processes that
+ * should not load libcrypto (sv_sha256_data picks it below 64 KiB). */
+SV_API void sv_sha256_small(const void *data, size_t len, char out[SV_DIGEST_STR_LEN]);
 /* Validates "sha256:<64 lowercase hex>"; anything else is EINVAL. */
 SV_API int sv_digest_validate(const char *digest, sv_err **err);
 /* The hex part of a valid digest (borrowed: points into digest). */

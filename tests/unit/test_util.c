@@ -298,6 +298,23 @@ static void test_digest__sha256_and_validation(void **state)
 	assert_int_equal(sv_digest_validate("md5:abc", NULL), -1);
 	assert_int_equal(sv_digest_validate(NULL, NULL), -1);
 	assert_string_equal(sv_digest_hex(d), d + 7);
+	/* the plain C one agrees with OpenSSL at every length around the
+	 * block and padding boundaries, and on larger inputs */
+	unsigned char buf[4096];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)(i * 31 + 7);
+	for (size_t n = 0; n <= sizeof buf; n = n < 200 ? n + 1 : n * 2 + 13) {
+		char a[SV_DIGEST_STR_LEN], b[SV_DIGEST_STR_LEN];
+		sv_sha256_small(buf, n, a);
+		sv_sha256 *x = sv_sha256_new();
+		sv_sha256_update(x, buf, n);
+		sv_sha256_final(x, b);
+		sv_sha256_free(x);
+		assert_string_equal(a, b);
+	}
+	char e[SV_DIGEST_STR_LEN];
+	sv_sha256_small("", 0, e);
+	assert_string_equal(e, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_json__bounded_and_typed(void **state)
