@@ -38,9 +38,11 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TUI_PKGS) $(CLI_PKGS) 2>/dev
 # libcurl and libarchive are not linked: core/util/lazy-stubs.c loads
 # them on first use (mk/gen-lazy.py says why).
 LAZY_PKGS  := libcurl libarchive libssl libcrypto libnftables
-# sqlite, zstd, zlib and libcap are linked statically (permissive licences,
-# and every servin command starts faster without their symbol relocations).
-STATIC_PKGS := sqlite3 libzstd zlib libcap
+# sqlite, zstd and libcap are linked statically (permissive licences, and
+# every servin command starts faster without their symbol relocations).
+# zlib stays shared: it is in every Debian system, and Debian's policy (and
+# lintian's embedded-library check) wants its one copy used.
+STATIC_PKGS := sqlite3 libzstd libcap
 PKG_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic \
 	$(shell pkg-config --libs $(filter-out $(LAZY_PKGS) $(STATIC_PKGS),$(PKGS)) 2>/dev/null) -lpthread -ldl -lm
 TUI_LIBS   := $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)

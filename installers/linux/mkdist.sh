@@ -120,7 +120,7 @@ shlib_depends() {
 # packages here, with the version built against.
 lazy_depends() {
 	local so path pkg ver out=
-	for so in libcurl.so.4 libarchive.so.13; do
+	for so in libcurl.so.4 libarchive.so.13 libssl.so.3 libnftables.so.1; do
 		path=$(readlink -f "/usr/lib/$(gcc -print-multiarch)/$so")
 		pkg=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)
 		[ -n "$pkg" ] || { echo "mkdist: no package provides $so" >&2; exit 1; }

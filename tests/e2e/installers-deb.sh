@@ -30,7 +30,9 @@ depends=$(dpkg-deb -f "$DEB" Depends)
 pkgs=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//; s/:.*//' | grep .)
 like "$depends" "libarchive13 \\(>= [0-9.]+\\)" "Depends names libarchive13, which servin loads on first use"
 like "$depends" "libcurl4 \\(>= [0-9.]+\\)" "and libcurl4, loaded the same way"
-like "$depends" "libsqlite3-0" "and the libraries servin links (libsqlite3-0...)"
+like "$depends" "libssl3 \\(>= [0-9.]+\\)" "and libssl3 (libcrypto, libssl), loaded the same way"
+like "$depends" "libnftables1 \\(>= [0-9.]+\\)" "and libnftables1, loaded the same way"
+like "$depends" "libuv1" "and the libraries servin links (libuv1...)"
 is "$(grep -- '-dev$' <<<"$pkgs")" "" "no -dev package among them"
 needed=$(for b in "$TOP"/build/bin/servin "$TOP"/build/bin/servin-desktop; do
 	readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'
