@@ -672,8 +672,8 @@ static void teardown(struct tui *app)
 	}
 	tui_config_release(&app->cfg);
 	canvas_release(&app->canvas);
-	sv_strv_free(app->image_names);
-	sv_strv_free(app->container_names);
+	for (int k = 0; k < TUI_NAME_KINDS; k++)
+		sv_strv_free(app->names[k]);
 }
 
 static int start_screen(struct tui *app, sv_err **err)

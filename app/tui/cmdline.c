@@ -73,10 +73,9 @@ static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse", "
 static char **names_for(const char *kind, void *arg)
 {
 	struct tui *app = arg;
-	if (strcmp(kind, "image") == 0)
-		return sv_strv_dup(app->image_names);
-	if (strcmp(kind, "container") == 0)
-		return sv_strv_dup(app->container_names);
+	for (int k = 0; k < TUI_NAME_KINDS; k++)
+		if (strcmp(kind, tui_name_kinds[k]) == 0)
+			return sv_strv_dup(app->names[k]);
 	return NULL;
 }
 
