@@ -85,6 +85,7 @@ struct tui {
 	/* names for completion, refreshed with the journal: one strv per
 	 * kind of tui_name_kinds (watch.c) */
 	char **names[TUI_NAME_KINDS];
+	bool names_asked, names_all, names_ready;
 
 	int tab_x[6]; /* title-bar tab starts, for mouse hits */
 
@@ -121,6 +122,8 @@ int watch_start(struct tui *app, sv_err **err);
 void watch_stop(struct tui *app);
 /* Reads the journal after last_seq now (also after a change we made). */
 void watch_poke(struct tui *app);
+/* Lists every kind of name for completion, on the next read. */
+void watch_names_all(struct tui *app);
 /* modals.c */
 void modal_help_open(struct tui *app);
 

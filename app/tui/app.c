@@ -458,6 +458,10 @@ static void on_prepare(uv_prepare_t *h)
 		term_flush(app->term, &app->canvas, app->cursor_x, app->cursor_y);
 	if (app->trace_fd >= 0)
 		trace_frame(app);
+	if (!app->names_asked && app->watching && !tui_pool_pending(app->pool) && !app->events_busy) {
+		app->names_asked = true; /* after the first screen, not before it */
+		watch_names_all(app);
+	}
 	if (app->opts.iterations > 0 || app->opts.headless_w > 0)
 		after_frame_headless(app);
 	if (app->quit)

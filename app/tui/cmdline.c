@@ -154,10 +154,7 @@ static void cmd_done(struct tui_job *j)
 		tui_status(app, TUI_INFO, "%s", out);
 	else if (!*out)
 		tui_status(app, TUI_INFO, ":%s done", c->line);
-	watch_poke(app);
-	for (int i = 0; i < app->nviews; i++)
-		if (app->views[i]->ops->refresh)
-			app->views[i]->ops->refresh(app->views[i]->state);
+	tui_refresh_views(app);
 }
 
 static void cmd_free(struct tui_job *j)

@@ -6,7 +6,9 @@
  * running, further changes only ask for one more. Reading does not write
  * the log, so this never feeds itself; when nothing happens, nothing runs.
  * The same read refreshes the object names the ':' line completes, for
- * each kind of object the new events touched (all of them the first time).
+ * each kind of object the new events touched: image names from the start,
+ * the other kinds once the first screen is up (watch_names_all: listing
+ * them must not delay it), then as their events come.
  */
 #include "app/tui/app-internal.h"
 
@@ -30,6 +32,8 @@ struct events_job {
 	int64_t last;
 	char **names[TUI_NAME_KINDS]; /* for completion, of the kinds that changed */
 	bool changed[TUI_NAME_KINDS];
+	bool all_names;	  /* list every kind now */
+	bool names_ready; /* every kind was listed once: keep them all fresh */
 	sv_err *err;
 };
 
@@ -102,9 +106,11 @@ static void events_work(struct tui_job *j)
 			for (int k = 0; k < TUI_NAME_KINDS; k++)
 				e->changed[k] |= strcmp(e->ev[i].type, tui_name_kinds[k]) == 0;
 	}
-	for (int k = 0; k < TUI_NAME_KINDS; k++)
-		if (e->first || e->changed[k])
+	for (int k = 0; k < TUI_NAME_KINDS; k++) {
+		bool want = e->first ? k == 0 : e->all_names || (e->changed[k] && (k == 0 || e->names_ready));
+		if (want)
 			e->names[k] = name_lists[k](b);
+	}
 }
 
 static void events_done(struct tui_job *j)
@@ -158,6 +164,10 @@ static void submit_read(struct tui *app, bool first)
 	e->app = app;
 	e->first = first;
 	e->after = app->last_seq;
+	e->all_names = !first && app->names_all;
+	e->names_ready = app->names_ready;
+	app->names_ready |= e->all_names;
+	app->names_all = false;
 	app->events_busy = true;
 	tui_submit(app, NULL, &e->job);
 }
@@ -165,6 +175,20 @@ static void submit_read(struct tui *app, bool first)
 void tui_refresh(struct tui *app)
 {
 	watch_poke(app);
+}
+
+void watch_names_all(struct tui *app)
+{
+	app->names_all = true;
+	watch_poke(app);
+}
+
+void tui_refresh_views(struct tui *app)
+{
+	watch_poke(app);
+	for (int i = 0; i < app->nviews; i++)
+		if (app->views[i]->ops->refresh)
+			app->views[i]->ops->refresh(app->views[i]->state);
 }
 
 void watch_poke(struct tui *app)

@@ -76,9 +76,23 @@ ok "a stopped container's overview says why it stopped" wait_for 'Why it stopped
 ok "... whether it was OOM killed" wait_for 'OOM killed +no'
 ok "... how often it restarted" wait_for 'Restarts +0'
 ok "... and its last lines" wait_for 'last words'
-keys Escape Escape
+keys Escape
+ok "back on the dashboard, filtered" wait_for '^ 1 of 3 containers'
+keys L
+ok "L opens the container on its Logs tab" wait_for '^ [0-9]+ lines \('
+ok "... with its log" wait_for '^last words'
+keys Escape i
+ok "i opens it on the Inspect tab" wait_for 'ExitCode"?: 3'
+keys Escape R
+ok "R asks for the new name" wait_for 'new name:'
+keys C-u "it's mine" Enter
+ok "a name with a quote and a blank reaches the engine whole (and is refused)" \
+	wait_for "Invalid container name \\(it's mine\\)"
+keys q R C-u three2 Enter
+ok "R renames it" wait_for '^  three2 +busybox +exited'
+keys Escape
 ok "back on the dashboard, unfiltered" wait_for '^ 3 containers'
-"$BIN/servin" rm three >/dev/null
+"$BIN/servin" rm three2 >/dev/null
 ok "a container removed elsewhere goes" wait_for '^ 2 containers'
 
 # Stop the ticker with the key (the cursor row is found, not assumed).
