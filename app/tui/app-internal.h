@@ -18,7 +18,8 @@
 #define TUI_MIN_W 40
 #define TUI_MIN_H 8
 #define TUI_HISTORY_MAX 500
-#define TUI_NAME_KINDS 4 /* image, container, volume, network */
+/* The kinds of names kept for completion (bits of tui.names_*). */
+enum tui_name_kind { TUI_NAME_IMAGE, TUI_NAME_CONTAINER, TUI_NAME_VOLUME, TUI_NAME_NETWORK, TUI_NAME_KINDS };
 
 struct tui_modal {
 	const struct modal_ops *ops;
@@ -85,7 +86,9 @@ struct tui {
 	/* names for completion, refreshed with the journal: one strv per
 	 * kind of tui_name_kinds (watch.c) */
 	char **names[TUI_NAME_KINDS];
-	bool names_asked, names_all, names_ready;
+	bool names_asked;	/* after the first screen */
+	unsigned names_want;	/* kinds to list on the next read */
+	unsigned names_listed;	/* kinds asked for once (then their events refresh them) */
 
 	int tab_x[6]; /* title-bar tab starts, for mouse hits */
 
@@ -122,8 +125,9 @@ int watch_start(struct tui *app, sv_err **err);
 void watch_stop(struct tui *app);
 /* Reads the journal after last_seq now (also after a change we made). */
 void watch_poke(struct tui *app);
-/* Lists every kind of name for completion, on the next read. */
-void watch_names_all(struct tui *app);
+/* Lists these kinds of names (1 << enum tui_name_kind) for completion on
+ * the next read, unless they were asked for before. */
+void watch_names_want(struct tui *app, unsigned kinds);
 /* modals.c */
 void modal_help_open(struct tui *app);
 

@@ -181,6 +181,8 @@ void tui_switch(struct tui *app, const struct view_ops *ops)
 		view_free(app, app->views[--app->nviews]);
 	uv_timer_stop(&app->tick);
 	tui_push(app, ops, NULL);
+	if (ops == &view_networks && app->watching)
+		watch_names_want(app, 1u << TUI_NAME_NETWORK);
 }
 
 void tui_submit(struct tui *app, struct view *owner, struct tui_job *job)
@@ -460,7 +462,7 @@ static void on_prepare(uv_prepare_t *h)
 		trace_frame(app);
 	if (!app->names_asked && app->watching && !tui_pool_pending(app->pool) && !app->events_busy) {
 		app->names_asked = true; /* after the first screen, not before it */
-		watch_names_all(app);
+		watch_names_want(app, 1u << TUI_NAME_CONTAINER | 1u << TUI_NAME_VOLUME);
 	}
 	if (app->opts.iterations > 0 || app->opts.headless_w > 0)
 		after_frame_headless(app);

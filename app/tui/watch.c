@@ -7,8 +7,10 @@
  * the log, so this never feeds itself; when nothing happens, nothing runs.
  * The same read refreshes the object names the ':' line completes, for
  * each kind of object the new events touched: image names from the start,
- * the other kinds once the first screen is up (watch_names_all: listing
- * them must not delay it), then as their events come.
+ * containers and volumes once the first screen is up (listing them must
+ * not delay it), networks when the Networks screen first opens or a
+ * network event comes (listing them makes the built-in ones, with their
+ * events: not before the user meets networks).
  */
 #include "app/tui/app-internal.h"
 
@@ -32,8 +34,7 @@ struct events_job {
 	int64_t last;
 	char **names[TUI_NAME_KINDS]; /* for completion, of the kinds that changed */
 	bool changed[TUI_NAME_KINDS];
-	bool all_names;	  /* list every kind now */
-	bool names_ready; /* every kind was listed once: keep them all fresh */
+	unsigned want; /* kinds to list now, besides those that changed */
 	sv_err *err;
 };
 
@@ -107,8 +108,7 @@ static void events_work(struct tui_job *j)
 				e->changed[k] |= strcmp(e->ev[i].type, tui_name_kinds[k]) == 0;
 	}
 	for (int k = 0; k < TUI_NAME_KINDS; k++) {
-		bool want = e->first ? k == 0 : e->all_names || (e->changed[k] && (k == 0 || e->names_ready));
-		if (want)
+		if ((e->want & 1u << k) || e->changed[k])
 			e->names[k] = name_lists[k](b);
 	}
 }
@@ -164,10 +164,8 @@ static void submit_read(struct tui *app, bool first)
 	e->app = app;
 	e->first = first;
 	e->after = app->last_seq;
-	e->all_names = !first && app->names_all;
-	e->names_ready = app->names_ready;
-	app->names_ready |= e->all_names;
-	app->names_all = false;
+	e->want = first ? 1u << TUI_NAME_IMAGE : app->names_want;
+	app->names_want = 0;
 	app->events_busy = true;
 	tui_submit(app, NULL, &e->job);
 }
@@ -177,9 +175,13 @@ void tui_refresh(struct tui *app)
 	watch_poke(app);
 }
 
-void watch_names_all(struct tui *app)
+void watch_names_want(struct tui *app, unsigned kinds)
 {
-	app->names_all = true;
+	kinds &= ~app->names_listed;
+	if (!kinds)
+		return;
+	app->names_listed |= kinds;
+	app->names_want |= kinds;
 	watch_poke(app);
 }
 
