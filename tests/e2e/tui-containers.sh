@@ -134,4 +134,5 @@ keys q
 ok "a running one is refused, the stopped one goes" wait_gone '^  ticker' 15
 keys q
 ok "q quits" wait_exit
+ok "nothing reached stderr under curses (exec and its shell included)" tui_stderr_empty
 done_testing
