@@ -384,6 +384,9 @@ struct sv_log_opts {
 	int64_t since_ns; /* 0: from the start */
 	int64_t until_ns; /* 0: no end */
 	int64_t tail;	  /* last n lines; < 0: all */
+	/* follow ends when this fd hangs up (the client of a server gone:
+	 * else a silent container would hold its reader until it stops) */
+	const int *hangup_fd;
 };
 /* One log entry; return < 0 to stop (with *err set or not). */
 typedef int sv_log_entry_fn(int stream, int64_t time_ns, const char *data, size_t len, void *arg);
