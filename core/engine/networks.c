@@ -431,16 +431,19 @@ static void relay(const char *kind, const char *object, const char *detail, void
 	r->fn(&f, r->arg);
 }
 
-/* Ids of the containers whose rows say live (as recorded). */
+/* Ids of the containers whose rows say live or a live shim owns (one
+ * starting has its links before its row says running). As recorded. */
 static char **live_ids(sv_engine *e, sv_err **err)
 {
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
-		e->store, "SELECT id FROM containers WHERE state IN ('running', 'paused', 'restarting')", err);
+		e->store, "SELECT id, shim_pid, shim_start, state IN ('running', 'paused', 'restarting') FROM containers",
+		err);
 	if (!st)
 		return NULL;
 	char **v = sv_xcalloc(1, sizeof *v);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		sv_strv_push(&v, (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_int(st, 3) || ctr_pid_alive(sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2)))
+			sv_strv_push(&v, (const char *)sqlite3_column_text(st, 0));
 	return v;
 }
 
@@ -451,12 +454,13 @@ int ctr_net_sweep(sv_engine *e, bool repair, bool reconcile, sv_check_fn *fn, vo
 		struct ctr_row *rows;
 		size_t n;
 		/* Loading reconciles: a container whose shim died is stopped
-		 * (and torn down) before the sweep looks at what is left. */
+		 * (and torn down) before the sweep looks at what is left; a
+		 * shim_pid left means a live shim (starting, or restarting). */
 		if (ctr_load_all(e, &rows, &n, err) < 0)
 			return -1;
 		running = sv_xcalloc(1, sizeof(char *));
 		for (size_t i = 0; i < n; i++)
-			if (ctr_is_live(rows[i].state))
+			if (ctr_is_live(rows[i].state) || rows[i].shim_pid > 0)
 				sv_strv_push(&running, rows[i].id);
 		ctr_rows_free(rows, n);
 	} else if (!(running = live_ids(e, err))) {

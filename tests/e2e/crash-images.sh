@@ -36,7 +36,10 @@ ops=(load import rmi)
 for ((k = 0; k < KILLS; k++)); do
 	op=${ops[$((RANDOM % 3))]}
 	delay=$((RANDOM % span))
-	$(op_cmd $op) >/dev/null 2>&1 &
+	# servin itself is the job (not a shell running the sv function),
+	# so the SIGKILL hits it
+	cmd=($(op_cmd $op))
+	"$BIN/servin" "${cmd[@]:1}" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
 	kill -9 $pid 2>/dev/null
