@@ -18,8 +18,9 @@
  * a crash, twice, or of a half-made setup is the same call.
  *
  * Ownership: every link made here carries the alias "servin:veth:<ctr
- * id>:<net id>" or "servin:net:<net id>"; a link without it is never
- * changed or deleted, even when its name looks like ours.
+ * id>:<net id>@<root tag>" or "servin:net:<net id>@<root tag>"; a link
+ * without it is never changed or deleted, even when its name looks like
+ * ours, and the sweep skips the links of another root.
  */
 #include "network-internal.h"
 
@@ -53,11 +54,24 @@ static void veth_name(const char *container_id, const char *network_id, char out
 	snprintf(out, 16, NET_VETH_PREFIX "%.12s", sv_digest_hex(d));
 }
 
+/* Which store made a link: its aliases end in "@" and this tag (from the
+ * store's path), so a sweep leaves alone the links of another root on the
+ * same host (tests, several users' roots). */
+static void root_tag(sv_store *s, char out[9])
+{
+	char d[SV_DIGEST_STR_LEN];
+	const char *root = sv_store_root(s);
+	sv_sha256_data(root, strlen(root), d);
+	snprintf(out, 9, "%.8s", sv_digest_hex(d));
+}
+
 /* ---------------------------------------------------------------- bridges */
 
 static int bridge_create(sv_store *s, struct nl *nl, const struct sv_network *n, sv_err **err)
 {
-	SV_AUTOFREE char *alias = sv_xasprintf(ALIAS_NET "%s", n->id);
+	char tag[9];
+	root_tag(s, tag);
+	SV_AUTOFREE char *alias = sv_xasprintf(ALIAS_NET "%s@%s", n->id, tag);
 	SV_AUTOFREE char *lname = sv_xasprintf("net-%.12s", n->id);
 	SV_AUTOCLOSE int lock = sv_store_lock(s, lname, true, err);
 	if (lock < 0)
@@ -167,7 +181,9 @@ static int endpoint_up(struct setup_ctx *c, const struct sv_endpoint *ep, int n,
 	char vname[16], peer[16];
 	veth_name(c->o->container_id, ep->network_id, vname);
 	snprintf(peer, sizeof peer, "eth%d", n);
-	SV_AUTOFREE char *alias = sv_xasprintf(ALIAS_VETH "%s:%.12s", c->o->container_id, ep->network_id);
+	char tag[9];
+	root_tag(c->s, tag);
+	SV_AUTOFREE char *alias = sv_xasprintf(ALIAS_VETH "%s:%.12s@%s", c->o->container_id, ep->network_id, tag);
 	int br = bridge_ensure(c->s, c->host, &net, err);
 	if (br < 0)
 		goto out;
@@ -459,6 +475,7 @@ struct stale_link {
 
 struct stale_links {
 	struct sweep *w;
+	char tag[9];
 	struct stale_link *v;
 	size_t n;
 };
@@ -468,13 +485,17 @@ static int sweep_link(const struct nl_link *l, void *arg)
 	struct stale_links *sl = arg;
 	struct stale_link c = { .index = l->index };
 	snprintf(c.name, sizeof c.name, "%s", l->name);
+	const char *at = strrchr(l->alias, '@');
+	if (at && strcmp(at + 1, sl->tag) != 0)
+		return 0; /* another root's */
 	if (sv_str_has_prefix(l->alias, ALIAS_VETH)) {
 		snprintf(c.id, sizeof c.id, "%.*s", (int)strcspn(l->alias + strlen(ALIAS_VETH), ":"),
 			 l->alias + strlen(ALIAS_VETH));
 		if (sv_strv_contains(sl->w->running, c.id) || !store_knows(sl->w->s, "container", c.id))
 			return 0;
 	} else if (sv_str_has_prefix(l->alias, ALIAS_NET)) {
-		snprintf(c.id, sizeof c.id, "%s", l->alias + strlen(ALIAS_NET));
+		snprintf(c.id, sizeof c.id, "%.*s", (int)strcspn(l->alias + strlen(ALIAS_NET), "@"),
+			 l->alias + strlen(ALIAS_NET));
 		c.bridge = true;
 		if (network_exists(sl->w->s, c.id) || !store_knows(sl->w->s, "network", c.id))
 			return 0;
@@ -489,6 +510,7 @@ static int sweep_link(const struct nl_link *l, void *arg)
 static int sweep_links(struct sweep *w)
 {
 	struct stale_links sl = { .w = w };
+	root_tag(w->s, sl.tag);
 	if (nl_link_dump(w->nl, sweep_link, &sl, w->err) < 0) {
 		free(sl.v);
 		return -1;
