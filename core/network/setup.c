@@ -442,9 +442,10 @@ static bool network_exists(sv_store *s, const char *id)
 	return sqlite3_step(st) == SQLITE_ROW;
 }
 
-/* Links are host-wide, and several stores (--root) may share a host: a
- * link is this store's when its container or network is one of ours, or
- * was (the events name it). Another store's links are never touched. */
+/* Links are host-wide, and several stores (--root) may share a host.
+ * Another root's links carry its tag; links without a tag (made before
+ * tags) are this store's only when their container or network is one of
+ * ours, or was (the events name it). Another store's are never touched. */
 static bool store_knows(sv_store *s, const char *type, const char *id)
 {
 	static const char *const sql[] = {

@@ -129,14 +129,8 @@ for ((k = 0; k < KILLS; k++)); do
 	op=${ops[$((RANDOM % ${#ops[@]}))]}
 	delay=$((RANDOM % span[$op]))
 	prepare "$op"
-	# servin itself is the job (not a shell running the sv function),
-	# so the SIGKILL hits it
 	cmd=($(op_cmd $op))
-	"$BIN/servin" "${cmd[@]:1}" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	kill_during "$delay" "${cmd[@]:1}"
 	out=$(sv system check 2>&1)
 	if [ $? != 0 ]; then
 		corrupt=$((corrupt + 1))

@@ -36,14 +36,8 @@ ops=(load import rmi)
 for ((k = 0; k < KILLS; k++)); do
 	op=${ops[$((RANDOM % 3))]}
 	delay=$((RANDOM % span))
-	# servin itself is the job (not a shell running the sv function),
-	# so the SIGKILL hits it
 	cmd=($(op_cmd $op))
-	"$BIN/servin" "${cmd[@]:1}" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	kill_during "$delay" "${cmd[@]:1}"
 	n=$((n + 1))
 	if ! out=$(sv system check 2>&1); then
 		corrupt=$((corrupt + 1))

@@ -28,19 +28,14 @@ done
 is "$fails" 0 "$N containers started ($(($(date +%s) - s)) s)"
 
 shims() { sqlite3 "$DB" "SELECT shim_pid FROM containers WHERE state = 'running' AND shim_pid > 0"; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# sample → "total_kb min_kb max_kb count", and per-shim values in $SV_TMP/rss.N
+# sample N → "total_kB min_kB max_kB count"; "pid kB" per shim in $SV_TMP/rss.N
 sample() {
-	local p v n=0 tot=0 min= max=0
-	: > "$SV_TMP/rss.$1"
-	for p in $(shims); do
-		v=$(rss_kb "$p")
-		echo "$p $v" >> "$SV_TMP/rss.$1"
-		n=$((n + 1)) tot=$((tot + v))
-		[ -z "$min" ] || [ "$v" -lt "$min" ] && min=$v
-		[ "$v" -gt "$max" ] && max=$v
-	done
-	echo "$tot ${min:-0} $max $n"
+	local files=()
+	for p in $(shims); do files+=("/proc/$p/status"); done
+	[ ${#files[@]} -gt 0 ] || { : > "$SV_TMP/rss.$1"; echo "0 0 0 0"; return; }
+	awk '/^VmRSS:/ { split(FILENAME, f, "/"); print f[3], $2 }' "${files[@]}" 2>/dev/null > "$SV_TMP/rss.$1"
+	awk 'NR == 1 || $2 < min { min = $2 } $2 > max { max = $2 } { t += $2; n++ }
+		END { print t + 0, min + 0, max + 0, n + 0 }' "$SV_TMP/rss.$1"
 }
 
 sleep 3
