@@ -41,8 +41,9 @@ anon=$(sv volume create)
 sv volume create e2e-keep >/dev/null
 ok "volumes made elsewhere are listed" wait_for "^  ${anon:0:20}"
 keys P
-ok "P previews the prune" wait_for 'Prune unused volumes'
-ok "... listing the unused anonymous volume" wait_for "${anon:0:20}"
+ok "P previews the prune" wait_for 'Prune unused anonymous volumes'
+ok "... listing the unused anonymous volume" wait_for "│ ${anon:0:20}"
+ok "... and not the named one, which stays" wait_for '│ \(1 unused named volume stays\)'
 keys Tab Enter
 ok "the anonymous volume is pruned" wait_gone "^  ${anon:0:20}" 15
 keys q
