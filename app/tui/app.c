@@ -462,7 +462,10 @@ static void on_prepare(uv_prepare_t *h)
 		trace_frame(app);
 	if (!app->names_asked && app->watching && !tui_pool_pending(app->pool) && !app->events_busy) {
 		app->names_asked = true; /* after the first screen, not before it */
-		watch_names_want(app, 1u << TUI_NAME_CONTAINER | 1u << TUI_NAME_VOLUME);
+		unsigned kinds = 1u << TUI_NAME_CONTAINER | 1u << TUI_NAME_VOLUME;
+		if (app->nviews && app->views[0]->ops == &view_networks) /* "view": "networks" */
+			kinds |= 1u << TUI_NAME_NETWORK;
+		watch_names_want(app, kinds);
 	}
 	if (app->opts.iterations > 0 || app->opts.headless_w > 0)
 		after_frame_headless(app);
