@@ -214,6 +214,21 @@ static void test_tui_headless__container_keys(void **state)
 	fake = 0;
 }
 
+/* The ':' line completes container names: the app lists them (from the
+ * backend, here the fake one) once the first screen is up. */
+static void test_tui_headless__command_line_completes_containers(void **state)
+{
+	(void)state;
+	int status;
+	fake = 11; /* fake-00000 .. fake-00010: one name starts fake-0001 */
+	char *frame = run(100, 16, 1, ": stop Space fake-0001 Tab", &status);
+	fake = 0;
+	assert_int_equal(status, 0);
+	if (!strstr(frame, "\n:stop fake-00010"))
+		fail_msg("no completed name in\n%s", frame);
+	free(frame);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_tui_headless__dashboard_10000),
 		cmocka_unit_test(test_tui_headless__filter_label_and_image),
 		cmocka_unit_test(test_tui_headless__container_keys),
+		cmocka_unit_test(test_tui_headless__command_line_completes_containers),
 	};
 	return cmocka_run_group_tests_name("tui_headless", tests, setup, teardown);
 }
