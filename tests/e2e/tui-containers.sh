@@ -1,9 +1,14 @@
 #!/bin/bash
 # servin-desktop with real containers, in tmux: run one from the ':' line
-# and see it appear, follow its logs, filter, stop it with a key, start
-# one from the CLI in another process and see it appear, open a shell in
-# it (exec hands the terminal over and the screen comes back), remove the
-# marked set with a preview. Golden dashboard with ids and times blanked.
+# and see it appear, start one from the CLI in another process and see it
+# appear, filter, open the detail: Stats with the shim's history at once,
+# Logs following new lines (wrap and timestamp toggles, search with the
+# highlight colour on the matching rows only, save to a file, since/tail),
+# Processes, Config; a container that exited 3 says why it stopped; L, i
+# and R (a name with a quote and a blank reaches the engine whole); stop
+# with a key, open a shell in one (exec hands the terminal over and the
+# screen comes back), remove the marked set with a preview. Nothing
+# reaches stderr. Golden dashboard with ids and times blanked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui-lib.sh"
 need_root
