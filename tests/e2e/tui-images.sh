@@ -32,7 +32,9 @@ keys Escape Escape
 keys / busybox Enter t
 ok "t asks for the new name" wait_for 'Tag busybox:latest'
 keys tagged:7 Enter
-ok "... and tags the image" wait_for 'filter: busybox' && keys Escape && wait_for '^  tagged +7 '
+ok "... back on the filtered list" wait_for 'filter: busybox'
+keys Escape
+ok "... and the new tag is listed" wait_for '^  tagged +7 '
 
 keys / tagged Enter D
 ok "D previews the removal (an untag: the image has other tags)" wait_for 'tagged:7  \(untag only'

@@ -45,9 +45,12 @@ ok "P previews the prune" wait_for 'Prune unused anonymous volumes'
 ok "... listing the unused anonymous volume" wait_for "│ ${anon:0:20}"
 ok "... and not the named one, which stays" wait_for '│ \(1 unused named volume stays\)'
 keys Tab Enter
-ok "the anonymous volume is pruned" wait_gone "^  ${anon:0:20}" 15
+ok "prune reports what it removed" wait_for 'Deleted Volumes:'
+ok "... the anonymous volume" wait_for "│${anon}"
 keys q
+ok "the anonymous volume is gone from the list" wait_gone "^  ${anon:0:20}" 15
 ok "... the named one stays" wait_for '^  e2e-keep +local'
+is "$(sv volume ls -q | grep -c "$anon")" 0 "... and gone for the CLI too"
 keys Escape
 
 sv run -d --name ctn busybox sleep 300 >/dev/null
@@ -81,9 +84,12 @@ keys P
 ok "P previews the network prune" wait_for 'Prune unused networks'
 ok "... listing the unused one" wait_for 'e2e-prunenet'
 keys Tab Enter
-ok "the unused network is pruned" wait_gone '^  e2e-prunenet ' 20
+ok "prune reports what it removed" wait_for 'Deleted Networks:' 20
+ok "... the unused network" wait_for '│e2e-prunenet'
 keys q
+ok "the unused network is gone from the list" wait_gone '^  e2e-prunenet ' 20
 ok "... the built-in ones stay" wait_for '^  bridge '
+nok "... and gone for the CLI too" bash -c "$BIN/servin network ls | grep -q e2e-prunenet"
 keys q
 ok "quits" wait_exit
 tm kill-server
