@@ -37,6 +37,8 @@ if [ -z "${SV_E2E_NETNS:-}" ]; then
 fi
 
 sv_setup
+# The default bridge's subnet, chosen as a user would (Docker's bip form)
+export SERVIN_BRIDGE_SUBNET=10.87.0.1/16
 cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done; sv network prune -f; sv system prune -f'
 
 veths() { ip -o link show | grep -c ' sve[0-9a-f]*@' ; }
@@ -88,6 +90,10 @@ exit_is 125 "--ip on the default bridge is refused" sv run --rm --ip 10.88.0.9 b
 is "$(fetch --network front http://198.18.0.2/)" "outside" \
 	"a bridge network reaches the uplink (masquerade)"
 is "$(fetch http://198.18.0.2/)" "outside" "so does the default bridge"
+is "$(sv network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' bridge)" "10.87.0.0/16 10.87.0.1" \
+	"the default bridge has the subnet of SERVIN_BRIDGE_SUBNET"
+like "$(ip -o -4 addr show servin0)" 'inet 10\.87\.0\.1/16' "and servin0 carries its gateway address"
+like "$(sv run --rm busybox ip -o -4 addr show eth0)" 'inet 10\.87\.0\.[0-9]+/16' "a container on it gets an address there"
 nok "an --internal network cannot reach the uplink" \
 	fetch --network inner http://198.18.0.2/
 mkdir -p "$SV_TMP/www" && echo host > "$SV_TMP/www/index.html"
