@@ -319,6 +319,16 @@ is "$(sv network ls -q -f name=front | wc -l)" "0" "system prune removed the unu
 	{ sv ps -a; sv network inspect front; } | sed 's/^/# /' 
 is "$(ip -o link show | grep -c ' sv-')" "0" "and its bridge: no user network bridge is left"
 is "$(chains)" "$((base_chains - 4))" "and its four nftables chains, no other chain is left or lost"
+# A new SERVIN_BRIDGE_SUBNET once nothing is attached to the default bridge
+export SERVIN_BRIDGE_SUBNET=10.86.0.0/24
+like "$(sv run --rm busybox ip -o -4 addr show eth0)" 'inet 10\.86\.0\.[0-9]+/24' \
+	"a new SERVIN_BRIDGE_SUBNET re-addresses the unused default bridge"
+like "$(ip -o -4 addr show servin0)" 'inet 10\.86\.0\.1/24' "servin0 was made anew with the new gateway"
+ok "and the new subnet gets out (its masquerade rule followed)" fetch http://198.18.0.2/
+sv run -d --name keep busybox sleep 60 >/dev/null
+like "$(SERVIN_BRIDGE_SUBNET=10.85.0.0/24 sv network ls 2>&1 >/dev/null)" 'keeps 10\.86\.0\.0/24' \
+	"with a container attached the bridge keeps its subnet, and says so"
+sv rm -f keep >/dev/null
 sv network create lonely >/dev/null
 like "$(sv network prune -f)" 'lonely' "network prune (no filter) names what it removed"
 is "$(sv network ls --format '{{.Name}}' | tr '\n' ' ')" "bridge host none " "and only the built-in networks are left"
