@@ -255,7 +255,6 @@ static int bridge_configured(struct sv_ipv4_net *net, uint32_t *gw, sv_err **err
 	return 1;
 }
 
-
 static int bridge_overlap(sv_store *s, const struct sv_ipv4_net *want, sv_err **err)
 {
 	if (check_overlap(s, want, "bridge", err) == 0)
@@ -324,15 +323,15 @@ static int bridge_readdress(sv_store *s, struct sv_network *b, const struct sv_i
 	SV_AUTOJSON cJSON *c = config_json(b);
 	SV_AUTOFREE char *ctext = sv_json_print(c);
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "UPDATE networks SET config = ?, next_ip = 0 WHERE id = ?", err);
-	if (st) {
+	int rc = st ? 0 : -1;
+	if (rc == 0) {
 		sqlite3_bind_text(st, 1, ctext, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, b->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? sv_store_commit(s, err) : sv_store_sql_err(s, "update network", err);
 	}
-	if (!st || (sqlite3_step(st) != SQLITE_DONE ? sv_store_sql_err(s, "update network", err) : sv_store_commit(s, err)) < 0) {
+	if (rc < 0)
 		sv_store_rollback(s);
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A changed $SERVIN_BRIDGE_SUBNET re-addresses the default bridge while
