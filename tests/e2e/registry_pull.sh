@@ -107,6 +107,56 @@ like "$tty" "Downloading +\\[=*>" "with a progress bar"
 like "$plain" "Downloading" "not on a terminal: plain status lines"
 nok "without escape sequences" grep -q $'\e' <<<"$plain"
 
+# Parallel downloads: four 600 kB layers (busybox is already in a new
+# store) through the 1.5 MB/s proxy, whose slow.log.blobs says how many
+# blob GETs were in flight as each one began.
+for i in 1 2 3 4; do
+	mkdir -p "$SV_TMP/par$i/par$i"
+	head -c 600000 /dev/urandom > "$SV_TMP/par$i/par$i/data"
+done
+mkimage busybox --layer "$SV_TMP/par1" --layer "$SV_TMP/par2" --layer "$SV_TMP/par3" --layer "$SV_TMP/par4" \
+	--out "$SV_TMP/five.tar" >/dev/null
+skopeo_push "$SV_TMP/five.tar" "$R/e2e/five:1"
+blob_gets() { grep -c '^start .*/blobs/' "$SV_TMP/slow.log.blobs"; }
+max_inflight() { awk '$1 == "start" && $2 > m { m = $2 } END { print m + 0 }' "$SV_TMP/slow.log.blobs"; }
+: > "$SV_TMP/slow.log.blobs"
+ok "a 5-layer image pulls through the slow proxy" env SERVIN_ROOT="$SV_TMP/root-par3" "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/five:1"
+is "$(blob_gets)" 5 "the config and four layers were fetched"
+n=$(max_inflight)
+ok "layers download in parallel ($n at once)" test "$n" -gt 1
+ok "at most 3 at once by default ($n)" test "$n" -le 3
+sv_registries '{"insecure-registries": ["127.0.0.1:'"$SLOW"'"], "max-concurrent-downloads": 1}'
+: > "$SV_TMP/slow.log.blobs"
+ok "the same pull with max-concurrent-downloads 1" env SERVIN_ROOT="$SV_TMP/root-par1" "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/five:1"
+is "$(blob_gets)" 5 "fetches the same five blobs"
+is "$(max_inflight)" 1 "one at a time"
+
+# Unpacked while it streams: a layer holding a small file first and 3 MB
+# of random data after it; the small file is in the pull's directory under
+# tmp/ while the layer's GET is still under way.
+mkdir -p "$SV_TMP/stream/a" "$SV_TMP/stream/z"
+printf 'first\n' > "$SV_TMP/stream/a/first"
+head -c 3000000 /dev/urandom > "$SV_TMP/stream/z/big"
+mkimage busybox --layer "$SV_TMP/stream" --out "$SV_TMP/stream.tar" >/dev/null
+skopeo_push "$SV_TMP/stream.tar" "$R/e2e/stream:1"
+slayer=$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/stream:1" | jq -r '.layers[1].digest')
+: > "$SV_TMP/slow.log.blobs"
+SERVIN_ROOT=$SV_TMP/root-stream "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/stream:1" > "$SV_TMP/stream.out" 2>&1 &
+spull=$!
+first_seen=
+for ((i = 0; i < 300; i++)); do
+	if compgen -G "$SV_TMP/root-stream/tmp/*/layer-*/a/first" >/dev/null; then
+		first_seen=$(grep -c "^end .*/blobs/$slayer" "$SV_TMP/slow.log.blobs")
+		break
+	fi
+	sleep 0.05
+done
+wait $spull
+is "$?" 0 "the streamed pull succeeds"
+is "$first_seen" 0 "the layer's first file is unpacked under tmp/ before its GET completes"
+ok "and that GET did complete later" grep -q "^end .*/blobs/$slayer" "$SV_TMP/slow.log.blobs"
+is "$(cat "$SV_TMP/root-stream/layers"/*/a/first 2>/dev/null)" first "the streamed layer is in the store"
+
 # A registry not listed as insecure is spoken to over verified TLS only.
 sv_registries '{}'
 before=$(store_state)

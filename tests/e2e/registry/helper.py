@@ -14,6 +14,9 @@ docker-registry. Standard library only; everything listens on 127.0.0.1.
       forwards to 127.0.0.1:UPSTREAM, throttled to RATE bytes/s (0: not),
       logging "METHOD PATH range=R auth=yes|no"; with REDIRECT_PORT, blob
       GETs are redirected (307) to 127.0.0.1:REDIRECT_PORT/blob/<digest>.
+      Blob GETs are also logged to LOG.blobs: "start N PATH" when one
+      arrives (N: how many are in flight, this one included) and
+      "end PATH" once its last byte is sent.
   helper.py capture PORT DATADIR LOG
       serves /blob/<digest> from a docker-registry data directory and logs
       whether an Authorization header came along ("auth=yes|no").
@@ -34,6 +37,7 @@ import socketserver
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.parse
 
@@ -120,10 +124,26 @@ def token_server(port, key, cert, user, password, log):
 
 
 def proxy_server(port, upstream, log, rate, redirect_port):
+    lock = threading.Lock()
+    inflight = [0]
+
     class H(Quiet):
         def handle_any(self):
             log_line(log, "%s %s range=%s auth=%s" % (self.command, self.path, self.headers.get("Range", "-"),
                                                        "yes" if self.headers.get("Authorization") else "no"))
+            if self.command != "GET" or "/blobs/sha256:" not in self.path:
+                return self.forward()
+            with lock:
+                inflight[0] += 1
+                log_line(log + ".blobs", "start %d %s" % (inflight[0], self.path))
+            try:
+                self.forward()
+            finally:
+                with lock:
+                    inflight[0] -= 1
+                    log_line(log + ".blobs", "end %s" % self.path)
+
+        def forward(self):
             if redirect_port and self.command == "GET" and "/blobs/sha256:" in self.path:
                 digest = self.path.rsplit("/", 1)[1]
                 loc = "http://127.0.0.1:%d/blob/%s" % (redirect_port, digest)
@@ -156,12 +176,12 @@ def proxy_server(port, upstream, log, rate, redirect_port):
                 chunk = r.read(32768)
                 if not chunk:
                     break
-                self.wfile.write(chunk)
                 sent += len(chunk)
-                if rate:
+                if rate:  # paced before writing: the last byte sent ends the request
                     ahead = sent / rate - (time.monotonic() - start)
                     if ahead > 0:
                         time.sleep(ahead)
+                self.wfile.write(chunk)
             c.close()
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
