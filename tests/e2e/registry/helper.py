@@ -221,6 +221,7 @@ MODES = {
     "redirectloop": "blob requests redirect forever",
     "redirectfile": "blob requests redirect to file:///etc/passwd",
     "badjson": "the manifest is not JSON",
+    "childlie": "tag 1 is an index whose child manifest does not hash to the digest the index gives",
 }
 
 
@@ -269,6 +270,13 @@ def fake_server(port, mode, log):
     if mode == "badjson":
         mbody = b"{ this is not json"
     mdigest = "sha256:" + hashlib.sha256(mbody).hexdigest()
+    ibody = None
+    if mode == "childlie":
+        child = {"mediaType": manifest["mediaType"], "size": len(mbody),
+                 "digest": "sha256:" + hashlib.sha256(mbody + b"\n").hexdigest()}
+        ibody = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                            "manifests": [dict(child, platform={"os": "linux", "architecture": a})
+                                          for a in ("amd64", "arm64")]}).encode()
 
     seen = set()
 
@@ -286,6 +294,9 @@ def fake_server(port, mode, log):
             p = self.path
             if p == "/v2/":
                 return self.send(200, b"{}")
+            if ibody and p.endswith("/manifests/1"):
+                return self.send(200, ibody, "application/vnd.oci.image.index.v1+json",
+                                 {"Docker-Content-Digest": "sha256:" + hashlib.sha256(ibody).hexdigest()})
             if "/manifests/" in p:
                 digest = "sha256:" + hashlib.sha256(b"lie").hexdigest() if mode == "digestlie" else mdigest
                 ctype = manifest.get("mediaType", "application/json")
