@@ -90,6 +90,30 @@ is "$(sv image inspect --format '{{.Architecture}}' "$R/e2e/multi:1")" arm64 "th
 out=$(sv pull --platform linux/s390x "$R/e2e/multi:1" 2>&1)
 like "$out" "no image for platform linux/s390x" "a platform the index lacks is refused, naming what it has"
 
+# Docker's formats: skopeo converts to a v2 schema 2 manifest, and the
+# two-platform index to a Docker manifest list.
+ok "skopeo pushes a Docker v2s2 image" skopeo_push "$SV_TMP/app.tar" "$R/e2e/v2s2:1" --format v2s2
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .mediaType)" \
+	application/vnd.docker.distribution.manifest.v2+json "the registry holds a v2s2 manifest"
+out=$(sv pull "$R/e2e/v2s2:1" 2>&1)
+like "$out" "Digest: $(skopeo inspect --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .Digest)" \
+	"servin pulls it with the registry's digest"
+is "$(sv image inspect --format '{{.Id}}' "$R/e2e/v2s2:1")" \
+	"$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .config.digest)" "and the config digest as its id"
+ok "skopeo pushes a Docker manifest list" skopeo copy -q --all --format v2s2 --dest-tls-verify=false \
+	"oci:$SV_TMP/multi:1" "docker://$R/e2e/list:1"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r .mediaType)" \
+	application/vnd.docker.distribution.manifest.list.v2+json "the registry holds a manifest list"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r '[.manifests[].mediaType] | unique[]')" \
+	application/vnd.docker.distribution.manifest.v2+json "of v2s2 manifests"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r '[.manifests[].mediaType] | unique[]')" \
+	application/vnd.docker.distribution.manifest.v2+json "of v2s2 manifests"
+out=$(sv pull "$R/e2e/list:1" 2>&1)
+like "$out" "Digest: $(skopeo inspect --tls-verify=false "docker://$R/e2e/list:1" | jq -r .Digest)" \
+	"servin pulls the list with the registry's digest"
+is "$(sv image inspect --format '{{.Architecture}}' "$R/e2e/list:1")" "$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" \
+	"and picks the host's platform from it"
+
 # search: the distribution registry has a catalog, not /v1/search.
 out=$(sv search "$R/app" 2>&1)
 like "$out" "NAME +DESCRIPTION +STARS +OFFICIAL +AUTOMATED" "search prints Docker's table"
