@@ -4,12 +4,14 @@ docker-registry. Standard library only; everything listens on 127.0.0.1.
 
   helper.py port
       print a free TCP port
-  helper.py token PORT KEY CERT USER PASSWORD LOG
+  helper.py token PORT KEY CERT USER PASSWORD LOG [lapsed-first]
       Docker's bearer token flow: GET /token?service=&scope=&account= with
       Basic credentials; answers JWTs (RS256, signed with `openssl dgst`)
       that docker-registry's `auth: token` verifies against CERT. Wrong
       credentials get 401; anonymous callers get a token without access.
-      Every request is logged to LOG (one line: scope and user).
+      Every request is logged to LOG (one line: scope and user). With
+      lapsed-first, the first token answered expired an hour ago (and says
+      "expires_in": 2), as a cached token that lapsed would have.
   helper.py proxy PORT UPSTREAM LOG [RATE] [REDIRECT_PORT]
       forwards to 127.0.0.1:UPSTREAM, throttled to RATE bytes/s (0: not),
       logging "METHOD PATH range=R auth=yes|no"; with REDIRECT_PORT, blob
@@ -80,12 +82,17 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def token_server(port, key, cert, user, password, log):
+def token_server(port, key, cert, user, password, log, lapsed_first):
     der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
                          check=True, capture_output=True).stdout
 
+    issued = [0]
+
     def jwt(sub, service, access):
         now = int(time.time())
+        issued[0] += 1
+        if lapsed_first and issued[0] == 1:
+            now -= 3600
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
         claims = {"iss": "servin-test", "sub": sub, "aud": service, "exp": now + 300,
                   "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(), "access": access}
@@ -114,7 +121,8 @@ def token_server(port, key, cert, user, password, log):
                                    "actions": parts[2].split(",")})
             log_line(log, "token scope=%s user=%s" % (" ".join(q.get("scope", [])) or "-", who or "-"))
             tok = jwt(who or "", q.get("service", [""])[0], access)
-            body = json.dumps({"token": tok, "access_token": tok, "expires_in": 300}).encode()
+            body = json.dumps({"token": tok, "access_token": tok,
+                               "expires_in": 2 if lapsed_first else 300}).encode()
             self.send(200, body)
 
     serve(port, H)
@@ -343,7 +351,7 @@ def main():
         s.bind(("127.0.0.1", 0))
         print(s.getsockname()[1])
     elif a[0] == "token":
-        token_server(int(a[1]), a[2], a[3], a[4], a[5], a[6])
+        token_server(int(a[1]), a[2], a[3], a[4], a[5], a[6], a[7:] == ["lapsed-first"])
     elif a[0] == "proxy":
         rate = int(a[4]) if len(a) > 4 else 0
         redirect = int(a[5]) if len(a) > 5 else 0
