@@ -654,8 +654,11 @@ SV_API int sv_engine_volume_prune(sv_engine *e, bool all, char *const *filters, 
 /* ---------------------------------------------------------------- system */
 
 /* `servin system check`: one finding. area: "store", "image", "container"...;
- * kind: "corrupt" (recorded data missing or wrong) or "leftover" (unrecorded
- * data taking space). Borrowed strings, valid during the call. */
+ * kind: "corrupt" (recorded data missing or wrong, nothing would settle it),
+ * "stale" (a recorded state reality overtook, e.g. a container recorded
+ * running whose shim is gone: the next command that reads it settles it) or
+ * "leftover" (unrecorded data taking space, or remains of a container that
+ * does not run). Borrowed strings, valid during the call. */
 struct sv_check_finding {
 	const char *area;
 	const char *kind;
