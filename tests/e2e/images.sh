@@ -1,7 +1,8 @@
 #!/bin/bash
 # Local images end to end: the seeded default image, load/save/import,
-# interoperability with skopeo both ways, tags, removal, prune, df, and two
-# processes working on one store at once.
+# interoperability with skopeo both ways, listing formats and info, tags,
+# removal, prune (image and system), df, and two processes working on one
+# store at once on images that share a layer.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd skopeo sqlite3 jq

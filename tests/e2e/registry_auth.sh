@@ -4,7 +4,8 @@
 # auth (anonymous refused as "access denied", a wrong password as
 # unauthorized, login/logout and auth.json, Docker's config.json, no
 # credentials for a redirect target on another host), and the bearer token
-# flow through a token server written for the test (tokens cached per scope).
+# flow through a token server written for the test (tokens cached per scope,
+# a lapsed token replaced, no credentials for a plain-http token realm).
 . "$(dirname "$0")/lib.sh"
 sv_setup
 . "$E2E_DIR/registry/lib.sh"

@@ -4,8 +4,9 @@
 # with SIGKILL (no half image; the next pull completes), a blob corrupted
 # on the registry's disk (digest error), mirrors that are down (the next
 # one, then the registry itself, is used), and registries that answer
-# garbage, hang, close mid-stream, lie about digests and sizes, send huge
-# or unknown manifests, or redirect in loops or to file:// — each a clear
+# garbage, hang, close mid-stream, lie about digests and sizes (an index
+# child or a pull @digest that does not hash to its digest), send huge or
+# unknown manifests, or redirect in loops or to file:// — each a clear
 # error with the store left as it was.
 . "$(dirname "$0")/lib.sh"
 sv_setup

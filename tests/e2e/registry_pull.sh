@@ -2,7 +2,9 @@
 # Pull from a real docker-registry over plain HTTP (listed as insecure):
 # images pushed by skopeo arrive with identical digests and content, layers
 # already present are not fetched again, tags, digests, --all-tags,
-# multi-arch indexes and --platform, -q, and the errors for an unknown tag
+# multi-arch indexes and --platform, Docker v2s2 manifests and manifest
+# lists, -q, parallel downloads (3 by default, max-concurrent-downloads),
+# layers unpacked while they stream in, and the errors for an unknown tag
 # and for a registry that is not listed as insecure.
 . "$(dirname "$0")/lib.sh"
 sv_setup

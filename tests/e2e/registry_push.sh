@@ -1,8 +1,9 @@
 #!/bin/bash
 # Push to a real docker-registry, and interoperability the other way: what
 # servin pushes, skopeo and podman pull with the same digests, and servin
-# pulls back unchanged. A second push sends nothing the registry has; a
-# push to another repository mounts the blobs instead of uploading them.
+# pulls back unchanged, and podman runs. A second push sends nothing the
+# registry has; a push to another repository mounts the blobs instead of
+# uploading them. run and create pull a missing image first.
 . "$(dirname "$0")/lib.sh"
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
