@@ -45,6 +45,7 @@ wait_for() {
 	done
 	echo "# timed out waiting for /$re/; the screen was:" >&2
 	screen | sed 's/^/#   /' >&2
+	[ -s "${TUI_ERR:-}" ] && sed 's/^/# stderr: /' "$TUI_ERR" | head -20 >&2
 	return 1
 }
 
