@@ -68,7 +68,7 @@ for ((r = 0; r < RUNS; r++)); do
 	for d in "${trash[@]}"; do
 		[ -d "$d/root/overlay" ] && podman --root "$d/root" --runroot "$d/run" system reset -f >/dev/null 2>&1
 	done
-	rm -rf "${trash[@]}" &
+	rm -rf "${trash[@]}" >/dev/null 2>&1 &
 	trash=()
 done
 read -r sm smin smax < <(stats "${ss[@]}")

@@ -10,6 +10,7 @@ all=0
 [ ${#names[@]} -gt 0 ] || all=1
 [ $all = 0 ] || mapfile -t names < <(ls *.sh | grep -v -e '^lib.sh$' -e '^run.sh$' | sed 's/\.sh$//')
 mkdir -p results
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 out=results/latest.json.tmp
 : > "$out"
 for n in "${names[@]}"; do
@@ -23,6 +24,7 @@ rm -f "$out"
 	echo "# Benchmark results"
 	echo
 	jq -r '"Measured \(.date) on \(.machine)."' results/latest.json
+	echo "Load average (1 min) $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end: figures taken on a busy machine are not a quiet machine's."
 	echo
 	echo "| what | servin | peer | ratio | target | met? |"
 	echo "| --- | --- | --- | --- | --- | --- |"

@@ -56,4 +56,4 @@ if have umoci; then
 else
 	skipped unpack.image "whole image vs umoci unpack" "umoci not installed"
 fi
-rm -rf "${trash[@]}" &
+rm -rf "${trash[@]}" >/dev/null 2>&1 & # (not holding the results pipe open)
