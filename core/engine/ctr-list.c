@@ -196,7 +196,8 @@ int64_t ctr_upper_size(sv_engine *e, const char *id)
 	return bytes;
 }
 
-static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struct sv_container_summary *s)
+static void summary_fill(sv_engine *e, const struct ctr_row *r, const struct ctr_ports *ports, bool size,
+			 struct sv_container_summary *s)
 {
 	memset(s, 0, sizeof *s);
 	memcpy(s->id, r->id, sizeof s->id);
@@ -218,7 +219,7 @@ static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struc
 	}
 	cJSON *labels = sv_json_obj(ctr_cfg(r), "Labels");
 	s->labels = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
-	s->ports = ctr_ports_json(e, r);
+	s->ports = ctr_ports_json(ports, r->id);
 	const char *nm = sv_json_str(ctr_host(r), "NetworkMode");
 	s->network_mode = sv_xstrdup(nm ? nm : "bridge");
 }
@@ -254,6 +255,9 @@ int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts
 		filter_release(&f);
 		return -1;
 	}
+	/* After the rows: reconciling a row whose shim died releases its ports. */
+	struct ctr_ports ports;
+	ctr_ports_load(e, &ports);
 	*out = sv_xcalloc(nrows + 1, sizeof **out);
 	*n = 0;
 	bool all = opts->all || opts->last > 0 || f.states || f.has_exited;
@@ -264,8 +268,9 @@ int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts
 			continue;
 		if (!filter_keep(e, &f, &rows[i]))
 			continue;
-		summary_fill(e, &rows[i], opts->size, &(*out)[(*n)++]);
+		summary_fill(e, &rows[i], &ports, opts->size, &(*out)[(*n)++]);
 	}
+	ctr_ports_release(&ports);
 	ctr_rows_free(rows, nrows);
 	filter_release(&f);
 	return 0;
