@@ -75,6 +75,9 @@ int ctr_signal_parse(const char *s);
 
 /* Every row, newest first, each reconciled. */
 int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
+/* The same for a listing: each config holds only Config.Labels,
+ * HostConfig.NetworkMode, Path and Args (those of them stored). */
+int ctr_load_brief(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
 void ctr_rows_free(struct ctr_row *v, size_t n);
 /* Removes a stopped container: unmount, files to the trash, row (with a
  * destroy event). */

@@ -251,7 +251,7 @@ int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts
 	}
 	struct ctr_row *rows;
 	size_t nrows;
-	if (ctr_load_all(e, &rows, &nrows, err) < 0) {
+	if (ctr_load_brief(e, &rows, &nrows, err) < 0) {
 		filter_release(&f);
 		return -1;
 	}
