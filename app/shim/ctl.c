@@ -360,9 +360,11 @@ static int cmd_exited(struct ctl *c, sv_err **err)
 	struct sv_shim_exit x;
 	if (sv_engine_shim_exited(c->e, c->id, c->status, c->manual, c->canceled, c->delay_ms, &x, err) < 0) {
 		tell_clients(c, 255);
+		sv_engine_shim_exit_done(c->e, &x);
 		return -1;
 	}
 	tell_clients(c, x.exit_code);
+	sv_engine_shim_exit_done(c->e, &x);
 	if (!x.restart)
 		return 0;
 	if (restart_wait(c, x.delay_ms)) {

@@ -1,5 +1,8 @@
 /*
- * The OCI bundle of a container: containers/<id>/config.json, generated at
+ * The OCI bundle of a container: <runroot>/containers/<id>/config.json
+ * (with /etc/hosts, resolv.conf and hostname beside it: made anew at each
+ * start, so they live on the run root's tmpfs, not the store's disk; the
+ * rootfs stays <root>/containers/<id>/rootfs), generated at
  * every start from the stored Docker-shaped config, the image's config and
  * the mounted rootfs (users are resolved from the container's own
  * /etc/passwd, which may have changed since create).
@@ -435,6 +438,7 @@ cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err)
 {
 	const cJSON *cfg = ctr_cfg(r), *host = ctr_host(r);
 	SV_AUTOFREE char *dir = ctr_dir(e, r->id);
+	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
 	SV_AUTOFREE char *rootfs = sv_xasprintf("%s/rootfs", dir);
 	SV_AUTOCLOSE int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -450,11 +454,11 @@ cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
 	cJSON_AddItemToObject(spec, "process", process_json(r, &u, caps));
 	cJSON *root = cJSON_AddObjectToObject(spec, "root");
-	cJSON_AddStringToObject(root, "path", "rootfs");
+	cJSON_AddStringToObject(root, "path", rootfs);
 	cJSON_AddBoolToObject(root, "readonly", sv_json_bool(host, "ReadonlyRootfs", false));
 	if (!host_net)
 		cJSON_AddStringToObject(spec, "hostname", sv_json_str(cfg, "Hostname"));
-	cJSON_AddItemToObject(spec, "mounts", mounts_json(e, r, dir, priv));
+	cJSON_AddItemToObject(spec, "mounts", mounts_json(e, r, run, priv));
 	ctr_user_release(&u);
 	cJSON *lx = linux_json(r, caps, host_net, err);
 	if (!lx) {
@@ -463,7 +467,7 @@ cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	}
 	cJSON_AddItemToObject(spec, "linux", lx);
 	/* Networking and volumes: the netns to join, /etc files, mounts. */
-	if (ctr_netvol_bundle(e, r, spec, dir, err) < 0) {
+	if (ctr_netvol_bundle(e, r, spec, run, err) < 0) {
 		cJSON_Delete(spec);
 		return NULL;
 	}
@@ -476,7 +480,7 @@ int ctr_bundle_write(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	if (!spec)
 		return -1;
 	SV_AUTOFREE char *text = sv_json_print(spec);
-	SV_AUTOFREE char *dir = ctr_dir(e, r->id);
+	SV_AUTOFREE char *dir = ctr_run_dir(e, r->id);
 	/* Regenerated at every start: no fsync, a torn file is never read. */
 	return write_small(dir, "config.json", text, err);
 }

@@ -82,6 +82,8 @@ void ctr_rows_free(struct ctr_row *v, size_t n);
 /* Removes a stopped container: unmount, files to the trash, row (with a
  * destroy event). */
 int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err);
+/* The same, leaving the files in the trash: *trash for sv_store_purge. */
+int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, char **trash, sv_err **err);
 /* Bytes in the container's upper dir. */
 int64_t ctr_upper_size(sv_engine *e, const char *id);
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]+ */

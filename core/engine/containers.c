@@ -520,16 +520,18 @@ out:
 
 /* ---------------------------------------------------------------- remove */
 
-/* Deletes the files then the row of a stopped container. */
-int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
+/* Moves the files of a stopped container aside (*trash, for
+ * sv_store_purge) then deletes its row. */
+int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, char **trash, sv_err **err)
 {
+	*trash = NULL;
 	if (ctr_rootfs_unmount(e, r->id, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
 	/* --rm takes the anonymous volumes along, as Docker does (rm -v
 	 * removed them before calling here). */
 	ctr_netvol_forget(e, r, sv_json_bool(ctr_host(r), "AutoRemove", false));
 	SV_AUTOFREE char *rel = sv_xasprintf("containers/%s", r->id);
-	if (sv_store_trash(e->store, rel, err) < 0)
+	if (sv_store_trash_move(e->store, rel, trash, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
 	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
 	SV_AUTOERR sv_err *e2 = NULL;
@@ -553,6 +555,16 @@ int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
 fail:
 	sv_store_rollback(e->store);
 	return -1;
+}
+
+int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
+{
+	SV_AUTOFREE char *trash = NULL;
+	int rc = ctr_destroy_deferred(e, r, &trash, err);
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (sv_store_purge(e->store, trash, &e2) < 0)
+		sv_warn("container %.12s: %s", r->id, e2->msg);
+	return rc;
 }
 
 int sv_engine_container_remove(sv_engine *e, const char *name, unsigned flags, sv_err **err)

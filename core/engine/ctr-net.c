@@ -345,7 +345,7 @@ static cJSON *oci_mount(const struct sv_mount *m)
 static int copy_etc_from(sv_engine *e, const char *other, const char *dir, sv_err **err)
 {
 	static const char *const files[] = { "hosts", "resolv.conf", "hostname" };
-	SV_AUTOFREE char *odir = ctr_dir(e, other);
+	SV_AUTOFREE char *odir = ctr_run_dir(e, other);
 	for (size_t i = 0; i < 3; i++) {
 		SV_AUTOBUF struct sv_buf b;
 		sv_buf_init(&b);

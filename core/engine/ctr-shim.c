@@ -214,7 +214,7 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
 	SV_AUTOFREE char *sr = ctr_state_root(e);
-	SV_AUTOFREE char *bundle = ctr_dir(e, id);
+	SV_AUTOFREE char *bundle = ctr_run_dir(e, id);
 	/* Leftover runtime state of an earlier run (a killed shim) goes first. */
 	SV_AUTOERR sv_err *e2 = NULL;
 	(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
@@ -352,11 +352,20 @@ int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool ma
 	}
 	int rc = record_exit(e, &r, out, manual, err);
 	if (rc == 0 && !out->restart && sv_json_bool(ctr_host(&r), "AutoRemove", false)) {
-		rc = ctr_destroy(e, &r, err);
+		rc = ctr_destroy_deferred(e, &r, &out->trash, err);
 		out->removed = rc == 0;
 	}
 	ctr_row_release(&r);
 	return rc;
+}
+
+void sv_engine_shim_exit_done(sv_engine *e, struct sv_shim_exit *x)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_store_purge(e->store, x->trash, &err) < 0)
+		sv_warn("%s", err->msg);
+	free(x->trash);
+	x->trash = NULL;
 }
 
 int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err)

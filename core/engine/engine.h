@@ -573,6 +573,7 @@ struct sv_shim_exit {
 	bool restart;	  /* start it again after delay_ms */
 	int64_t delay_ms;
 	bool removed;	  /* AutoRemove took it away */
+	char *trash;	  /* and its files, to purge: sv_engine_shim_exit_done */
 };
 /* Records the end of the container's process (wait status), removes its
  * runtime state, applies the restart policy (manual: stopped or signalled
@@ -580,6 +581,10 @@ struct sv_shim_exit {
  * previous delay, 0 for the first) and AutoRemove. */
 SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
 				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+/* Removes what AutoRemove left in the trash (after the clients waiting
+ * for the exit code have it: deleting files is the slow part) and frees
+ * *x's contents. */
+SV_API void sv_engine_shim_exit_done(sv_engine *e, struct sv_shim_exit *x);
 /* Gives up a restart that was canceled while waiting: records the stop. */
 SV_API int sv_engine_shim_abandon(sv_engine *e, const char *id, sv_err **err);
 

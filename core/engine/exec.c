@@ -176,7 +176,8 @@ int sv_engine_shim_exec_claim(sv_engine *e, const char *exec_id, struct sv_shim_
 /* The container's own process (from its bundle) with the exec's changes. */
 static cJSON *exec_process(sv_engine *e, const struct ctr_row *r, const cJSON *xc, sv_err **err)
 {
-	SV_AUTOFREE char *path = sv_xasprintf("%s/config.json", ctr_dir(e, r->id));
+	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
+	SV_AUTOFREE char *path = sv_path_join(run, "config.json");
 	SV_AUTOBUF struct sv_buf b;
 	sv_buf_init(&b);
 	if (sv_read_file(path, 16 << 20, &b, err) < 0)
@@ -213,7 +214,8 @@ static cJSON *exec_process(sv_engine *e, const struct ctr_row *r, const cJSON *x
 	const char *user = sv_json_str(xc, "User");
 	if (!user || !*user)
 		return proc;
-	SV_AUTOFREE char *rootfs = sv_xasprintf("%s/rootfs", ctr_dir(e, r->id));
+	SV_AUTOFREE char *dir = ctr_dir(e, r->id);
+	SV_AUTOFREE char *rootfs = sv_path_join(dir, "rootfs");
 	SV_AUTOCLOSE int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct ctr_user u;
 	if (rootfd < 0 || ctr_user_resolve(rootfd, user, &u, err) < 0) {

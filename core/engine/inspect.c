@@ -88,7 +88,7 @@ cJSON *sv_engine_container_inspect(sv_engine *e, const char *name, bool size, sv
 	struct ctr_row r;
 	if (ctr_find(e, name, &r, err) < 0)
 		return NULL;
-	SV_AUTOFREE char *dir = ctr_dir(e, r.id);
+	SV_AUTOFREE char *dir = ctr_run_dir(e, r.id);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "Id", r.id);
 	add_time(o, "Created", r.created_ns);

@@ -365,7 +365,8 @@ static int pause_or_resume(sv_engine *e, const char *name, bool pause, sv_err **
 	int rc = -1;
 	SV_AUTOFREE char *sr = ctr_state_root(e);
 	if (pause && r.state != SV_CTR_RUNNING) {
-		sv_err_setx(err, r.state == SV_CTR_PAUSED ? EALREADY : EBUSY,
+		/* Docker answers both with a conflict (409), not 304 */
+		sv_err_setx(err, EBUSY,
 			    r.state == SV_CTR_PAUSED ? "container %s is already paused" : "container %s is not running",
 			    r.id);
 		goto out;

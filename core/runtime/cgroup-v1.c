@@ -70,18 +70,46 @@ static int apply_cpuset(const struct cgroup_dir *d, const struct spec_resources 
 	return 0;
 }
 
+/* One rule per write(2), on one open file per direction (the kernel
+ * parses each write on its own); the runtime's default rules are skipped
+ * when the spec already allowed them, as Docker's specs do. */
+static int write_dev_rule(const struct cgroup_dir *d, int *fd, const char *file, const char *rule, sv_err **err)
+{
+	if (*fd < 0) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", d->path, file);
+		*fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return sv_err_set(err, errno, "open %s", path);
+	}
+	if (write(*fd, rule, strlen(rule)) < 0)
+		return sv_err_set(err, errno, "write \"%s\" to %s/%s", rule, d->path, file);
+	return 0;
+}
+
 static int apply_devices(const struct cgroup_dir *d, const struct spec_resources *r, sv_err **err)
 {
-	char rule[64];
+	SV_AUTOCLOSE int allow = -1;
+	SV_AUTOCLOSE int deny = -1;
+	char rule[64], seen[64];
 	for (size_t i = 0; i < r->n_dev_rules; i++) {
 		const struct spec_dev_rule *x = &r->dev_rules[i];
 		cgroup_dev_rule_str(x, rule, sizeof rule);
-		if (cgroup_write(d->path, x->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+		if (write_dev_rule(d, x->allow ? &allow : &deny, x->allow ? "devices.allow" : "devices.deny", rule,
+				   err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < cgroup_n_default_dev_rules; i++) {
 		cgroup_dev_rule_str(&cgroup_default_dev_rules[i], rule, sizeof rule);
-		if (cgroup_write(d->path, "devices.allow", rule, err) < 0)
+		bool dup = false;
+		/* only an allow with nothing denied after it makes it redundant */
+		for (size_t j = r->n_dev_rules; j-- > 0 && !dup;) {
+			cgroup_dev_rule_str(&r->dev_rules[j], seen, sizeof seen);
+			if (!r->dev_rules[j].allow)
+				break;
+			dup = strcmp(seen, rule) == 0;
+		}
+		if (!dup && write_dev_rule(d, &allow, "devices.allow", rule, err) < 0)
 			return -1;
 	}
 	return 0;

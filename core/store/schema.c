@@ -163,16 +163,25 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX volume_refs_volume ON volume_refs(volume);" },
 };
 
-static int migration_done(sqlite3 *db, const char *name, bool *done, sv_err **err)
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+/* Which migrations the database has had: one query, as every command
+ * opens the store (a missing table reads as none applied). */
+static int migrations_done(sqlite3 *db, bool done[N_MIGRATIONS], sv_err **err)
 {
+	memset(done, 0, N_MIGRATIONS * sizeof done[0]);
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM migrations WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-		return sv_err_setx(err, EIO, "database: %s", sqlite3_errmsg(db));
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*done = rc == SQLITE_ROW;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM migrations", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; name && i < N_MIGRATIONS; i++)
+			if (strcmp(migrations[i].name, name) == 0)
+				done[i] = true;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		return sv_err_setx(err, EIO, "database: %s", sqlite3_errmsg(db));
 	return 0;
 }
@@ -190,17 +199,22 @@ static int run_sql(sqlite3 *db, const char *sql, const char *what, sv_err **err)
 int store_migrate(sv_store *s, sqlite3 *db, sv_err **err)
 {
 	(void)s;
+	bool done[N_MIGRATIONS];
+	if (migrations_done(db, done, err) < 0)
+		return -1;
+	size_t todo = 0;
+	for (size_t i = 0; i < N_MIGRATIONS; i++)
+		todo += !done[i];
+	if (!todo)
+		return 0;
 	if (run_sql(db,
 		    "CREATE TABLE IF NOT EXISTS migrations ("
 		    "  name TEXT PRIMARY KEY, applied INTEGER NOT NULL)",
 		    "create migrations table", err) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+	for (size_t i = 0; i < N_MIGRATIONS; i++) {
 		const struct migration *m = &migrations[i];
-		bool done = false;
-		if (migration_done(db, m->name, &done, err) < 0)
-			return -1;
-		if (done)
+		if (done[i])
 			continue;
 		if (run_sql(db, "BEGIN IMMEDIATE", m->name, err) < 0)
 			return -1;

@@ -136,6 +136,12 @@ SV_API char *sv_store_tmpdir(sv_store *s, const char *kind, sv_err **err);
 /* Moves root-relative `rel` to tmp/ under a dead-on-arrival name and
  * removes it there: the old name disappears atomically. */
 SV_API int sv_store_trash(sv_store *s, const char *rel, sv_err **err);
+/* sv_store_trash in two steps, for a caller with someone waiting: the
+ * move (*trash: the name in tmp/, owned, NULL when rel did not exist),
+ * then sv_store_purge(*trash) once the waiter is answered. Should the
+ * process die in between, the next store open sweeps it. */
+SV_API int sv_store_trash_move(sv_store *s, const char *rel, char **trash, sv_err **err);
+SV_API int sv_store_purge(sv_store *s, const char *trash, sv_err **err);
 
 /* ---------------------------------------------------------------- locks */
 

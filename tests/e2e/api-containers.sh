@@ -76,7 +76,9 @@ is "$(cat "$SV_TMP/out.txt")" copied "and came back"
 # Lifecycle and Docker's status codes.
 ok "pause" dk pause web
 like "$(dk ps --format '{{.Status}}')" "Paused" "paused"
+is "$(api_status POST /containers/web/pause)" 409 "pause of a paused container: 409, as Docker"
 ok "unpause" dk unpause web
+is "$(api_status POST /containers/web/unpause)" 409 "unpause of a running one: 409"
 like "$(dk rm web 2>&1)" "container is running" "rm of a running container is refused (409)"
 is "$(api_status POST /containers/web/start)" 304 "start of a running container: 304"
 ok "rename" dk rename web web2
