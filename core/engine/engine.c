@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,20 +51,8 @@ static void locate_self(sv_engine *e, const char *self_exe)
 	}
 }
 
-/* SQLite's memory statistics take a global mutex on every allocation (and
- * the engine reads none of them): a server's workers contended on it, a
- * quarter of GET /containers/json. Allowed only before SQLite initialises,
- * so the first engine of the process turns them off; a process that used
- * SQLite before gets SQLITE_MISUSE, which changes nothing. */
-static void sqlite_tune(void)
-{
-	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
-
 int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, sqlite_tune);
 	sv_engine *e = sv_xcalloc(1, sizeof *e);
 	pthread_mutex_init(&e->registry_mu, NULL);
 	e->root = pick(opts->root, "SERVIN_ROOT", SV_ENGINE_DEFAULT_ROOT);
