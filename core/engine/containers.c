@@ -385,7 +385,7 @@ static int load_rows(sv_engine *e, bool brief, struct ctr_row **out, size_t *n, 
 {
 	*out = NULL;
 	*n = 0;
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+	SV_AUTOSTMT_CACHED sqlite3_stmt *st = sv_store_cached(
 		e->store,
 		brief ? "SELECT " BRIEF_COLUMNS " FROM containers ORDER BY created DESC"
 		      : "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC",
