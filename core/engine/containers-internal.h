@@ -78,6 +78,8 @@ int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
 /* The same for a listing: each config holds only Config.Labels,
  * HostConfig.NetworkMode, Path and Args (those of them stored). */
 int ctr_load_brief(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
+/* Those four of a config document, for the summary column (owned). */
+char *ctr_summary_text(const struct cJSON *doc);
 void ctr_rows_free(struct ctr_row *v, size_t n);
 /* Removes a stopped container: unmount, files to the trash, row (with a
  * destroy event). */

@@ -335,35 +335,66 @@ out:
 	return rc;
 }
 
-/* A listing reads four values of each stored document: SQLite cuts them
- * out (as JSON text, strings still escaped as stored) and only those few
- * bytes go through cJSON, not the whole document. A document SQLite cannot
- * read gives none of them, as cJSON gave an empty one. */
-#define BRIEF_PIECE(path) ", CASE WHEN json_valid(config) THEN config -> '" path "' END"
+/* A listing reads four values of each stored document (brief_pieces).
+ * The summary column holds them, written with the row; a row without one
+ * (made before the column existed, or by an older servin) has them cut out
+ * of the document by SQLite's -> operator (as JSON text, strings still
+ * escaped as stored). Either way only those few bytes go through cJSON, not
+ * the whole document. A document SQLite cannot read gives none of them, as
+ * cJSON gave an empty one. */
+#define BRIEF_PIECE(path) ", CASE WHEN summary IS NULL AND json_valid(config) THEN config -> '" path "' END"
 #define BRIEF_COLUMNS                                                                                      \
 	"id, name, image_id, image_ref, created, NULL, state, pid, shim_pid, shim_start, exit_code,"       \
-	" oom_killed, started, finished, restart_count, error, manual_stop" BRIEF_PIECE("$.Config.Labels")  \
-	BRIEF_PIECE("$.HostConfig.NetworkMode") BRIEF_PIECE("$.Path") BRIEF_PIECE("$.Args")
+	" oom_killed, started, finished, restart_count, error, manual_stop, summary"                       \
+	BRIEF_PIECE("$.Config.Labels") BRIEF_PIECE("$.HostConfig.NetworkMode") BRIEF_PIECE("$.Path")      \
+	BRIEF_PIECE("$.Args")
 
 static const struct {
 	const char *parent, *key; /* parent NULL: at the top */
 } brief_pieces[] = { { "Config", "Labels" }, { "HostConfig", "NetworkMode" }, { NULL, "Path" }, { NULL, "Args" } };
 
-/* r->config made of the pieces in the columns after ROW_COLUMNS'. */
+/* Puts v (taken) at its place for brief_pieces[i] in doc. */
+static void brief_put(cJSON *doc, size_t i, cJSON *v)
+{
+	cJSON *parent = doc;
+	if (brief_pieces[i].parent) {
+		parent = cJSON_GetObjectItemCaseSensitive(doc, brief_pieces[i].parent);
+		if (!parent)
+			parent = cJSON_AddObjectToObject(doc, brief_pieces[i].parent);
+	}
+	cJSON_AddItemToObject(parent, brief_pieces[i].key, v);
+}
+
+char *ctr_summary_text(const cJSON *doc)
+{
+	SV_AUTOJSON cJSON *s = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof brief_pieces / sizeof brief_pieces[0]; i++) {
+		const cJSON *parent = brief_pieces[i].parent ? sv_json_obj(doc, brief_pieces[i].parent) : doc;
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(parent, brief_pieces[i].key);
+		if (v)
+			brief_put(s, i, cJSON_Duplicate(v, true));
+	}
+	return sv_json_print(s);
+}
+
+/* r->config made of the summary column, else of the pieces after it. */
 static void brief_config(sqlite3_stmt *st, struct ctr_row *r)
 {
-	for (int i = 0; i < (int)(sizeof brief_pieces / sizeof brief_pieces[0]); i++) {
-		const char *t = (const char *)sqlite3_column_text(st, 17 + i);
-		cJSON *v = t ? cJSON_Parse(t) : NULL;
-		if (!v)
-			continue;
-		cJSON *parent = r->config;
-		if (brief_pieces[i].parent) {
-			parent = cJSON_GetObjectItemCaseSensitive(r->config, brief_pieces[i].parent);
-			if (!parent)
-				parent = cJSON_AddObjectToObject(r->config, brief_pieces[i].parent);
+	const char *summary = (const char *)sqlite3_column_text(st, 17);
+	if (summary) {
+		cJSON *doc = cJSON_Parse(summary);
+		if (cJSON_IsObject(doc)) {
+			cJSON_Delete(r->config);
+			r->config = doc;
+			return;
 		}
-		cJSON_AddItemToObject(parent, brief_pieces[i].key, v);
+		cJSON_Delete(doc);
+	}
+	for (size_t i = 0; i < sizeof brief_pieces / sizeof brief_pieces[0]; i++) {
+		const char *t = (const char *)sqlite3_column_text(st, 18 + (int)i);
+		cJSON *v = t ? cJSON_Parse(t) : NULL;
+		if (v)
+			brief_put(r->config, i, v);
 	}
 }
 
