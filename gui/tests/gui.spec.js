@@ -120,9 +120,14 @@ test('tag an image, see the tag, inspect it, remove it', async ({ page }) => {
   const untag = page.getByRole('button', { name: 'Remove tag pw/tagged:1' });
   await untag.click();
   await expect(untag).toHaveText(/Sure/);
+  // an event redraws the list between the two clicks: the button stays armed
+  await post(page, '/gui/api/images/tag', { ref: 'busybox:latest', target: 'pw/redraw:1' });
+  await expect(page.locator('#images tbody tr', { hasText: 'pw/redraw:1' })).toBeVisible();
+  await expect(untag).toHaveText(/Sure/);
   await untag.click();
   await expect(page.locator('#images')).not.toContainText('pw/tagged:1');
   await expect(page.locator('#images')).toContainText('busybox:latest');
+  await post(page, '/gui/api/images/remove', { ref: 'pw/redraw:1' });
 });
 
 test('an engine error shows as a readable message', async ({ page }) => {

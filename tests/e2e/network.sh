@@ -193,6 +193,17 @@ ok "network disconnect" sv network disconnect front roam
 nok "front is out of reach again" sv exec roam timeout 2 wget -q -O- "http://$web_ip/hostname"
 exit_is 1 "a network with running containers cannot be removed" sv network rm front
 sv rm -f roam web >/dev/null
+# Another root on this host: its check leaves this root's links alone
+# (their aliases carry the root's tag).
+other=("$BIN/servin" --root "$SV_TMP/other-root" --runroot "$SV_TMP/other-run")
+sv run -d --name roam2 --network back busybox sleep 60 >/dev/null
+like "$(ip -o link show | grep -c 'servin:veth:')" "^[1-9]" "a running container has a tagged veth"
+out=$("${other[@]}" system check 2>&1)
+is "$(grep -c network <<<"$out")" 0 "another root's system check finds none of this root's links" ||
+	echo "$out" | sed 's/^/# /'
+"${other[@]}" system check --repair >/dev/null 2>&1
+ok "and its repair leaves them: roam2 still reaches the network" sv exec roam2 ip -o addr show eth0
+sv rm -f roam2 >/dev/null
 ok "network rm" sv network rm back inner
 exit_is 1 "the built-in bridge cannot be removed" sv network rm bridge
 

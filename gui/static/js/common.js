@@ -150,20 +150,33 @@ const SV = (() => {
   }
 
   /* A destructive button asks once more in place: the first click arms
-   * it, a second within four seconds runs the action. */
-  function confirmButton(btn, action) {
+   * it, a second within four seconds runs the action. The arming outlives
+   * a re-render of the list (an event can redraw it between the clicks):
+   * a new button made with the same key (its object's) starts armed. */
+  const armedUntil = new Map();
+  function confirmButton(btn, action, key) {
     const label = btn.textContent;
     let timer = null;
-    btn.addEventListener("click", () => {
-      if (!btn.classList.contains("confirm")) {
-        btn.classList.add("confirm");
-        btn.textContent = "Sure? " + label;
-        timer = setTimeout(() => { btn.classList.remove("confirm"); btn.textContent = label; }, 4000);
-        return;
-      }
+    const disarm = () => {
       clearTimeout(timer);
       btn.classList.remove("confirm");
       btn.textContent = label;
+    };
+    const arm = (ms) => {
+      btn.classList.add("confirm");
+      btn.textContent = "Sure? " + label;
+      timer = setTimeout(disarm, ms);
+    };
+    const left = key ? (armedUntil.get(key) || 0) - Date.now() : 0;
+    if (left > 0) arm(left);
+    btn.addEventListener("click", () => {
+      if (!btn.classList.contains("confirm")) {
+        if (key) armedUntil.set(key, Date.now() + 4000);
+        arm(4000);
+        return;
+      }
+      if (key) armedUntil.delete(key);
+      disarm();
       attempt(action);
     });
   }

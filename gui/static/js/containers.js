@@ -24,7 +24,7 @@
   function actions(c) {
     const running = c.State === "running", paused = c.State === "paused";
     const rm = el("button", { type: "button", class: "danger", dataset: { action: "remove" } }, "Remove");
-    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/containers/" + c.Id + "?force=1"); refresh(); });
+    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/containers/" + c.Id + "?force=1"); refresh(); }, "rm " + c.Id);
     return el("span", { class: "actions" },
       !running && !paused ? actionButton(c, "start", "Start") : null,
       running ? actionButton(c, "stop", "Stop") : null,

@@ -13,7 +13,7 @@
     if (!tags.length) return el("span", { class: "muted", text: "<none>" });
     return tags.map((t) => {
       const rm = el("button", { type: "button", class: "danger untag", title: "Remove tag " + t, "aria-label": "Remove tag " + t }, "×");
-      SV.confirmButton(rm, async () => { await api("POST", "/gui/api/images/remove", { ref: t }); refresh(); });
+      SV.confirmButton(rm, async () => { await api("POST", "/gui/api/images/remove", { ref: t }); refresh(); }, "untag " + t);
       return el("div", { class: "tag", dataset: { tag: t } }, el("span", { class: "mono", text: t }), rm);
     });
   }
@@ -39,7 +39,7 @@
     SV.confirmButton(rm, async () => {
       await api("POST", "/gui/api/images/remove", { ref: img.Id, force: (img.RepoTags || []).length > 1 });
       refresh();
-    });
+    }, "rmi " + img.Id);
     actionsCell.append(el("span", { class: "actions" },
       el("button", { type: "button", onclick: () => tagForm(img, actionsCell) }, "Tag"),
       el("button", { type: "button", onclick: () => inspect(ref) }, "Inspect"), rm));

@@ -16,7 +16,7 @@
 
   function row(n) {
     const rm = el("button", { type: "button", class: "danger" }, "Remove");
-    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/networks/" + encodeURIComponent(n.Id)); refresh(); });
+    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/networks/" + encodeURIComponent(n.Id)); refresh(); }, "rm " + n.Id);
     const inspect = () => SV.attempt(async () =>
       SV.showJson($("#inspect-panel"), n.Name, await api("GET", "/gui/api/networks/" + encodeURIComponent(n.Id))));
     const attach = () => {

@@ -6,7 +6,7 @@
 
   function row(v) {
     const rm = el("button", { type: "button", class: "danger" }, "Remove");
-    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/volumes/" + encodeURIComponent(v.Name)); refresh(); });
+    SV.confirmButton(rm, async () => { await api("DELETE", "/gui/api/volumes/" + encodeURIComponent(v.Name)); refresh(); }, "rm " + v.Name);
     const inspect = () => SV.attempt(async () =>
       SV.showJson($("#inspect-panel"), v.Name, await api("GET", "/gui/api/volumes/" + encodeURIComponent(v.Name))));
     return el("tr", { dataset: { name: v.Name } }, el("td", { class: "mono", text: v.Name }), el("td", { text: v.Driver }),
