@@ -32,10 +32,11 @@ static char *command_line(const struct ctr_row *r)
 	{
 		if (!cJSON_IsString(it))
 			continue;
-		if (strchr(it->valuestring, ' '))
-			sv_buf_addf(&b, " '%s'", it->valuestring);
-		else
-			sv_buf_addf(&b, " %s", it->valuestring);
+		bool quote = strchr(it->valuestring, ' ') != NULL;
+		sv_buf_adds(&b, quote ? " '" : " ");
+		sv_buf_adds(&b, it->valuestring);
+		if (quote)
+			sv_buf_addc(&b, '\'');
 	}
 	return sv_buf_detach(&b, NULL);
 }
@@ -196,13 +197,14 @@ int64_t ctr_upper_size(sv_engine *e, const char *id)
 	return bytes;
 }
 
-static void summary_fill(sv_engine *e, const struct ctr_row *r, const struct ctr_ports *ports, bool size,
+/* Fills s from r, taking r's strings and labels (r is released next). */
+static void summary_fill(sv_engine *e, struct ctr_row *r, const struct ctr_ports *ports, bool size,
 			 struct sv_container_summary *s)
 {
 	memset(s, 0, sizeof *s);
 	memcpy(s->id, r->id, sizeof s->id);
-	s->name = sv_xstrdup(r->name);
-	s->image = sv_xstrdup(r->image_ref);
+	s->name = sv_steal_ptr(&r->name);
+	s->image = sv_steal_ptr(&r->image_ref);
 	memcpy(s->image_id, r->image_id, sizeof s->image_id);
 	s->command = command_line(r);
 	s->created = r->created_ns / 1000000000;
@@ -218,7 +220,7 @@ static void summary_fill(sv_engine *e, const struct ctr_row *r, const struct ctr
 		s->size_root_fs = s->size_rw + image_size(e, r->image_id);
 	}
 	cJSON *labels = sv_json_obj(ctr_cfg(r), "Labels");
-	s->labels = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
+	s->labels = labels ? cJSON_DetachItemViaPointer(ctr_cfg(r), labels) : cJSON_CreateObject();
 	s->ports = ctr_ports_json(ports, r->id);
 	const char *nm = sv_json_str(ctr_host(r), "NetworkMode");
 	s->network_mode = sv_xstrdup(nm ? nm : "bridge");
