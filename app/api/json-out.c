@@ -98,27 +98,22 @@ bool rest_json_add_value(struct sv_buf *b, const cJSON *v)
 		sv_buf_adds(b, v->valuestring);
 		return true;
 	case cJSON_Array:
-		sv_buf_addc(b, '[');
+	case cJSON_Object: {
+		bool object = (v->type & 0xff) == cJSON_Object;
+		sv_buf_addc(b, object ? '{' : '[');
 		for (it = v->child; it; it = it->next) {
+			if (object) {
+				rest_json_add_str(b, it->string);
+				sv_buf_addc(b, ':');
+			}
 			if (!rest_json_add_value(b, it))
 				return false;
 			if (it->next)
 				sv_buf_addc(b, ',');
 		}
-		sv_buf_addc(b, ']');
+		sv_buf_addc(b, object ? '}' : ']');
 		return true;
-	case cJSON_Object:
-		sv_buf_addc(b, '{');
-		for (it = v->child; it; it = it->next) {
-			rest_json_add_str(b, it->string);
-			sv_buf_addc(b, ':');
-			if (!rest_json_add_value(b, it))
-				return false;
-			if (it->next)
-				sv_buf_addc(b, ',');
-		}
-		sv_buf_addc(b, '}');
-		return true;
+	}
 	default: return false;
 	}
 }
