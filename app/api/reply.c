@@ -147,7 +147,13 @@ void rest_reply_json_text(struct rest_req *r, int status, struct sv_buf *body)
 {
 	struct rest_job *j = r->job;
 	if (!j->replied && !j->streaming) {
-		sv_buf_add(&j->out, body->data, body->len);
+		if (j->out.len) {
+			sv_buf_add(&j->out, body->data, body->len);
+		} else { /* the usual case: the body becomes the answer as it is */
+			struct sv_buf empty = j->out;
+			j->out = *body;
+			*body = empty;
+		}
 		reply_json_done(r, status);
 	}
 	sv_buf_release(body);
