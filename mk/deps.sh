@@ -32,6 +32,7 @@ tests="
  procps
  util-linux
  tmux
+ ncurses-term
  curl
  systemd
  python3-docker

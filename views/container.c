@@ -413,6 +413,7 @@ static void draw_overview(struct container_view *v, struct canvas *c, struct rec
 		 "");
 	y++;
 	y = field(c, r, y, "Why it stopped", buf, code ? ROLE_STATE_DEAD : ROLE_STATE_EXITED);
+	y = field(c, r, y, "OOM killed", oom ? "yes" : "no", oom ? ROLE_STATE_DEAD : ROLE_DEFAULT);
 	const char *emsg = str_or(st, "Error", NULL);
 	if (emsg)
 		y = field(c, r, y, "Error", emsg, ROLE_STATUS_ERROR);

@@ -498,6 +498,12 @@ static void containers_on_event(void *state, const struct sv_engine_event *ev)
 		load_start(v, true);
 }
 
+/* After an action of ours: the new states at once, from any backend. */
+static void containers_refresh(void *state)
+{
+	load_start(state, true);
+}
+
 static void containers_on_tick(void *state)
 {
 	load_start(state, false); /* stats only: the list changes through events */
@@ -524,6 +530,7 @@ const struct view_ops view_containers = {
 	.key = containers_key,
 	.mouse = containers_mouse,
 	.on_event = containers_on_event,
+	.refresh = containers_refresh,
 	.on_tick = containers_on_tick,
 	.selected_id = containers_selected_id,
 };

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/cli/batch.h"
+
 static const struct {
 	enum tui_container_op op;
 	const char *verb, *done;
@@ -64,7 +66,7 @@ static void op_done(struct tui_job *j)
 		tui_status(o->app, TUI_ERROR, "%d of %zu failed", o->failures, n);
 	if (n > 1)
 		tui_show_text(o->app, "Results", sv_buf_detach(&o->report, NULL));
-	tui_refresh(o->app);
+	tui_refresh_views(o->app);
 }
 
 static void op_free(struct tui_job *j)
@@ -137,12 +139,11 @@ static void rename_ok(struct tui *app, const char *text, void *arg)
 	const char *id = arg;
 	if (!*text)
 		return;
-	char **argv = NULL;
-	sv_strv_push(&argv, "rename");
-	sv_strv_push(&argv, id);
-	sv_strv_push(&argv, text);
-	SV_AUTOFREE char *line = sv_strv_join(argv, " ");
-	sv_strv_free(argv);
+	/* The line is parsed like a batch line: the name goes in quoted, so
+	 * blanks, quotes and '#' reach the engine's name check as typed. */
+	SV_AUTOFREE char *qid = cli_batch_quote(id);
+	SV_AUTOFREE char *qname = cli_batch_quote(text);
+	SV_AUTOFREE char *line = sv_xasprintf("rename %s %s", qid, qname);
 	tui_command(app, line);
 }
 

@@ -101,8 +101,10 @@ void list_ui_draw(struct list_ui *l, struct canvas *c, struct rect r, const char
 	}
 	char info[256];
 	size_t total = l->table.ops->count(l->table.model);
-	int n = l->table.filter ? snprintf(info, sizeof info, "%zu of %zu %s", l->table.norder, total, what)
-				: snprintf(info, sizeof info, "%zu %s", total, what);
+	/* what is a plural noun: "1 image", "1 of 1 image", "0 of 1 image" */
+	int wlen = (int)strlen(what) - (total == 1 && *what && what[strlen(what) - 1] == 's');
+	int n = l->table.filter ? snprintf(info, sizeof info, "%zu of %zu %.*s", l->table.norder, total, wlen, what)
+				: snprintf(info, sizeof info, "%zu %.*s", total, wlen, what);
 	if (l->table.nmarks && n > 0 && (size_t)n < sizeof info)
 		snprintf(info + n, sizeof info - (size_t)n, ", %zu marked", l->table.nmarks);
 	canvas_fill(c, rect_make(r.x, y, r.w, 1), ROLE_DIM, ' ');

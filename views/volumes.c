@@ -122,18 +122,38 @@ static void prune_yes(struct tui *app, void *arg)
 	tui_command(app, "volume prune --force");
 }
 
-/* The preview: volumes no container refers to (Docker's dangling). */
+/* servin names an anonymous volume with 64 random hex digits; the JSON of
+ * a volume says no more (Docker's has no such field either). */
+static bool anonymous_name(const char *name)
+{
+	return name && strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64;
+}
+
+/* The preview: what `volume prune` removes, the anonymous volumes no
+ * container refers to; unused named ones stay, and are counted. */
 static void ask_prune(struct jsonlist *jl)
 {
 	char **lines = NULL;
+	size_t named = 0;
 	for (size_t i = 0; i < jl->n; i++) {
 		const cJSON *u = sv_json_obj(jl->items[i], "UsageData");
-		if (u && sv_json_i64(u, "RefCount", 0) == 0)
-			sv_strv_push(&lines, sv_json_str(jl->items[i], "Name"));
+		const char *name = sv_json_str(jl->items[i], "Name");
+		if (!u || sv_json_i64(u, "RefCount", 0) != 0)
+			continue;
+		if (anonymous_name(name))
+			sv_strv_push(&lines, name);
+		else
+			named++;
 	}
-	if (!lines)
-		sv_strv_push(&lines, "(anonymous volumes no container uses; named ones stay)");
-	tui_confirm(jl->app, "Prune unused volumes?", lines, "Prune", prune_yes, NULL, NULL);
+	if (!lines) {
+		tui_status(jl->app, TUI_INFO, "nothing to prune: no unused anonymous volume%s",
+			   named ? " (unused named ones stay)" : "");
+		return;
+	}
+	if (named)
+		sv_strv_push_take(&lines, sv_xasprintf("(%zu unused named volume%s stay%s)", named,
+						       named == 1 ? "" : "s", named == 1 ? "s" : ""));
+	tui_confirm(jl->app, "Prune unused anonymous volumes?", lines, "Prune", prune_yes, NULL, NULL);
 }
 
 static void *volumes_init(struct tui *app, struct view *self, const char *arg)

@@ -1,11 +1,12 @@
 /*
  * `servin shell`: an interactive prompt over the command table, with
  * readline editing, completion of commands, options and object names
- * (images now; containers, volumes and networks as the engine grows
- * them), and history kept in $XDG_STATE_HOME/servin/shell_history. Lines
- * use the batch syntax (quotes, comments, continuation). Without a
- * terminal on stdin it reads lines like a batch script that keeps going.
+ * (images, containers, volumes, networks), and history kept in
+ * $XDG_STATE_HOME/servin/shell_history. Lines use the batch syntax
+ * (quotes, comments, continuation). Without a terminal on stdin it reads
+ * lines like a batch script that keeps going.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -32,20 +33,8 @@ const struct cli_cmd cli_cmd_shell = {
 static struct cli_ctx *shell_ctx; /* readline's callbacks take no argument */
 static char **shell_matches;
 
-static char **shell_names(const char *kind, void *arg)
+static char **image_names(sv_engine *e)
 {
-	struct cli_ctx *ctx = arg;
-	if (strcmp(kind, "image") != 0)
-		return NULL; /* other kinds as the engine lists them */
-	sv_engine *e = ctx->engine;
-	if (!e) {
-		struct sv_engine_opts o = { .root = ctx->root, .runroot = ctx->runroot,
-					    .self_exe = ctx->argv0 };
-		SV_AUTOERR sv_err *err = NULL;
-		if (sv_engine_open(&o, &ctx->engine, &err) < 0)
-			return NULL;
-		e = ctx->engine;
-	}
 	struct sv_image_summary *v = NULL;
 	size_t n = 0;
 	SV_AUTOERR sv_err *err = NULL;
@@ -61,6 +50,64 @@ static char **shell_names(const char *kind, void *arg)
 	}
 	sv_image_summaries_free(v, n);
 	return names;
+}
+
+static char **container_names(sv_engine *e)
+{
+	struct sv_container_summary *v = NULL;
+	size_t n = 0;
+	SV_AUTOERR sv_err *err = NULL;
+	struct sv_container_list_opts lo = { .all = true };
+	if (sv_engine_containers(e, &lo, &v, &n, &err) < 0)
+		return NULL;
+	char **names = NULL;
+	for (size_t i = 0; i < n; i++) {
+		sv_strv_push(&names, v[i].name);
+		char sid[13];
+		sv_strv_push(&names, cli_short_id(v[i].id, sid));
+	}
+	sv_container_summaries_free(v, n);
+	return names;
+}
+
+static char **volume_names(sv_engine *e)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *list = sv_engine_volume_list(e, NULL, &err);
+	return cli_complete_json_names(list);
+}
+
+static char **network_names(sv_engine *e)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *list = sv_engine_network_list(e, NULL, &err);
+	return cli_complete_json_names(list);
+}
+
+static const struct {
+	const char *kind;
+	char **(*list)(sv_engine *e);
+} name_lists[] = {
+	{ "image", image_names },
+	{ "container", container_names },
+	{ "volume", volume_names },
+	{ "network", network_names },
+};
+
+static char **shell_names(const char *kind, void *arg)
+{
+	struct cli_ctx *ctx = arg;
+	if (!ctx->engine) {
+		struct sv_engine_opts o = { .root = ctx->root, .runroot = ctx->runroot,
+					    .self_exe = ctx->argv0 };
+		SV_AUTOERR sv_err *err = NULL;
+		if (sv_engine_open(&o, &ctx->engine, &err) < 0)
+			return NULL;
+	}
+	for (size_t i = 0; i < sizeof name_lists / sizeof name_lists[0]; i++)
+		if (strcmp(kind, name_lists[i].kind) == 0)
+			return name_lists[i].list(ctx->engine);
+	return NULL;
 }
 
 static char *match_generator(const char *text, int state)

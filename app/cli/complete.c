@@ -6,6 +6,7 @@
  */
 #include "complete.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,4 +171,16 @@ char **cli_complete(const char *line, size_t cursor, size_t *word_start, cli_nam
 	}
 	qsort(out, sv_strv_len(out), sizeof *out, cmp_str);
 	return out;
+}
+
+char **cli_complete_json_names(const struct cJSON *list)
+{
+	char **names = NULL;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, list) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "Name"));
+		if (name)
+			sv_strv_push(&names, name);
+	}
+	return names;
 }

@@ -26,4 +26,9 @@ char **cli_complete(const char *line, size_t cursor, size_t *word_start, cli_nam
 /* The kind of object a command's operands name, or NULL. */
 const char *cli_complete_kind(const struct cli_cmd *cmd);
 
+/* The "Name" of each object of a Docker JSON array (volumes, networks;
+ * borrowed, may be NULL): an owned strv, or NULL when there is none. */
+struct cJSON;
+char **cli_complete_json_names(const struct cJSON *list);
+
 #endif

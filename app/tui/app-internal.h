@@ -18,6 +18,8 @@
 #define TUI_MIN_W 40
 #define TUI_MIN_H 8
 #define TUI_HISTORY_MAX 500
+/* The kinds of names kept for completion (bits of tui.names_*). */
+enum tui_name_kind { TUI_NAME_IMAGE, TUI_NAME_CONTAINER, TUI_NAME_VOLUME, TUI_NAME_NETWORK, TUI_NAME_KINDS };
 
 struct tui_modal {
 	const struct modal_ops *ops;
@@ -81,9 +83,12 @@ struct tui {
 	bool events_busy, events_again;
 	char *watch_dir, *watch_name;
 
-	/* names for completion, refreshed with the journal */
-	char **image_names;
-	char **container_names;
+	/* names for completion, refreshed with the journal: one strv per
+	 * kind of tui_name_kinds (watch.c) */
+	char **names[TUI_NAME_KINDS];
+	bool names_asked;	/* after the first screen */
+	unsigned names_want;	/* kinds to list on the next read */
+	unsigned names_listed;	/* kinds asked for once (then their events refresh them) */
 
 	int tab_x[6]; /* title-bar tab starts, for mouse hits */
 
@@ -113,10 +118,16 @@ void cmdline_history_load(struct tui *app);
 void cmdline_release(struct tui *app);
 char **cmdline_complete(const char *text, size_t cursor, size_t *word_start, void *arg);
 /* watch.c */
+/* The kinds of object names kept for completion, as cli_names_fn names
+ * them; indexes of tui.names. */
+extern const char *const tui_name_kinds[TUI_NAME_KINDS];
 int watch_start(struct tui *app, sv_err **err);
 void watch_stop(struct tui *app);
 /* Reads the journal after last_seq now (also after a change we made). */
 void watch_poke(struct tui *app);
+/* Lists these kinds of names (1 << enum tui_name_kind) for completion on
+ * the next read, unless they were asked for before. */
+void watch_names_want(struct tui *app, unsigned kinds);
 /* modals.c */
 void modal_help_open(struct tui *app);
 

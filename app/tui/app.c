@@ -181,6 +181,8 @@ void tui_switch(struct tui *app, const struct view_ops *ops)
 		view_free(app, app->views[--app->nviews]);
 	uv_timer_stop(&app->tick);
 	tui_push(app, ops, NULL);
+	if (ops == &view_networks && app->watching)
+		watch_names_want(app, 1u << TUI_NAME_NETWORK);
 }
 
 void tui_submit(struct tui *app, struct view *owner, struct tui_job *job)
@@ -458,6 +460,13 @@ static void on_prepare(uv_prepare_t *h)
 		term_flush(app->term, &app->canvas, app->cursor_x, app->cursor_y);
 	if (app->trace_fd >= 0)
 		trace_frame(app);
+	if (!app->names_asked && app->watching && !tui_pool_pending(app->pool) && !app->events_busy) {
+		app->names_asked = true; /* after the first screen, not before it */
+		unsigned kinds = 1u << TUI_NAME_CONTAINER | 1u << TUI_NAME_VOLUME;
+		if (app->nviews && app->views[0]->ops == &view_networks) /* "view": "networks" */
+			kinds |= 1u << TUI_NAME_NETWORK;
+		watch_names_want(app, kinds);
+	}
 	if (app->opts.iterations > 0 || app->opts.headless_w > 0)
 		after_frame_headless(app);
 	if (app->quit)
@@ -672,8 +681,8 @@ static void teardown(struct tui *app)
 	}
 	tui_config_release(&app->cfg);
 	canvas_release(&app->canvas);
-	sv_strv_free(app->image_names);
-	sv_strv_free(app->container_names);
+	for (int k = 0; k < TUI_NAME_KINDS; k++)
+		sv_strv_free(app->names[k]);
 }
 
 static int start_screen(struct tui *app, sv_err **err)

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,9 +283,32 @@ static int be_logs(struct tui_backend *b, const char *id, int64_t since_ns, int6
 	return sv_engine_container_logs(b->engine, id, &o, fn, arg, err);
 }
 
+/* With Docker's UsageData.RefCount filled as far as the list knows it: 0
+ * for a volume no container refers to (the "dangling" filter), else 1 (at
+ * least one); Size -1 (not measured). */
 static struct cJSON *be_volumes(struct tui_backend *b, sv_err **err)
 {
-	return sv_engine_volume_list(b->engine, NULL, err);
+	cJSON *list = sv_engine_volume_list(b->engine, NULL, err);
+	if (!list)
+		return NULL;
+	char *const dangling_filter[] = { (char *)(uintptr_t) "dangling=true", NULL };
+	SV_AUTOERR sv_err *e2 = NULL;
+	SV_AUTOJSON cJSON *dangling = sv_engine_volume_list(b->engine, dangling_filter, &e2);
+	if (!dangling)
+		return list; /* no usage then, as in Docker's list */
+	cJSON *it;
+	cJSON_ArrayForEach(it, list)
+	{
+		const char *name = sv_json_str(it, "Name");
+		bool unused = false;
+		const cJSON *d;
+		cJSON_ArrayForEach(d, dangling)
+			unused |= name && sv_json_str(d, "Name") && strcmp(name, sv_json_str(d, "Name")) == 0;
+		cJSON *u = cJSON_AddObjectToObject(it, "UsageData");
+		cJSON_AddNumberToObject(u, "RefCount", unused ? 0 : 1);
+		cJSON_AddNumberToObject(u, "Size", -1);
+	}
+	return list;
 }
 
 /* The list leaves Containers empty, as Docker's does; inspect fills it

@@ -73,10 +73,9 @@ static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse", "
 static char **names_for(const char *kind, void *arg)
 {
 	struct tui *app = arg;
-	if (strcmp(kind, "image") == 0)
-		return sv_strv_dup(app->image_names);
-	if (strcmp(kind, "container") == 0)
-		return sv_strv_dup(app->container_names);
+	for (int k = 0; k < TUI_NAME_KINDS; k++)
+		if (strcmp(kind, tui_name_kinds[k]) == 0)
+			return sv_strv_dup(app->names[k]);
 	return NULL;
 }
 
@@ -155,10 +154,7 @@ static void cmd_done(struct tui_job *j)
 		tui_status(app, TUI_INFO, "%s", out);
 	else if (!*out)
 		tui_status(app, TUI_INFO, ":%s done", c->line);
-	watch_poke(app);
-	for (int i = 0; i < app->nviews; i++)
-		if (app->views[i]->ops->refresh)
-			app->views[i]->ops->refresh(app->views[i]->state);
+	tui_refresh_views(app);
 }
 
 static void cmd_free(struct tui_job *j)

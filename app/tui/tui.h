@@ -96,6 +96,9 @@ void tui_want_tick(struct tui *app, struct view *v, bool on);
 /* Reads the event journal now (after an action, rather than waiting for
  * the file watch). */
 void tui_refresh(struct tui *app);
+/* tui_refresh, and every open view reloads what it shows (after an
+ * action whose effect the journal may not record, or not yet). */
+void tui_refresh_views(struct tui *app);
 /* Runs one command line of the CLI's table, as ':' does; the output is
  * shown in the output pane. */
 void tui_command(struct tui *app, const char *line);

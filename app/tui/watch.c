@@ -5,12 +5,22 @@
  * hand the new rows to every open view. Reads coalesce: while one is
  * running, further changes only ask for one more. Reading does not write
  * the log, so this never feeds itself; when nothing happens, nothing runs.
+ * The same read refreshes the object names the ':' line completes, for
+ * each kind of object the new events touched: image names from the start,
+ * containers and volumes once the first screen is up (listing them must
+ * not delay it), networks when the Networks screen first opens or a
+ * network event comes (listing them makes the built-in ones, with their
+ * events: not before the user meets networks).
  */
 #include "app/tui/app-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "app/cli/complete.h"
 
 #define EVENTS_BATCH 1000
 
@@ -22,8 +32,9 @@ struct events_job {
 	struct sv_engine_event *ev;
 	size_t n;
 	int64_t last;
-	char **images;	   /* names for completion, when images changed */
-	bool names;
+	char **names[TUI_NAME_KINDS]; /* for completion, of the kinds that changed */
+	bool changed[TUI_NAME_KINDS];
+	unsigned want; /* kinds to list now, besides those that changed */
 	sv_err *err;
 };
 
@@ -46,6 +57,45 @@ static char **image_names(struct tui_backend *b)
 	return names;
 }
 
+static char **container_names(struct tui_backend *b)
+{
+	struct tui_container *v = NULL;
+	size_t n = 0;
+	SV_AUTOERR sv_err *err = NULL;
+	if (b->ops->containers(b, &v, &n, &err) < 0)
+		return NULL;
+	char **names = sv_xcalloc(1, sizeof *names);
+	for (size_t i = 0; i < n; i++) {
+		sv_strv_push(&names, v[i].name);
+		char sid[13];
+		snprintf(sid, sizeof sid, "%.12s", v[i].id);
+		sv_strv_push(&names, sid);
+	}
+	tui_containers_free(v, n);
+	return names;
+}
+
+static char **volume_names(struct tui_backend *b)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *list = b->ops->volumes(b, &err);
+	char **names = cli_complete_json_names(list);
+	return names ? names : sv_xcalloc(1, sizeof *names);
+}
+
+static char **network_names(struct tui_backend *b)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOJSON cJSON *list = b->ops->networks(b, &err);
+	char **names = cli_complete_json_names(list);
+	return names ? names : sv_xcalloc(1, sizeof *names);
+}
+
+const char *const tui_name_kinds[TUI_NAME_KINDS] = { "image", "container", "volume", "network" };
+static char **(*const name_lists[TUI_NAME_KINDS])(struct tui_backend *b) = {
+	image_names, container_names, volume_names, network_names,
+};
+
 static void events_work(struct tui_job *j)
 {
 	struct events_job *e = (struct events_job *)j;
@@ -54,10 +104,13 @@ static void events_work(struct tui_job *j)
 		e->last = b->ops->events_last(b, &e->err);
 	} else if (b->ops->events(b, e->after, EVENTS_BATCH, &e->ev, &e->n, &e->err) == 0) {
 		for (size_t i = 0; i < e->n; i++)
-			e->names |= strcmp(e->ev[i].type, "image") == 0;
+			for (int k = 0; k < TUI_NAME_KINDS; k++)
+				e->changed[k] |= strcmp(e->ev[i].type, tui_name_kinds[k]) == 0;
 	}
-	if (e->first || e->names)
-		e->images = image_names(b);
+	for (int k = 0; k < TUI_NAME_KINDS; k++) {
+		if ((e->want & 1u << k) || e->changed[k])
+			e->names[k] = name_lists[k](b);
+	}
 }
 
 static void events_done(struct tui_job *j)
@@ -65,9 +118,11 @@ static void events_done(struct tui_job *j)
 	struct events_job *e = (struct events_job *)j;
 	struct tui *app = e->app;
 	app->events_busy = false;
-	if (e->images) {
-		sv_strv_free(app->image_names);
-		app->image_names = sv_steal_ptr(&e->images);
+	for (int k = 0; k < TUI_NAME_KINDS; k++) {
+		if (e->names[k]) {
+			sv_strv_free(app->names[k]);
+			app->names[k] = sv_steal_ptr(&e->names[k]);
+		}
 	}
 	if (e->err) {
 		tui_status(app, TUI_WARN, "reading events: %s", e->err->msg);
@@ -97,7 +152,8 @@ static void events_free(struct tui_job *j)
 	if (e->app)
 		e->app->events_busy = false;
 	sv_engine_events_free(e->ev, e->n);
-	sv_strv_free(e->images);
+	for (int k = 0; k < TUI_NAME_KINDS; k++)
+		sv_strv_free(e->names[k]);
 	sv_err_free(e->err);
 	free(e);
 }
@@ -108,6 +164,8 @@ static void submit_read(struct tui *app, bool first)
 	e->app = app;
 	e->first = first;
 	e->after = app->last_seq;
+	e->want = first ? 1u << TUI_NAME_IMAGE : app->names_want;
+	app->names_want = 0;
 	app->events_busy = true;
 	tui_submit(app, NULL, &e->job);
 }
@@ -115,6 +173,24 @@ static void submit_read(struct tui *app, bool first)
 void tui_refresh(struct tui *app)
 {
 	watch_poke(app);
+}
+
+void watch_names_want(struct tui *app, unsigned kinds)
+{
+	kinds &= ~app->names_listed;
+	if (!kinds)
+		return;
+	app->names_listed |= kinds;
+	app->names_want |= kinds;
+	watch_poke(app);
+}
+
+void tui_refresh_views(struct tui *app)
+{
+	watch_poke(app);
+	for (int i = 0; i < app->nviews; i++)
+		if (app->views[i]->ops->refresh)
+			app->views[i]->ops->refresh(app->views[i]->state);
 }
 
 void watch_poke(struct tui *app)

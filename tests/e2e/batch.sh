@@ -29,6 +29,10 @@ like "$(sv batch "$SV_TMP/fail.sv" 2>&1)" 'fail.sv:2: exit status 1; stopping' "
 nok "nothing after the failure ran" bash -c "$BIN/servin images | grep -q never"
 exit_is 1 "--keep-going runs the rest and still exits with the first failure" sv batch --keep-going "$SV_TMP/fail.sv"
 ok "... the command after the failure ran" bash -c "$BIN/servin images | grep -q never"
+printf 'rmi nope\nbatch x\nimages -q\n' >"$SV_TMP/two.sv"
+printf 'batch x\nrmi nope\nimages -q\n' >"$SV_TMP/two-rev.sv"
+exit_is 1 "--keep-going, two failures (1 then 125): the first one's status" sv batch --keep-going "$SV_TMP/two.sv"
+exit_is 125 "--keep-going, two failures (125 then 1): the first one's status" sv batch --keep-going "$SV_TMP/two-rev.sv"
 
 json=$(sv batch --json --keep-going "$SV_TMP/fail.sv")
 is "$(jq -s length <<<"$json")" 3 "--json: one object per command"
@@ -58,6 +62,10 @@ like "$out" 'shell' "shell: and the next command runs"
 
 # The shell on a terminal: prompt, completion, history kept across runs.
 need_cmd tmux
+sv create --name compl-one busybox true >/dev/null
+sv volume create e2evol-1 >/dev/null
+sv network create e2enet-1 >/dev/null
+cleanup "$BIN/servin rm -f compl-one; $BIN/servin volume rm e2evol-1; $BIN/servin network rm e2enet-1"
 shell_start() {
 	_tui_n=$((_tui_n + 1))
 	TMUX_SOCK=servin-e2e-$$-$_tui_n
@@ -77,6 +85,13 @@ keys C-u 'rmi batch/o' Tab
 ok "shell: Tab completes an image name" wait_for '^servin> rmi batch/one:1'
 keys Enter
 ok "shell: the command runs" wait_for 'Untagged: batch/one:1'
+keys 'rm compl-' Tab
+ok "shell: Tab completes a container name" wait_for '^servin> rm compl-one'
+keys C-u 'volume rm e2e' Tab
+ok "shell: Tab completes a volume name" wait_for '^servin> volume rm e2evol-1'
+keys C-u 'network rm e2en' Tab
+ok "shell: Tab completes a network name" wait_for '^servin> network rm e2enet-1'
+keys C-u
 keys 'exit' Enter
 ok "shell: exit leaves" wait_exit
 shell_start

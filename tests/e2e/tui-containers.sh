@@ -1,9 +1,14 @@
 #!/bin/bash
 # servin-desktop with real containers, in tmux: run one from the ':' line
-# and see it appear, follow its logs, filter, stop it with a key, start
-# one from the CLI in another process and see it appear, open a shell in
-# it (exec hands the terminal over and the screen comes back), remove the
-# marked set with a preview. Golden dashboard with ids and times blanked.
+# and see it appear, start one from the CLI in another process and see it
+# appear, filter, open the detail: Stats with the shim's history at once,
+# Logs following new lines (wrap and timestamp toggles, search with the
+# highlight colour on the matching rows only, save to a file, since/tail),
+# Processes, Config; a container that exited 3 says why it stopped; L, i
+# and R (a name with a quote and a blank reaches the engine whole); stop
+# with a key, open a shell in one (exec hands the terminal over and the
+# screen comes back), remove the marked set with a preview. Nothing
+# reaches stderr. Golden dashboard with ids and times blanked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui-lib.sh"
 need_root
@@ -28,22 +33,72 @@ ok "filtering by name" wait_for '1 of 2 containers'
 keys Enter
 keys Enter
 ok "Enter opens the container" wait_for 'Overview +Logs +Stats'
-keys Tab
+keys Tab Tab
+ok "the Stats tab draws its graphs" wait_for '[0-9]+ samples \(the shim keeps'
+nsamples=$(screen | grep -oE '[0-9]+ samples' | cut -d' ' -f1)
+ok "... with history from before the screen opened (${nsamples:-0} samples at once)" test "${nsamples:-0}" -ge 2
+keys '['
 ok "its logs follow as it writes" wait_for 'tick [0-9]+'
 n1=$(screen | grep -o 'tick [0-9]*' | tail -1 | cut -d' ' -f2)
-wait_for "tick $((n1 + 3))\$" 10 >/dev/null
-ok "new lines keep arriving" screen | grep -q "tick $((n1 + 3))"
+ok "new lines keep arriving while following" wait_for "^tick $((n1 + 3))\$" 15
+keys w
+ok "w turns wrapping on (info line)" wait_for ' lines .*, wrap'
+keys w t
+ok "w again turns it off, t shows timestamps" wait_for ' lines .*following, timestamps'
+ok "... on every line" wait_for '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z? tick [0-9]+'
+keys t
+ok "t again hides them" wait_gone ', timestamps'
 keys / 'tick 1' Enter
 ok "search highlights and reports" wait_for 'search: tick 1'
+sgr=$(tm capture-pane -p -e -t t)
+ok "the matching rows carry the highlight colour" bash -c 'grep "tick 1" | grep -qE "48;5;(220|208)"' <<<"$sgr"
+hl=$(grep -E '48;5;(220|208)' <<<"$sgr" | sed 's/\x1b\[[0-9;]*m//g')
+is "$(grep -vc 'tick 1' <<<"$hl")" 0 "... and only those"
+keys S
+ok "S asks where to save the log" wait_for 'file:'
+keys C-u "$SV_TMP/saved.log" Enter
+ok "the status bar reports the save" wait_for 'saved [0-9]+ lines to'
+ok "the saved file holds the log" grep -q '^tick [0-9]' "$SV_TMP/saved.log"
 keys T 3 Enter
 ok "T loads the last lines asked for and follows on" wait_for '^ [0-9] lines \(last 3\)'
 keys T 1m Enter
 ok "... or since a time" wait_for 'lines \(since 1m\)'
-keys Escape
+keys Tab Tab Tab
+ok "the Processes tab lists its processes" wait_for 'sh -c trap|sleep 0\.2'
+ok "... with the sleep it runs" wait_for 'sleep 0\.2' 15
+keys Tab
+ok "the Config tab shows its environment" wait_for 'PATH='
 keys Escape
 ok "back on the dashboard" wait_for 'NAME +IMAGE +STATE'
 keys Escape
 ok "Esc clears the filter" wait_for '^ 2 containers'
+
+# Why did it stop: exit code, OOM, restarts, the last lines.
+"$BIN/servin" run -d --name three busybox sh -c 'echo last words; exit 3' >/dev/null
+"$BIN/servin" wait three >/dev/null
+keys / three Enter Enter
+ok "a stopped container's overview says why it stopped" wait_for 'Why it stopped +exit code 3'
+ok "... whether it was OOM killed" wait_for 'OOM killed +no'
+ok "... how often it restarted" wait_for 'Restarts +0'
+ok "... and its last lines" wait_for 'last words'
+keys Escape
+ok "back on the dashboard, filtered" wait_for '^ 1 of 3 containers'
+keys L
+ok "L opens the container on its Logs tab" wait_for '^ [0-9]+ lines \('
+ok "... with its log" wait_for '^last words'
+keys Escape i
+ok "i opens it on the Inspect tab" wait_for 'ExitCode"?: 3'
+keys Escape R
+ok "R asks for the new name" wait_for 'new name:'
+keys C-u "it's mine" Enter
+ok "a name with a quote and a blank reaches the engine whole (and is refused)" \
+	wait_for "Invalid container name \\(it's mine\\)"
+keys q R C-u three2 Enter
+ok "R renames it" wait_for '^  three2 +busybox +exited'
+keys Escape
+ok "back on the dashboard, unfiltered" wait_for '^ 3 containers'
+"$BIN/servin" rm three2 >/dev/null
+ok "a container removed elsewhere goes" wait_for '^ 2 containers'
 
 # Stop the ticker with the key (the cursor row is found, not assumed).
 keys g
@@ -84,4 +139,5 @@ keys q
 ok "a running one is refused, the stopped one goes" wait_gone '^  ticker' 15
 keys q
 ok "q quits" wait_exit
+ok "nothing reached stderr under curses (exec and its shell included)" tui_stderr_empty
 done_testing

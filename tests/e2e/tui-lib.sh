@@ -7,7 +7,8 @@ _tui_n=0
 tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
 # tui_start W H TERM LANG ARGS... — starts servin-desktop in a new session.
-# Its raw output is appended to $TUI_OUT (pipe-pane), for byte checks.
+# Its raw output is appended to $TUI_OUT (pipe-pane), for byte checks; its
+# stderr goes to $TUI_ERR, which must stay empty (tui_stderr_empty).
 tui_start() {
 	local w=$1 h=$2 term=$3 lang=$4
 	shift 4
@@ -15,16 +16,25 @@ tui_start() {
 	_tui_n=$((_tui_n + 1))
 	TMUX_SOCK=servin-e2e-$$-$_tui_n
 	TUI_OUT=$SV_TMP/pane-$w-$h.out
+	TUI_ERR=$SV_TMP/stderr-$_tui_n
 	: >"$TUI_OUT"
 	cleanup "tmux -L '$TMUX_SOCK' kill-server"
 	tm new-session -d -x "$w" -y "$h" -s t "sleep 0.2; exec env TERM=$term LANG=$lang LC_ALL=$lang \
 		HOME='$SV_TMP/home' XDG_CONFIG_HOME='$SV_TMP/config' XDG_STATE_HOME='$SV_TMP/state' \
-		'$BIN/servin-desktop' --root '$SERVIN_ROOT' --runroot '$SERVIN_RUNROOT' $*"
+		'$BIN/servin-desktop' --root '$SERVIN_ROOT' --runroot '$SERVIN_RUNROOT' $* 2>'$TUI_ERR'"
 	tm set-option -t t remain-on-exit on >/dev/null
 	tm pipe-pane -t t -o "cat >>'$TUI_OUT'"
 }
 
 screen() { tm capture-pane -p -t t; }
+
+# Nothing was written to stderr while curses owned the terminal.
+tui_stderr_empty() {
+	if [ -s "$TUI_ERR" ]; then
+		sed 's/^/# stderr: /' "$TUI_ERR" | head -20 >&2
+		return 1
+	fi
+}
 
 # wait_for REGEX [SECONDS] — until the screen matches (grep -E).
 wait_for() {
@@ -35,6 +45,7 @@ wait_for() {
 	done
 	echo "# timed out waiting for /$re/; the screen was:" >&2
 	screen | sed 's/^/#   /' >&2
+	[ -s "${TUI_ERR:-}" ] && sed 's/^/# stderr: /' "$TUI_ERR" | head -20 >&2
 	return 1
 }
 

@@ -1,15 +1,17 @@
 #!/bin/bash
 # servin-desktop and the terminal, in tmux: mouse clicks (title-bar tabs,
-# a column header sorts, rows select) and the wheel; M turns the mouse off
+# a column header sorts, rows select) and the wheel (buttons 64/65 move
+# the cursor); a key remapped in desktop.json acts; M turns the mouse off
 # so text can be selected (the terminal stops reporting); y copies the
 # selected id with OSC 52 (tmux stores it); colours by terminal — 256
-# colours on tmux-256color, the 8 base colours on xterm, none with NO_COLOR
-# or the monochrome theme — and ':theme' switches themes live.
+# colours on tmux-256color, 16 on xterm-16color, the 8 base colours on
+# xterm, none with NO_COLOR or the monochrome theme — and ':theme' switches
+# themes live. Nothing reaches stderr while curses owns the terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui-lib.sh"
 need_cmd tmux
 sv_setup
-mkdir -p "$SV_TMP/home" "$SV_TMP/config" "$SV_TMP/state"
+mkdir -p "$SV_TMP/home" "$SV_TMP/config/servin" "$SV_TMP/state"
 sv images -q >/dev/null
 sv tag busybox zz/last:1 >/dev/null
 sv tag busybox aa/first:1 >/dev/null
@@ -42,6 +44,22 @@ click 4 1
 ok "clicking a header sorts by it" row_is 3 '^  aa/first'
 click 4 1
 ok "clicking it again reverses the order" row_is 3 '^  zz/last'
+# The wheel moves the cursor 3 rows (clamped): rows are zz/last, busybox,
+# aa/first (one image: the selection colour tells the row).
+selected_is() { # REGEX — until the row in the selection colour matches
+	local deadline=$((SECONDS + 10))
+	while ((SECONDS < deadline)); do
+		sgr | grep -E -- "$1" | grep -q '48;5;25m' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+keys g
+ok "g: the first row is selected" selected_is '^.{0,40}  zz/last '
+click 4 5 65
+ok "wheel down (button 65) moves the cursor down" selected_is '^.{0,40}  aa/first '
+click 4 5 64
+ok "wheel up (button 64) moves it up" selected_is '^.{0,40}  zz/last '
 click 4 4
 keys y
 ok "y copies the selected image's id (OSC 52 into tmux's buffer)" \
@@ -60,6 +78,30 @@ ok ":theme light switches live" wait_for 'theme light'
 ok "... with the light theme's title colour" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | head -1 | grep -q '48;5;31'"
 keys : 'theme no-such-theme' Enter
 ok "an unknown theme is a clear error" wait_for 'unknown theme "no-such-theme"'
+keys : 'rmi no-such-image' Enter
+ok "a failing command's error is on the screen" wait_for 'No such image'
+keys q q
+ok "quits" wait_exit
+ok "nothing was written to stderr under curses (errors included)" tui_stderr_empty
+
+# A key remapped in desktop.json acts; its old key no longer does.
+printf '{ "keys": { "global.images": "I", "global.quit": ["Q"] } }' >"$SV_TMP/config/servin/desktop.json"
+tui_start 100 20 tmux-256color C.UTF-8
+ok "remapped: comes up" wait_for 'Containers'
+ok "the title bar shows the new key" wait_for ' I Images '
+keys I
+ok "the remapped key (I) opens the images" wait_for 'REPOSITORY'
+keys 1 2 q '?'
+ok "the old keys (2, q) do nothing now" wait_for 'Help: Containers'
+keys Escape Q
+ok "Q quits" wait_exit
+ok "remapped: stderr stayed empty" tui_stderr_empty
+rm "$SV_TMP/config/servin/desktop.json"
+
+tui_start 100 20 xterm-16color C.UTF-8
+ok "xterm-16color: comes up" wait_for 'Containers'
+ok "xterm-16color: 16-colour codes (bright ones too), no 256-colour codes" \
+	bash -c "s=\$(tmux -L '$TMUX_SOCK' capture-pane -p -e -t t); grep -qE '\[(9[0-7]|10[0-7])m' <<<\"\$s\" && ! grep -q '38;5;' <<<\"\$s\" && ! grep -q '48;5;' <<<\"\$s\""
 keys q
 ok "quits" wait_exit
 

@@ -109,4 +109,20 @@ ok "quits" wait_exit
 tm kill-server
 rm "$SV_TMP/config/servin/desktop.json"
 
+# ---- servin-desktop(1) documents every option and every remappable action -
+man_src=$E2E_DIR/../../docs/man/servin-desktop.1
+man_text=$(sed 's/\\-/-/g' "$man_src")
+missing=
+for o in $("$BIN/servin-desktop" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+	grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" <<<"$man_text" || missing="$missing $o"
+done
+is "$missing" "" "every --option of servin-desktop --help is in servin-desktop(1)"
+missing=
+for a in $(sed -nE 's/.*X\(ACT_[A-Z_]+, "([a-z.-]+)".*/\1/p' "$E2E_DIR/../../app/tui/keymap.h"); do
+	grep -qF "($a)" <<<"$(sed 's/\\f[IRB]//g' <<<"$man_text")" || missing="$missing $a"
+done
+is "$missing" "" "every remappable action is in servin-desktop(1)'s KEYS"
+if command -v groff >/dev/null; then
+	is "$(groff -man -ww -z "$man_src" 2>&1)" "" "servin-desktop(1) formats without groff warnings"
+fi
 done_testing

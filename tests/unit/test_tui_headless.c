@@ -130,12 +130,114 @@ static void test_tui_headless__dashboard_10000(void **state)
 	free(frame);
 }
 
+/* The row of the dashboard that names `name`, as a string (owned), or
+ * NULL. */
+static char *row_of(const char *frame, const char *name)
+{
+	const char *p = strstr(frame, name);
+	if (!p)
+		return NULL;
+	while (p > frame && p[-1] != '\n')
+		p--;
+	return sv_xstrndup(p, strcspn(p, "\n"));
+}
+
+/* The fake containers carry tier=web (odd) or tier=db (even) labels; every
+ * third runs alpine:3.19, the rest busybox:latest. */
+static void test_tui_headless__filter_label_and_image(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *keys, *want;
+	} cases[] = {
+		{ "/ label:tier=db Enter", "10 of 20 containers" },
+		{ "/ label:tier=web Enter", "10 of 20 containers" },
+		{ "/ label:tier Enter", "20 of 20 containers" },
+		{ "/ label:tier=nope Enter", "0 of 20 containers" },
+		{ "/ label:nope Enter", "0 of 20 containers" },
+		{ "/ image:alpine Enter", "7 of 20 containers" },
+		{ "/ image:busybox Enter", "13 of 20 containers" },
+		{ "/ image:nope Enter", "0 of 20 containers" },
+	};
+	fake = 20;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int status;
+		char *frame = run(120, 30, 1, cases[i].keys, &status);
+		assert_int_equal(status, 0);
+		if (!strstr(frame, cases[i].want))
+			fail_msg("%s: no '%s' in\n%s", cases[i].keys, cases[i].want, frame);
+		if (strncmp(cases[i].keys, "/ label:tier=db", 15) == 0) {
+			assert_non_null(strstr(frame, "fake-00000"));
+			assert_null(strstr(frame, "fake-00001"));
+		}
+		if (strncmp(cases[i].keys, "/ image:alpine", 14) == 0) {
+			assert_non_null(strstr(frame, "fake-00003"));
+			assert_null(strstr(frame, "busybox:latest"));
+		}
+		free(frame);
+	}
+	fake = 0;
+}
+
+/* The container keys, on the fake backend (which records the new state):
+ * the row shows the result and the status bar says what was done. */
+static void test_tui_headless__container_keys(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *keys, *name, *state, *status;
+	} cases[] = {
+		{ "/ fake-00003 Enter s", "fake-00003", "running", "fake-00003 started" },
+		{ "/ fake-00000 Enter x", "fake-00000", "exited", "fake-00000 stopped" },
+		{ "/ fake-00003 Enter r", "fake-00003", "running", "fake-00003 restarted" },
+		{ "/ fake-00000 Enter p", "fake-00000", "paused", "fake-00000 paused" },
+		{ "/ fake-00000 Enter p p", "fake-00000", "running", "fake-00000 unpaused" },
+		{ "/ fake-00000 Enter K", "fake-00000", "running", "Kill 1 container?" },
+		{ "/ fake-00000 Enter K Tab Enter", "fake-00000", "exited", "fake-00000 killed" },
+		{ "/ fake-00000 Enter D", "fake-00000", "running", "Remove 1 container?" },
+		{ "/ fake-00000 Enter D Esc", "fake-00000", "running", NULL },
+		{ "/ fake-00000 Enter D Tab Enter", "fake-00000", "removing", "fake-00000 removed" },
+	};
+	fake = 20;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int status;
+		char *frame = run(120, 30, 1, cases[i].keys, &status);
+		assert_int_equal(status, 0);
+		char *row = row_of(frame, cases[i].name);
+		if (!row || !strstr(row, cases[i].state) ||
+		    (cases[i].status && !strstr(frame, cases[i].status)))
+			fail_msg("%s: want %s %s, '%s' in\n%s", cases[i].keys, cases[i].name,
+				 cases[i].state, cases[i].status ? cases[i].status : "", frame);
+		free(row);
+		free(frame);
+	}
+	fake = 0;
+}
+
+/* The ':' line completes container names: the app lists them (from the
+ * backend, here the fake one) once the first screen is up. */
+static void test_tui_headless__command_line_completes_containers(void **state)
+{
+	(void)state;
+	int status;
+	fake = 11; /* fake-00000 .. fake-00010: one name starts fake-0001 */
+	char *frame = run(100, 16, 1, ": stop Space fake-0001 Tab", &status);
+	fake = 0;
+	assert_int_equal(status, 0);
+	if (!strstr(frame, "\n:stop fake-00010"))
+		fail_msg("no completed name in\n%s", frame);
+	free(frame);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tui_headless__images_and_command_line),
 		cmocka_unit_test(test_tui_headless__tiny_and_quit),
 		cmocka_unit_test(test_tui_headless__dashboard_10000),
+		cmocka_unit_test(test_tui_headless__filter_label_and_image),
+		cmocka_unit_test(test_tui_headless__container_keys),
+		cmocka_unit_test(test_tui_headless__command_line_completes_containers),
 	};
 	return cmocka_run_group_tests_name("tui_headless", tests, setup, teardown);
 }
