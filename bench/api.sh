@@ -26,8 +26,9 @@ wait_http() { # URL [curl args] — up to 30 s
 	for ((i = 0; i < 300; i++)); do curl -sf -o /dev/null "$@" && return 0; sleep 0.1; done
 	return 1
 }
-rps() { # URL [wrk args] → requests/s
-	wrk -t$THREADS -c$CONNS -d${DUR}s "$@" | awk '/^Requests\/sec:/ { print $2 }'
+rps() { # URL [wrk args] → "requests/s errors" (errors: answers not 2xx/3xx)
+	wrk -t$THREADS -c$CONNS -d${DUR}s "$@" |
+		awk '/^Requests\/sec:/ { r = $2 } /Non-2xx or 3xx responses:/ { e = $NF } END { print (r == "" ? 0 : r), e + 0 }'
 }
 us() { awk -v r="$1" 'BEGIN { if (r > 0) printf "%.1f", 1e6 / r; else print -1 }'; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -82,15 +83,18 @@ under="wrk -t$THREADS -c$CONNS -d${DUR}s, $(nproc) cores, load before: $load"
 result_us() { result "$@" | sed 's/"unit":"ms"/"unit":"µs\/request"/'; }
 
 bench_route() { # ID WHAT PATH PODMAN_PATH TARGET_RATIO
-	local s p
-	s=$(rps "${AUTH[@]}" "http://127.0.0.1:$SP$3")
+	local s p se pe errs=
+	read -r s se < <(rps "${AUTH[@]}" "http://127.0.0.1:$SP$3")
+	[ "$se" = 0 ] || errs="; servin answered $se errors"
 	if [ -z "$PPID_" ]; then
 		skipped "$1" "$2" "podman is missing or did not start (servin: $s req/s)"
 		return
 	fi
-	p=$(rps "http://127.0.0.1:$PP$4")
+	read -r p pe < <(rps "http://127.0.0.1:$PP$4")
+	# An error is answered fast: a rate made of errors says nothing.
+	[ "$pe" = 0 ] || errs="$errs; podman answered $pe errors"
 	result_us "$1" "$2" "$(us "$s")" "podman system service" "$(us "$p")" "$5" \
-		"servin $s req/s, podman $p req/s; $under"
+		"servin $s req/s, podman $p req/s; $under$errs"
 }
 
 bench_route api.ping "GET /_ping" /_ping /_ping 1.0

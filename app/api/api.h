@@ -121,11 +121,22 @@ int rest_json_pairs(const struct cJSON *obj, const char *what, char ***out, sv_e
  * and not required. */
 struct cJSON *rest_body_json(const struct rest_req *r, bool required, sv_err **err);
 
+/* ---------------------------------------------------------------- JSON out */
+
+/* JSON appended to b exactly as cJSON_PrintUnformatted prints the same
+ * value (json-out.c). rest_json_add_value is false for what cJSON cannot
+ * print (a raw item without text, an unknown type); b then holds a part. */
+void rest_json_add_str(struct sv_buf *b, const char *s); /* NULL: "" */
+void rest_json_add_num(struct sv_buf *b, double d);
+bool rest_json_add_value(struct sv_buf *b, const struct cJSON *v);
+
 /* ---------------------------------------------------------------- replies */
 
 /* One of these per request (the first one wins). Any thread the handler
  * runs on. */
 void rest_reply_json(struct rest_req *r, int status, struct cJSON *body); /* takes ownership */
+/* JSON already written with rest_json_add_*() (body: taken, left empty). */
+void rest_reply_json_text(struct rest_req *r, int status, struct sv_buf *body);
 void rest_reply_data(struct rest_req *r, int status, const char *ctype, const void *data, size_t len);
 void rest_reply_status(struct rest_req *r, int status);		  /* no body: 204, 304, 201 */
 void rest_reply_error(struct rest_req *r, int status, const char *fmt, ...) SV_PRINTF(3, 4);

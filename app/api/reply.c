@@ -114,25 +114,49 @@ void rest_reply_data(struct rest_req *r, int status, const char *ctype, const vo
 	sv_buf_add(&j->out, data, len);
 }
 
+/* Docker's encoder ends every JSON answer with a newline. */
+static void reply_json_done(struct rest_req *r, int status)
+{
+	struct rest_job *j = r->job;
+	sv_buf_addc(&j->out, '\n');
+	claim(r);
+	j->status = status;
+	free(j->ctype);
+	j->ctype = sv_xstrdup("application/json");
+}
+
 void rest_reply_json(struct rest_req *r, int status, cJSON *body)
 {
-	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	struct rest_job *j = r->job;
+	if (j->replied || j->streaming) {
+		cJSON_Delete(body);
+		return;
+	}
+	size_t at = j->out.len;
+	bool ok = body && rest_json_add_value(&j->out, body);
 	cJSON_Delete(body);
-	if (!text) {
+	if (!ok) {
+		sv_buf_truncate(&j->out, at);
 		rest_reply_error(r, 500, "cannot encode the answer");
 		return;
 	}
-	size_t n = strlen(text);
-	/* Docker's encoder ends every JSON answer with a newline. */
+	reply_json_done(r, status);
+}
+
+void rest_reply_json_text(struct rest_req *r, int status, struct sv_buf *body)
+{
 	struct rest_job *j = r->job;
-	if (claim(r)) {
-		j->status = status;
-		free(j->ctype);
-		j->ctype = sv_xstrdup("application/json");
-		sv_buf_add(&j->out, text, n);
-		sv_buf_addc(&j->out, '\n');
+	if (!j->replied && !j->streaming) {
+		if (j->out.len) {
+			sv_buf_add(&j->out, body->data, body->len);
+		} else { /* the usual case: the body becomes the answer as it is */
+			struct sv_buf empty = j->out;
+			j->out = *body;
+			*body = empty;
+		}
+		reply_json_done(r, status);
 	}
-	free(text);
+	sv_buf_release(body);
 }
 
 void rest_reply_status(struct rest_req *r, int status)

@@ -75,6 +75,11 @@ int ctr_signal_parse(const char *s);
 
 /* Every row, newest first, each reconciled. */
 int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
+/* The same for a listing: each config holds only Config.Labels,
+ * HostConfig.NetworkMode, Path and Args (those of them stored). */
+int ctr_load_brief(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err);
+/* Those four of a config document, for the summary column (owned). */
+char *ctr_summary_text(const struct cJSON *doc);
 void ctr_rows_free(struct ctr_row *v, size_t n);
 /* Removes a stopped container: unmount, files to the trash, row (with a
  * destroy event). */
@@ -174,9 +179,17 @@ int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim
 int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Stop (also after a crash): undoes ctr_net_start; logs failures. */
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r);
-/* Docker's ps Ports array, `port` lines, inspect NetworkSettings and
- * Mounts of a container. Owned. */
-struct cJSON *ctr_ports_json(sv_engine *e, const struct ctr_row *r);
+/* Every published port (of every container), read at once for a listing;
+ * empty when the store cannot answer. ctr_ports_json() gives Docker's ps
+ * Ports array of one container from it (owned). */
+struct ctr_ports {
+	struct ctr_port *v; /* sorted by container */
+	size_t n;
+};
+void ctr_ports_load(sv_engine *e, struct ctr_ports *p);
+void ctr_ports_release(struct ctr_ports *p);
+struct cJSON *ctr_ports_json(const struct ctr_ports *p, const char *id);
+/* `port` lines, inspect NetworkSettings and Mounts of a container. Owned. */
 char **ctr_ports_lines(sv_engine *e, const struct ctr_row *r);
 struct cJSON *ctr_net_settings(sv_engine *e, const struct ctr_row *r);
 struct cJSON *ctr_mounts_inspect(const struct ctr_row *r);

@@ -335,13 +335,92 @@ out:
 	return rc;
 }
 
-/* Every row, newest first, reconciled. */
-int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
+/* A listing reads four values of each stored document (brief_pieces).
+ * The summary column holds them, written with the row; a row without one
+ * (made before the column existed, or by an older servin) has them cut out
+ * of the document by SQLite's -> operator (as JSON text, strings still
+ * escaped as stored). Either way only those few bytes go through cJSON, not
+ * the whole document. A document SQLite cannot read gives none of them, as
+ * cJSON gave an empty one. */
+#define BRIEF_PIECE(path) ", CASE WHEN summary IS NULL AND json_valid(config) THEN config -> '" path "' END"
+#define BRIEF_COLUMNS                                                                                      \
+	"id, name, image_id, image_ref, created, NULL, state, pid, shim_pid, shim_start, exit_code,"       \
+	" oom_killed, started, finished, restart_count, error, manual_stop, summary"                       \
+	BRIEF_PIECE("$.Config.Labels") BRIEF_PIECE("$.HostConfig.NetworkMode") BRIEF_PIECE("$.Path")      \
+	BRIEF_PIECE("$.Args")
+
+static const struct {
+	const char *parent, *key; /* parent NULL: at the top */
+} brief_pieces[] = { { "Config", "Labels" }, { "HostConfig", "NetworkMode" }, { NULL, "Path" }, { NULL, "Args" } };
+
+/* Puts v (taken) at its place for brief_pieces[i] in doc. */
+static void brief_put(cJSON *doc, size_t i, cJSON *v)
+{
+	cJSON *parent = doc;
+	if (brief_pieces[i].parent) {
+		parent = cJSON_GetObjectItemCaseSensitive(doc, brief_pieces[i].parent);
+		if (!parent)
+			parent = cJSON_AddObjectToObject(doc, brief_pieces[i].parent);
+	}
+	cJSON_AddItemToObject(parent, brief_pieces[i].key, v);
+}
+
+char *ctr_summary_text(const cJSON *doc)
+{
+	SV_AUTOJSON cJSON *s = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof brief_pieces / sizeof brief_pieces[0]; i++) {
+		const cJSON *parent = brief_pieces[i].parent ? sv_json_obj(doc, brief_pieces[i].parent) : doc;
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(parent, brief_pieces[i].key);
+		if (v)
+			brief_put(s, i, cJSON_Duplicate(v, true));
+	}
+	return sv_json_print(s);
+}
+
+/* r->config made of the summary column, else of the pieces after it. */
+static void brief_config(sqlite3_stmt *st, struct ctr_row *r)
+{
+	const char *summary = (const char *)sqlite3_column_text(st, 17);
+	if (summary) {
+		cJSON *doc = cJSON_Parse(summary);
+		if (cJSON_IsObject(doc)) {
+			cJSON_Delete(r->config);
+			r->config = doc;
+			return;
+		}
+		cJSON_Delete(doc);
+	}
+	for (size_t i = 0; i < sizeof brief_pieces / sizeof brief_pieces[0]; i++) {
+		const char *t = (const char *)sqlite3_column_text(st, 18 + (int)i);
+		cJSON *v = t ? cJSON_Parse(t) : NULL;
+		if (v)
+			brief_put(r->config, i, v);
+	}
+}
+
+/* A brief row whose shim died is reloaded whole before it is reconciled:
+ * recording the stop needs all of the document. */
+static int reconcile_row(sv_engine *e, struct ctr_row *r, bool brief, sv_err **err)
+{
+	if (brief && r->shim_pid > 0 && !ctr_pid_alive(r->shim_pid, r->shim_start)) {
+		char id[SV_CONTAINER_ID_LEN + 1];
+		memcpy(id, r->id, sizeof id);
+		ctr_row_release(r);
+		if (ctr_load(e, id, r, err) < 0)
+			return -1;
+	}
+	return ctr_reconcile(e, r, err);
+}
+
+static int load_rows(sv_engine *e, bool brief, struct ctr_row **out, size_t *n, sv_err **err)
 {
 	*out = NULL;
 	*n = 0;
-	SV_AUTOSTMT sqlite3_stmt *st =
-		sv_store_prepare(e->store, "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC", err);
+	SV_AUTOSTMT_CACHED sqlite3_stmt *st = sv_store_cached(
+		e->store,
+		brief ? "SELECT " BRIEF_COLUMNS " FROM containers ORDER BY created DESC"
+		      : "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC",
+		err);
 	if (!st)
 		return -1;
 	size_t cap = 0;
@@ -351,7 +430,10 @@ int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
 			cap = cap ? 2 * cap : 16;
 			*out = sv_xrealloc(*out, cap * sizeof **out);
 		}
-		row_from_stmt(st, &(*out)[(*n)++]);
+		struct ctr_row *r = &(*out)[(*n)++];
+		row_from_stmt(st, r);
+		if (brief)
+			brief_config(st, r);
 	}
 	if (rc != SQLITE_DONE) {
 		ctr_rows_free(*out, *n);
@@ -366,7 +448,7 @@ int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
 		char id[SV_CONTAINER_ID_LEN + 1];
 		memcpy(id, r->id, sizeof id);
 		SV_AUTOERR sv_err *e2 = NULL;
-		if (ctr_reconcile(e, r, &e2) < 0) {
+		if (reconcile_row(e, r, brief, &e2) < 0) {
 			/* Removed by another process meanwhile: the row is gone
 			 * (and released by the reconcile); leave it out. */
 			if (e2->code == ENOENT || !r->name) {
@@ -381,6 +463,17 @@ int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
 	}
 	*n = kept;
 	return 0;
+}
+
+/* Every row, newest first, reconciled. */
+int ctr_load_all(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
+{
+	return load_rows(e, false, out, n, err);
+}
+
+int ctr_load_brief(sv_engine *e, struct ctr_row **out, size_t *n, sv_err **err)
+{
+	return load_rows(e, true, out, n, err);
 }
 
 void ctr_rows_free(struct ctr_row *v, size_t n)

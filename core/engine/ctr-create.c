@@ -523,12 +523,13 @@ static int insert_row(sv_engine *e, const char *id, const char *name, const char
 	SV_AUTOFREE char *text = sv_json_print(doc);
 	const cJSON *labels = sv_json_obj(sv_json_obj(doc, "Config"), "Labels");
 	SV_AUTOFREE char *ltext = labels ? sv_json_print(labels) : sv_xstrdup("{}");
+	SV_AUTOFREE char *summary = ctr_summary_text(doc);
 	if (sv_store_begin(e->store, err) < 0)
 		return -1;
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
 		e->store,
-		"INSERT INTO containers (id, name, image_id, image_ref, created, config, labels)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO containers (id, name, image_id, image_ref, created, config, labels, summary)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		err);
 	if (!st)
 		goto fail;
@@ -539,6 +540,7 @@ static int insert_row(sv_engine *e, const char *id, const char *name, const char
 	sqlite3_bind_int64(st, 5, sv_time_now_ns());
 	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, ltext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, summary, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT) {
 		sv_store_rollback(e->store);

@@ -32,10 +32,11 @@ static char *command_line(const struct ctr_row *r)
 	{
 		if (!cJSON_IsString(it))
 			continue;
-		if (strchr(it->valuestring, ' '))
-			sv_buf_addf(&b, " '%s'", it->valuestring);
-		else
-			sv_buf_addf(&b, " %s", it->valuestring);
+		bool quote = strchr(it->valuestring, ' ') != NULL;
+		sv_buf_adds(&b, quote ? " '" : " ");
+		sv_buf_adds(&b, it->valuestring);
+		if (quote)
+			sv_buf_addc(&b, '\'');
 	}
 	return sv_buf_detach(&b, NULL);
 }
@@ -196,12 +197,14 @@ int64_t ctr_upper_size(sv_engine *e, const char *id)
 	return bytes;
 }
 
-static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struct sv_container_summary *s)
+/* Fills s from r, taking r's strings and labels (r is released next). */
+static void summary_fill(sv_engine *e, struct ctr_row *r, const struct ctr_ports *ports, bool size,
+			 struct sv_container_summary *s)
 {
 	memset(s, 0, sizeof *s);
 	memcpy(s->id, r->id, sizeof s->id);
-	s->name = sv_xstrdup(r->name);
-	s->image = sv_xstrdup(r->image_ref);
+	s->name = sv_steal_ptr(&r->name);
+	s->image = sv_steal_ptr(&r->image_ref);
 	memcpy(s->image_id, r->image_id, sizeof s->image_id);
 	s->command = command_line(r);
 	s->created = r->created_ns / 1000000000;
@@ -217,8 +220,8 @@ static void summary_fill(sv_engine *e, const struct ctr_row *r, bool size, struc
 		s->size_root_fs = s->size_rw + image_size(e, r->image_id);
 	}
 	cJSON *labels = sv_json_obj(ctr_cfg(r), "Labels");
-	s->labels = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
-	s->ports = ctr_ports_json(e, r);
+	s->labels = labels ? cJSON_DetachItemViaPointer(ctr_cfg(r), labels) : cJSON_CreateObject();
+	s->ports = ctr_ports_json(ports, r->id);
 	const char *nm = sv_json_str(ctr_host(r), "NetworkMode");
 	s->network_mode = sv_xstrdup(nm ? nm : "bridge");
 }
@@ -250,10 +253,13 @@ int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts
 	}
 	struct ctr_row *rows;
 	size_t nrows;
-	if (ctr_load_all(e, &rows, &nrows, err) < 0) {
+	if (ctr_load_brief(e, &rows, &nrows, err) < 0) {
 		filter_release(&f);
 		return -1;
 	}
+	/* After the rows: reconciling a row whose shim died releases its ports. */
+	struct ctr_ports ports;
+	ctr_ports_load(e, &ports);
 	*out = sv_xcalloc(nrows + 1, sizeof **out);
 	*n = 0;
 	bool all = opts->all || opts->last > 0 || f.states || f.has_exited;
@@ -264,8 +270,9 @@ int sv_engine_containers(sv_engine *e, const struct sv_container_list_opts *opts
 			continue;
 		if (!filter_keep(e, &f, &rows[i]))
 			continue;
-		summary_fill(e, &rows[i], opts->size, &(*out)[(*n)++]);
+		summary_fill(e, &rows[i], &ports, opts->size, &(*out)[(*n)++]);
 	}
+	ctr_ports_release(&ports);
 	ctr_rows_free(rows, nrows);
 	filter_release(&f);
 	return 0;

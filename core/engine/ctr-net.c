@@ -589,22 +589,63 @@ void ctr_netvol_forget(sv_engine *e, const struct ctr_row *r, bool anonymous_vol
 
 /* ---------------------------------------------------------------- inspect */
 
-cJSON *ctr_ports_json(sv_engine *e, const struct ctr_row *r)
+/* A listing reads every port in one query and sorts them by container,
+ * stably (each container keeps sv_port_list's order), instead of asking
+ * once per container. */
+struct ctr_port {
+	struct sv_port_binding b;
+	size_t pos; /* in the query's answer */
+};
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct ctr_port *x = a, *y = b;
+	int c = strcmp(x->b.container_id, y->b.container_id);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+void ctr_ports_load(sv_engine *e, struct ctr_ports *p)
+{
+	SV_AUTOFREE struct sv_port_binding *v = NULL;
+	size_t n = 0;
+	p->v = NULL;
+	p->n = 0;
+	if (sv_port_list(e->store, NULL, &v, &n, NULL) < 0 || !n)
+		return;
+	p->v = sv_xcalloc(n, sizeof *p->v);
+	for (size_t i = 0; i < n; i++)
+		p->v[i] = (struct ctr_port){ v[i], i };
+	p->n = n;
+	qsort(p->v, n, sizeof *p->v, port_cmp);
+}
+
+void ctr_ports_release(struct ctr_ports *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+cJSON *ctr_ports_json(const struct ctr_ports *p, const char *id)
 {
 	cJSON *a = cJSON_CreateArray();
-	struct sv_port_binding *v;
-	size_t n;
-	if (sv_port_list(e->store, r->id, &v, &n, NULL) < 0)
-		return a;
-	for (size_t i = 0; i < n; i++) {
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "IP", v[i].host_ip);
-		cJSON_AddNumberToObject(p, "PrivatePort", v[i].ctr_port);
-		cJSON_AddNumberToObject(p, "PublicPort", v[i].host_port);
-		cJSON_AddStringToObject(p, "Type", v[i].proto);
-		cJSON_AddItemToArray(a, p);
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) { /* the first binding of id */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(p->v[mid].b.container_id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	free(v);
+	for (size_t i = lo; i < p->n && strcmp(p->v[i].b.container_id, id) == 0; i++) {
+		const struct sv_port_binding *b = &p->v[i].b;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "IP", b->host_ip);
+		cJSON_AddNumberToObject(o, "PrivatePort", b->ctr_port);
+		cJSON_AddNumberToObject(o, "PublicPort", b->host_port);
+		cJSON_AddStringToObject(o, "Type", b->proto);
+		cJSON_AddItemToArray(a, o);
+	}
 	return a;
 }
 

@@ -105,8 +105,8 @@ void sv_image_summaries_free(struct sv_image_summary *v, size_t n)
 
 static int fill_refs(sv_engine *e, struct sv_image_summary *s, sv_err **err)
 {
-	SV_AUTOSTMT sqlite3_stmt *st =
-		sv_store_prepare(e->store, "SELECT name, kind FROM refs WHERE image_id = ? ORDER BY name", err);
+	SV_AUTOSTMT_CACHED sqlite3_stmt *st =
+		sv_store_cached(e->store, "SELECT name, kind FROM refs WHERE image_id = ? ORDER BY name", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
@@ -244,7 +244,7 @@ int sv_engine_images(sv_engine *e, const struct sv_image_list_opts *opts, struct
 		filter_release(&f);
 		return -1;
 	}
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+	SV_AUTOSTMT_CACHED sqlite3_stmt *st = sv_store_cached(
 		e->store,
 		"SELECT i.id, i.created, i.size, i.os, i.arch, i.labels,"
 		" (SELECT COUNT(*) FROM containers c WHERE c.image_id = i.id),"

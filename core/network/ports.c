@@ -270,7 +270,7 @@ int sv_port_list(sv_store *s, const char *container_id, struct sv_port_binding *
 {
 	*out = NULL;
 	*n = 0;
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+	SV_AUTOSTMT_CACHED sqlite3_stmt *st = sv_store_cached(
 		s,
 		"SELECT container_id, proto, host_ip, host_port, ctr_port, ctr_ip FROM ports"
 		" WHERE ?1 IS NULL OR container_id = ?1 ORDER BY ctr_port, proto, host_ip",

@@ -161,6 +161,18 @@ static const struct migration migrations[] = {
 	  "  volume TEXT NOT NULL REFERENCES volumes(name),"
 	  "  PRIMARY KEY (container_id, volume));"
 	  "CREATE INDEX volume_refs_volume ON volume_refs(volume);" },
+	/* What a container listing reads of the config document (its labels,
+	 * network mode, path and args), so that `ps` and GET /containers/json
+	 * need not parse whole documents. Written with the row; rows from
+	 * before get it here (rows an older servin adds have none, and the
+	 * listing reads their document). */
+	{ "api-0001-container-summary",
+	  "ALTER TABLE containers ADD COLUMN summary TEXT;"
+	  "UPDATE containers SET summary = json_object("
+	  "  'Config', json_object('Labels', config -> '$.Config.Labels'),"
+	  "  'HostConfig', json_object('NetworkMode', config -> '$.HostConfig.NetworkMode'),"
+	  "  'Path', config -> '$.Path', 'Args', config -> '$.Args')"
+	  " WHERE json_valid(config);" },
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

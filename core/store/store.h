@@ -69,6 +69,13 @@ SV_API struct sqlite3_stmt *sv_store_prepare(sv_store *s, const char *sql, sv_er
 SV_API int sv_store_sql_err(sv_store *s, const char *what, sv_err **err);
 SV_API void sv_cleanup_stmt(struct sqlite3_stmt **st);
 #define SV_AUTOSTMT __attribute__((cleanup(sv_cleanup_stmt)))
+/* sv_store_prepare for hot read paths: the statement comes from the calling
+ * thread's cache (compiled once per thread and connection). Borrowed: give
+ * it back with sv_store_cached_done (or declare it SV_AUTOSTMT_CACHED),
+ * which resets it and clears its bindings; never finalize it. */
+SV_API struct sqlite3_stmt *sv_store_cached(sv_store *s, const char *sql, sv_err **err);
+SV_API void sv_store_cached_done(struct sqlite3_stmt **st);
+#define SV_AUTOSTMT_CACHED __attribute__((cleanup(sv_store_cached_done)))
 
 /* ---------------------------------------------------------------- events */
 

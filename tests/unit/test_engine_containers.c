@@ -2,7 +2,9 @@
  * core/engine containers: users resolved from an image's /etc/passwd and
  * /etc/group (ids that do not fit 32 bits refused, never wrapped; files
  * read inside the root even through symlinks), signal names, attach
- * frames, and create-body validation against a real store and image.
+ * frames, create-body validation against a real store and image, and
+ * the listing (from the summary column or the document, ports per
+ * container).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -401,6 +403,99 @@ static void test_create__names(void **state)
 	assert_int_equal(sv_engine_container_resolve(f->e, a, id, &err), -1);
 }
 
+/* ---------------------------------------------------------------- list */
+
+/* One line per listed container: everything the listing derives from
+ * the config document and the ports table. */
+static char *listing(struct efx *f, const char *filter)
+{
+	char fbuf[128];
+	snprintf(fbuf, sizeof fbuf, "%s", filter ? filter : "");
+	char *const filters[] = { fbuf, NULL };
+	struct sv_container_list_opts o = { .all = true, .filters = filter ? filters : NULL };
+	struct sv_container_summary *v;
+	size_t n;
+	SV_AUTOERR sv_err *err = NULL;
+	assert_int_equal(sv_engine_containers(f->e, &o, &v, &n, &err), 0);
+	struct sv_buf b;
+	sv_buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		SV_AUTOFREE char *labels = sv_json_print(v[i].labels);
+		SV_AUTOFREE char *ports = sv_json_print(v[i].ports);
+		sv_buf_addf(&b, "%s|%s|%s|%s|%s\n", v[i].name, v[i].command, labels, v[i].network_mode, ports);
+	}
+	sv_container_summaries_free(v, n);
+	return sv_buf_detach(&b, NULL);
+}
+
+static void sql(struct efx *f, const char *text)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_store_exec(f->e->store, text, &err) < 0)
+		fail_msg("%s", err->msg);
+}
+
+static void test_list__summary_column_or_document_alike(void **state)
+{
+	struct efx *f = *state;
+	char id[SV_CONTAINER_ID_LEN + 1];
+	SV_AUTOERR sv_err *err = NULL;
+	assert_int_equal(create_json(f, "plain", "{\"Image\":\"busybox\"}", id, &err), 0);
+	assert_int_equal(create_json(f, "odd",
+				     "{\"Image\":\"busybox\",\"Entrypoint\":[\"/bin/echo\"],"
+				     "\"Cmd\":[\"a b\",\"\",\"x\\\"y \\u00e9\\ud83d\\ude00\"],"
+				     "\"Labels\":{\"k\":\"v \\\"q\\\"\",\"nl\":\"a\\nb\"},"
+				     "\"HostConfig\":{\"NetworkMode\":\"none\"}}",
+				     id, &err),
+			 0);
+	assert_int_equal(create_json(f, "hosted", "{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"host\"}}",
+				     id, &err),
+			 0);
+	static const char odd[] = "odd|/bin/echo 'a b'  'x\"y \u00e9\U0001F600'|{\"k\":\"v \\\"q\\\"\",\"nl\":\"a\\nb\"}|"
+				  "none|[]\n";
+	SV_AUTOFREE char *with = listing(f, NULL);
+	assert_non_null(strstr(with, odd));
+	assert_non_null(strstr(with, "hosted|sh|{}|host|[]\n"));
+	SV_AUTOFREE char *filtered = listing(f, "label=k=v \"q\"");
+	assert_string_equal(filtered, odd);
+	/* Rows without the column (an older servin's) read the document. */
+	sql(f, "UPDATE containers SET summary = NULL");
+	SV_AUTOFREE char *without = listing(f, NULL);
+	assert_string_equal(without, with);
+	SV_AUTOFREE char *filtered2 = listing(f, "label=k=v \"q\"");
+	assert_string_equal(filtered2, filtered);
+	/* A document nobody can read lists with defaults, the rest intact. */
+	sql(f, "UPDATE containers SET config = '{not json' WHERE name = 'plain'");
+	SV_AUTOFREE char *broken = listing(f, NULL);
+	assert_non_null(strstr(broken, "plain||{}|bridge|[]\n"));
+	assert_non_null(strstr(broken, "hosted|sh|{}|host|[]\n"));
+}
+
+static void test_list__ports_of_each_container(void **state)
+{
+	struct efx *f = *state;
+	char a[SV_CONTAINER_ID_LEN + 1], b[SV_CONTAINER_ID_LEN + 1], c[SV_CONTAINER_ID_LEN + 1];
+	SV_AUTOERR sv_err *err = NULL;
+	assert_int_equal(create_json(f, "pa", "{\"Image\":\"busybox\"}", a, &err), 0);
+	assert_int_equal(create_json(f, "pb", "{\"Image\":\"busybox\"}", b, &err), 0);
+	assert_int_equal(create_json(f, "pc", "{\"Image\":\"busybox\"}", c, &err), 0);
+	/* As a start records them, in no particular order. */
+	SV_AUTOFREE char *ins = sv_xasprintf(
+		"INSERT INTO ports (container_id, proto, host_ip, host_port, ctr_port, ctr_ip) VALUES"
+		" ('%s', 'udp', '0.0.0.0', 8082, 81, 1), ('%s', 'tcp', '0.0.0.0', 9090, 90, 2),"
+		" ('%s', 'tcp', '127.0.0.1', 8080, 80, 1), ('%s', 'tcp', '0.0.0.0', 8081, 80, 1)",
+		a, b, a, a);
+	sql(f, ins);
+	SV_AUTOFREE char *l = listing(f, NULL);
+	assert_non_null(strstr(l, "pa|sh|{}|bridge|[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":8081,"
+				  "\"Type\":\"tcp\"},{\"IP\":\"127.0.0.1\",\"PrivatePort\":80,\"PublicPort\":8080,"
+				  "\"Type\":\"tcp\"},{\"IP\":\"0.0.0.0\",\"PrivatePort\":81,\"PublicPort\":8082,"
+				  "\"Type\":\"udp\"}]\n"));
+	assert_non_null(strstr(l, "pb|sh|{}|bridge|[{\"IP\":\"0.0.0.0\",\"PrivatePort\":90,\"PublicPort\":9090,"
+				  "\"Type\":\"tcp\"}]\n"));
+	assert_non_null(strstr(l, "pc|sh|{}|bridge|[]\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest users[] = {
@@ -416,6 +511,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create__merges_the_image_config, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_create__refuses_bad_options, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_create__names, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_list__summary_column_or_document_alike, engine_setup,
+						engine_teardown),
+		cmocka_unit_test_setup_teardown(test_list__ports_of_each_container, engine_setup, engine_teardown),
 	};
 	return cmocka_run_group_tests_name("engine_containers", users, NULL, NULL);
 }
