@@ -8,6 +8,8 @@
 #   B. a failure injected in the man pages step: the failure screen, zero
 #      files left, Retry installs;
 #   C. a step that hangs: its timeout stops it, zero files left, Close;
+#   E. Cancel while a step hangs: killed, rolled back, zero files, status 1;
+#   F. Back through the first pages, Cancel on the license: nothing written;
 #   D. a user installs into /usr/local: sudo, wrong then right password.
 # Screenshots of every page go to build/artifacts/installers/.
 . "$(dirname "$0")/lib.sh"
@@ -128,8 +130,12 @@ if [ "$REAL_GUI" = 1 ]; then
 		sleep 0.25
 	done
 	ok "A: the GUI's window opens (the installed servin-gui, real)" test -n "$win"
-	sleep 2
-	shot a7-gui
+	# until its page is painted (a blank window is a few hundred bytes): 30 s
+	for _ in $(seq 60); do
+		shot a7-gui
+		[ "$(stat -c %s "$ARTIFACTS/wizard-a7-gui.png")" -gt 5120 ] && break
+		sleep 0.5
+	done
 	kill "$gpid" 2>/dev/null
 else
 	for _ in $(seq 50); do [ -s "$SERVIN_GUI_STANDIN_MARK" ] && break; sleep 0.1; done
@@ -182,10 +188,54 @@ click cancel
 wait_wizard
 is "$?" 1 "C: Close leaves the wizard with status 1"
 
+# --- E: Cancel while a step hangs: the step is killed, everything rolled back ------------
+S=$W/stage-e
+mkdir -p "$S" "$W/tmp-e"
+TMPDIR=$W/tmp-e start_wizard e --dry-root "$S" --inject-hang completion --no-gui
+page welcome && click next && page license && click accept && enabled next && click next && page consent &&
+	click agree && enabled next && click next && page options && click next && page ready
+click next
+ok "E: the progress page shows the hung step running" wait_for "^step completion running$"
+ok "E: the steps before it wrote files" test -x "$S/usr/local/bin/servin"
+like "$(ls "$W/tmp-e")" "^servin-wizard\." "E: the journal is kept in the wizard's TMPDIR"
+is "$(state cancel)" "normal" "E: Cancel is offered while a step runs"
+shot e1-progress-cancel
+click cancel
+wait_wizard
+is "$?" 1 "E: Cancel leaves the wizard with status 1"
+is "$(grep -E '^(cancel|rolled-back|exit)' "$TRACE" | paste -sd,)" "cancel,rolled-back ok,exit 1" \
+	"E: the trace shows the cancel, a complete rollback, then the exit"
+nok "E: the hung step did not finish" grep -qx "step completion done" "$TRACE"
+is "$(tree "$S")" "" "E: the staging root holds zero files after the cancel"
+is "$(ls "$W/tmp-e")" "" "E: and the journal is gone"
+is "$(pgrep -f "$X/install.sh" || true)" "" "E: the hung step's processes are gone"
+
+# --- F: Back, then Cancel on the license page: nothing written --------------------------
+S=$W/stage-f
+mkdir -p "$S" "$W/tmp-f"
+TMPDIR=$W/tmp-f start_wizard f --dry-root "$S" --no-gui
+page welcome && click next && page license && click accept && enabled next && click next && page consent
+ok "F: the consent page" true
+click back
+ok "F: Back returns to the license page" page license
+is "$(state next)" "normal" "F: the license stays accepted"
+click back
+ok "F: Back again returns to the welcome page" page welcome
+is "$(state back)" "disabled" "F: the welcome page has no Back"
+click next
+ok "F: Next leads to the license again" page license
+click cancel
+wait_wizard
+is "$?" 1 "F: Cancel on the license page leaves with status 1"
+is "$(grep -E '^(cancel|attempt|step|rolled-back|exit)' "$TRACE" | paste -sd,)" "exit 1" \
+	"F: no install step ran, nothing to roll back"
+is "$(tree "$S")" "" "F: the staging root is untouched"
+is "$(ls "$W/tmp-f")" "" "F: no journal was made"
+
 # --- D: a user installs into /usr/local: sudo, after asking for the password -----------
 # In a mount namespace, /etc and /usr/local are copies: the user svwiz and
 # its sudo rule, the group servin and the files stay in this test.
-shots=$((10 + REAL_GUI))
+shots=$((11 + REAL_GUI))
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/null; then
 	E=$W/d-etc U=$W/d-usrlocal
 	mkdir -p "$E" "$U" "$W/d"
