@@ -5,6 +5,7 @@
 #   make test     deps + build + unit tests (ASan+UBSan) + end-to-end tests
 #   make run      deps + build + start servin-desktop
 #   make bench    side-by-side benchmarks (bench/README.md)
+#   make proof    full fuzzing, crash, concurrency and soak runs (README "Proof")
 #   make dist     release files in build/dist: Linux tar.gz, .run, .deb; Windows
 #                 setup .exe; macOS .dmg (installers/README.md)
 #
@@ -286,6 +287,16 @@ run:
 
 bench: all
 	@bench/run.sh $(if $(QUICK),--quick)
+
+# The full proof (README "Proof"): every fuzzer for FUZZ_TIME s, 200 kills
+# each during image and container commands, 4 x 50 concurrent cycles with
+# the TUI and `servin serve` open, and the 200-container soak (SOAK_SECONDS).
+proof: all fuzz-bins
+	@tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BINS)
+	@CRASH_KILLS=200 bash tests/e2e/crash-images.sh
+	@CRASH_KILLS=200 bash tests/e2e/crash-containers.sh
+	@CONC_WORKERS=4 CONC_CYCLES=50 bash tests/e2e/concurrency.sh
+	@bash tests/proof/soak.sh
 
 # Release files, the GUI's zipapp among them (made by `all`).
 dist: all

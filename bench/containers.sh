@@ -58,14 +58,7 @@ SV=("$BIN/servin" --root "$work/servin" --runroot "$work/run/servin")
 "${SV[@]}" images >/dev/null # seeds the busybox image
 
 # podman, private storage, this host's limits
-cat > "$work/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_CONF=$work/containers.conf
+podman_conf "$work"
 hugetlb_v2() { grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; }
 pm_runtime=crun
 hugetlb_v2 && ! mount -t cgroup -o hugetlb none "$hug" 2>/dev/null && pm_runtime=runc

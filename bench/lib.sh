@@ -61,4 +61,18 @@ result_abs() {
 		"$1" "$2" "$3" "$5" "$met" "$4" "${6:-}"
 }
 
+# podman_conf DIR: podman reads DIR/containers.conf: its default ulimits
+# pinned to what this host allows (root lacks CAP_SYS_RESOURCE; podman
+# lowers its own nproc to 32768), cgroupfs, file events.
+podman_conf() {
+	cat > "$1/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+	export CONTAINERS_CONF=$1/containers.conf
+}
+
 skipped() { printf '{"id":"%s","what":"%s","skipped":"%s"}\n' "$1" "$2" "$3"; }

@@ -56,14 +56,7 @@ mount -t tmpfs -o mode=0700 tmpfs "$work/run"
 SV=("$BIN/servin" --root "$work/servin" --runroot "$work/run/servin")
 "${SV[@]}" images >/dev/null # seeds the busybox image
 
-cat > "$work/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_CONF=$work/containers.conf
+podman_conf "$work"
 PM=(podman --root "$work/podman" --runroot "$work/run/podman" --storage-driver overlay --runtime runc)
 "${PM[@]}" load -q -i "$TOP/build/share/servin/busybox.oci.tar" >/dev/null
 

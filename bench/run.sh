@@ -6,7 +6,9 @@ set -u
 cd "$(dirname "$0")"
 [ "${1:-}" = --quick ] && { export QUICK=1; shift; }
 names=("$@")
-[ ${#names[@]} -gt 0 ] || mapfile -t names < <(ls *.sh | grep -v -e '^lib.sh$' -e '^run.sh$' | sed 's/\.sh$//')
+all=0
+[ ${#names[@]} -gt 0 ] || all=1
+[ $all = 0 ] || mapfile -t names < <(ls *.sh | grep -v -e '^lib.sh$' -e '^run.sh$' | sed 's/\.sh$//')
 mkdir -p results
 out=results/latest.json.tmp
 : > "$out"
@@ -48,5 +50,14 @@ GP
 	fi
 	rm -f results/latest.dat
 	[ -f results/latest.png ] && echo "chart: bench/results/latest.png" >&2
+fi
+# The README's performance section holds the same table.
+readme=../README.md
+# (only a run of every benchmark replaces it)
+if [ $all = 1 ] && grep -q '^<!-- bench:begin -->' "$readme"; then
+	awk -v table=results/latest.md '
+		/^<!-- bench:begin -->/ { print; while ((getline l < table) > 0) if (l !~ /^# /) print l; skip = 1; next }
+		/^<!-- bench:end -->/ { skip = 0 }
+		!skip' "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
 fi
 cat results/latest.md

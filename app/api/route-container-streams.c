@@ -254,7 +254,8 @@ static void container_logs(struct rest_req *r)
 	struct sv_log_opts o = { .follow = rest_qbool(r, "follow", false),
 				 .stdout_ = rest_qbool(r, "stdout", false),
 				 .stderr_ = rest_qbool(r, "stderr", false),
-				 .tail = -1 };
+				 .tail = -1,
+				 .hangup_fd = &r->fd };
 	if (!o.stdout_ && !o.stderr_) {
 		rest_reply_error(r, 400, "Bad parameters: you must choose at least one stream");
 		return;

@@ -107,6 +107,18 @@ int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
 /* Records a start that failed (why), releases the claim; AutoRemove. */
 int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
 
+/* ------------------------------------------------------------ ctr-check.c */
+
+/* `system check` of the containers: rows against their shims, mounts,
+ * runtime state and cgroups of containers that do not run, files of
+ * containers with no row. Reads rows as they are (no reconciling unless
+ * repair). *corrupt: corrupt findings left. */
+int ctr_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt, sv_err **err);
+/* The network sweep; reconcile: settle rows of dead shims first (prune),
+ * else judge them as recorded (a check without repair changes nothing). */
+int ctr_net_sweep(sv_engine *e, bool repair, bool reconcile, sv_check_fn *fn, void *arg, int *found,
+		  sv_err **err);
+
 /* ------------------------------------------------------------ rootfs.c */
 
 /* Mounts the image layers + upper dir at containers/<id>/rootfs (idempotent). */

@@ -384,6 +384,9 @@ struct sv_log_opts {
 	int64_t since_ns; /* 0: from the start */
 	int64_t until_ns; /* 0: no end */
 	int64_t tail;	  /* last n lines; < 0: all */
+	/* follow ends when this fd hangs up (the client of a server gone:
+	 * else a silent container would hold its reader until it stops) */
+	const int *hangup_fd;
 };
 /* One log entry; return < 0 to stop (with *err set or not). */
 typedef int sv_log_entry_fn(int stream, int64_t time_ns, const char *data, size_t len, void *arg);
@@ -651,8 +654,11 @@ SV_API int sv_engine_volume_prune(sv_engine *e, bool all, char *const *filters, 
 /* ---------------------------------------------------------------- system */
 
 /* `servin system check`: one finding. area: "store", "image", "container"...;
- * kind: "corrupt" (recorded data missing or wrong) or "leftover" (unrecorded
- * data taking space). Borrowed strings, valid during the call. */
+ * kind: "corrupt" (recorded data missing or wrong, nothing would settle it),
+ * "stale" (a recorded state reality overtook, e.g. a container recorded
+ * running whose shim is gone: the next command that reads it settles it) or
+ * "leftover" (unrecorded data taking space, or remains of a container that
+ * does not run). Borrowed strings, valid during the call. */
 struct sv_check_finding {
 	const char *area;
 	const char *kind;

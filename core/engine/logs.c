@@ -141,6 +141,24 @@ static bool still_running(sv_engine *e, const char *id)
 	return live;
 }
 
+/* Polls the log's directory, and the reader's hang-up fd if it has one:
+ * false once that fd reports its peer gone. */
+static bool wait_more(struct log_reader *lr, int in)
+{
+	const int *hfd = lr->o->hangup_fd;
+	struct pollfd p[2] = { { .fd = in, .events = POLLIN },
+			       { .fd = hfd && *hfd >= 0 ? *hfd : -1, .events = POLLRDHUP } };
+	/* The timeout catches a stop that wrote nothing to the log. */
+	if (poll(p, 2, 500) > 0) {
+		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR))
+			return false;
+		char evbuf[4096];
+		while (read(in, evbuf, sizeof evbuf) > 0)
+			;
+	}
+	return true;
+}
+
 static int follow(sv_engine *e, struct log_reader *lr, const char *id, const char *path, int fd, sv_err **err)
 {
 	SV_AUTOCLOSE int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -163,15 +181,8 @@ static int follow(sv_engine *e, struct log_reader *lr, const char *id, const cha
 				continue;
 			}
 		}
-		if (!live)
+		if (!live || !wait_more(lr, in))
 			return 0;
-		struct pollfd p = { .fd = in, .events = POLLIN };
-		/* The timeout catches a stop that wrote nothing to the log. */
-		if (poll(&p, 1, 500) > 0) {
-			char evbuf[4096];
-			while (read(in, evbuf, sizeof evbuf) > 0)
-				;
-		}
 	}
 	return 0;
 }

@@ -431,23 +431,49 @@ static void relay(const char *kind, const char *object, const char *detail, void
 	r->fn(&f, r->arg);
 }
 
-int sv_engine_network_sweep(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *found, sv_err **err)
+/* Ids of the containers whose rows say live or a live shim owns (one
+ * starting has its links before its row says running). As recorded. */
+static char **live_ids(sv_engine *e, sv_err **err)
 {
-	struct ctr_row *rows;
-	size_t n;
-	/* Loading reconciles: a container whose shim died is stopped (and
-	 * torn down) before the sweep looks at what is left. */
-	if (ctr_load_all(e, &rows, &n, err) < 0)
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+		e->store, "SELECT id, shim_pid, shim_start, state IN ('running', 'paused', 'restarting') FROM containers",
+		err);
+	if (!st)
+		return NULL;
+	char **v = sv_xcalloc(1, sizeof *v);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_int(st, 3) || ctr_pid_alive(sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2)))
+			sv_strv_push(&v, (const char *)sqlite3_column_text(st, 0));
+	return v;
+}
+
+int ctr_net_sweep(sv_engine *e, bool repair, bool reconcile, sv_check_fn *fn, void *arg, int *found, sv_err **err)
+{
+	SV_AUTOSTRV char **running = NULL;
+	if (reconcile) {
+		struct ctr_row *rows;
+		size_t n;
+		/* Loading reconciles: a container whose shim died is stopped
+		 * (and torn down) before the sweep looks at what is left; a
+		 * shim_pid left means a live shim (starting, or restarting). */
+		if (ctr_load_all(e, &rows, &n, err) < 0)
+			return -1;
+		running = sv_xcalloc(1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			if (ctr_is_live(rows[i].state) || rows[i].shim_pid > 0)
+				sv_strv_push(&running, rows[i].id);
+		ctr_rows_free(rows, n);
+	} else if (!(running = live_ids(e, err))) {
 		return -1;
-	SV_AUTOSTRV char **running = sv_xcalloc(1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].state == SV_CTR_RUNNING || rows[i].state == SV_CTR_PAUSED ||
-		    rows[i].state == SV_CTR_RESTARTING)
-			sv_strv_push(&running, rows[i].id);
-	ctr_rows_free(rows, n);
+	}
 	struct sweep_relay r = { fn, arg, repair, 0 };
 	int rc = sv_net_sweep(e->store, e->runroot, running, repair, relay, &r, err);
 	if (found)
 		*found = r.n;
 	return rc;
+}
+
+int sv_engine_network_sweep(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *found, sv_err **err)
+{
+	return ctr_net_sweep(e, repair, true, fn, arg, found, err);
 }

@@ -13,7 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "engine-internal.h"
+#include "containers-internal.h"
 #include "image/image.h"
 
 static int64_t count(sv_engine *e, const char *sql)
@@ -159,12 +159,15 @@ static void relay_image(const struct sv_check_problem *p, void *arg)
 int sv_engine_system_check(sv_engine *e, bool repair, sv_check_fn *fn, void *arg, int *corrupt, sv_err **err)
 {
 	struct check_relay r = { fn, arg };
-	int bad = 0;
+	int bad = 0, bad_ctr = 0;
+	/* Containers first: the later steps would settle stale rows. */
+	if (ctr_check(e, repair, fn, arg, &bad_ctr, err) < 0)
+		return -1;
 	if (sv_image_check(e->store, repair, relay_image, &r, &bad, err) < 0)
 		return -1;
 	/* Networking leftovers of a crash (veths, rules, names). */
-	if (sv_engine_network_sweep(e, repair, fn, arg, NULL, err) < 0)
+	if (ctr_net_sweep(e, repair, repair, fn, arg, NULL, err) < 0)
 		return -1;
-	*corrupt = bad;
+	*corrupt = bad + bad_ctr;
 	return 0;
 }

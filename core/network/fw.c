@@ -250,15 +250,3 @@ int fw_ports(const struct sv_port_binding *v, size_t n, bool add, sv_err **err)
 	return run_each_tolerant(b.data, err);
 }
 
-int fw_ports_resync(const struct sv_port_binding *v, size_t n, sv_err **err)
-{
-	SV_AUTOBUF struct sv_buf b;
-	sv_buf_init(&b);
-	sv_buf_adds(&b, base_rules);
-	static const char *const maps[] = { "pub_tcp", "pub_udp", "pub_tcp_ip", "pub_udp_ip" };
-	for (size_t i = 0; i < 4; i++)
-		sv_buf_addf(&b, "flush map ip servin %s\n", maps[i]);
-	for (size_t i = 0; i < n; i++)
-		port_element(&b, "add", &v[i], true);
-	return fw_run(b.data, err);
-}

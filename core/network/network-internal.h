@@ -78,8 +78,6 @@ int fw_network_del(const char *network_id, const char *bridge, sv_err **err);
 /* Adds or deletes the DNAT elements of published ports. Deleting a
  * missing one is fine. */
 int fw_ports(const struct sv_port_binding *b, size_t n, bool add, sv_err **err);
-/* Replaces every port element with exactly b[0..n) (sweeps). */
-int fw_ports_resync(const struct sv_port_binding *b, size_t n, sv_err **err);
 /* Runs nft commands (text) against the table; used by the above. */
 int fw_run(const char *cmds, sv_err **err);
 /* True when table ip servin exists. */

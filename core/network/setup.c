@@ -442,6 +442,29 @@ static bool network_exists(sv_store *s, const char *id)
 	return sqlite3_step(st) == SQLITE_ROW;
 }
 
+/* Links are host-wide, and several stores (--root) may share a host.
+ * Another root's links carry its tag; links without a tag (made before
+ * tags) are this store's only when their container or network is one of
+ * ours, or was (the events name it). Another store's are never touched. */
+static bool store_knows(sv_store *s, const char *type, const char *id)
+{
+	static const char *const sql[] = {
+		"SELECT 1 FROM containers WHERE ?1 = 'container' AND id = ?2"
+		" UNION ALL SELECT 1 FROM networks WHERE ?1 = 'network' AND id = ?2",
+		"SELECT 1 FROM events WHERE type = ?1 AND actor = ?2 LIMIT 1",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, sql[i], NULL);
+		if (!st)
+			return false; /* in doubt, not ours: keep */
+		sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			return true;
+	}
+	return false;
+}
+
 /* Links are collected during the dump and deleted after it: the socket
  * cannot carry a request while a dump is answering. */
 struct stale_link {
@@ -469,13 +492,13 @@ static int sweep_link(const struct nl_link *l, void *arg)
 	if (sv_str_has_prefix(l->alias, ALIAS_VETH)) {
 		snprintf(c.id, sizeof c.id, "%.*s", (int)strcspn(l->alias + strlen(ALIAS_VETH), ":"),
 			 l->alias + strlen(ALIAS_VETH));
-		if (sv_strv_contains(sl->w->running, c.id))
+		if (sv_strv_contains(sl->w->running, c.id) || !store_knows(sl->w->s, "container", c.id))
 			return 0;
 	} else if (sv_str_has_prefix(l->alias, ALIAS_NET)) {
 		snprintf(c.id, sizeof c.id, "%.*s", (int)strcspn(l->alias + strlen(ALIAS_NET), "@"),
 			 l->alias + strlen(ALIAS_NET));
 		c.bridge = true;
-		if (network_exists(sl->w->s, c.id))
+		if (network_exists(sl->w->s, c.id) || !store_knows(sl->w->s, "network", c.id))
 			return 0;
 	} else {
 		return 0;
@@ -506,22 +529,27 @@ static int sweep_links(struct sweep *w)
 	return 0;
 }
 
+/* Port rows of containers that do not run: their rules (if any are left)
+ * and rows go. Only our rows' rules: the maps are shared by every store on
+ * the host, so they are never rewritten whole. (Release deletes the rules
+ * before the rows, so a crash never leaves a rule without its row.) */
 static int sweep_ports(struct sweep *w)
 {
 	SV_AUTOFREE struct sv_port_binding *v = NULL;
-	size_t n, keep = 0;
+	size_t n;
 	if (sv_port_list(w->s, NULL, &v, &n, w->err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (sv_strv_contains(w->running, v[i].container_id)) {
-			v[keep++] = v[i];
+		if (sv_strv_contains(w->running, v[i].container_id))
 			continue;
-		}
 		char what[64];
 		snprintf(what, sizeof what, "%s:%d/%s", v[i].host_ip, v[i].host_port, v[i].proto);
 		w->fn("port", what, "container not running", w->arg);
 		if (!w->repair)
 			continue;
+		SV_AUTOERR sv_err *e = NULL;
+		if (fw_present() && fw_ports(&v[i], 1, false, &e) < 0)
+			sv_warn("sweep port %s: %s", what, e->msg);
 		SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(w->s, "DELETE FROM ports WHERE container_id = ?", w->err);
 		if (!st)
 			return -1;
@@ -529,10 +557,6 @@ static int sweep_ports(struct sweep *w)
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return sv_store_sql_err(w->s, "delete ports", w->err);
 	}
-	/* The table holds exactly the running containers' ports afterwards,
-	 * whatever a crash left in it. */
-	if (w->repair && (keep || fw_present()))
-		return fw_ports_resync(v, keep, w->err);
 	return 0;
 }
 

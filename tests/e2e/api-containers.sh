@@ -44,6 +44,19 @@ like "$(dk logs -t web 2>/dev/null | head -1)" "^20[0-9-]+T[0-9:.]+Z one$" "logs
 dk run -d --name follow busybox sh -c 'echo a; sleep 1; echo b' >/dev/null
 is "$(timeout 15 "$DOCKER" logs -f follow | tr '\n' ' ')" "a b " "logs -f follows and ends when the container stops"
 dk rm follow >/dev/null
+# A follower that hangs up is let go even when the container stays silent.
+dk run -d --name silent busybox sleep 300 >/dev/null
+# (a follower holds an inotify watch on the log's directory)
+watches() { find "/proc/$API_PID/fd" -lname 'anon_inode:inotify' 2>/dev/null | wc -l; }
+base=$(watches)
+curl -s --unix-socket "$API_SOCK" "http://x/containers/silent/logs?follow=1&stdout=1" >/dev/null &
+cpid=$!
+for _ in $(seq 50); do [ "$(watches)" -gt "$base" ] && break; sleep 0.1; done
+is "$(watches)" "$((base + 1))" "a follower of a silent container holds its watch"
+kill $cpid; wait $cpid 2>/dev/null
+for _ in $(seq 30); do [ "$(watches)" -le "$base" ] && break; sleep 0.1; done
+is "$(watches)" "$base" "the server lets go of it once the client hangs up"
+dk rm -f silent >/dev/null
 
 # inspect, top, stats.
 is "$(dk inspect web --format '{{.State.Running}} {{.Config.Labels.app}} {{.HostConfig.LogConfig.Type}}')" \

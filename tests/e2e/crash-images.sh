@@ -36,11 +36,8 @@ ops=(load import rmi)
 for ((k = 0; k < KILLS; k++)); do
 	op=${ops[$((RANDOM % 3))]}
 	delay=$((RANDOM % span))
-	$(op_cmd $op) >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(awk -v d=$delay 'BEGIN { printf "%.3f", d / 1000 }')"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	cmd=($(op_cmd $op))
+	kill_during "$delay" "${cmd[@]:1}"
 	n=$((n + 1))
 	if ! out=$(sv system check 2>&1); then
 		corrupt=$((corrupt + 1))

@@ -62,6 +62,19 @@ sv_setup() {
 }
 sv() { "$BIN/servin" "$@"; }
 
+# kill_during MS ARGS... — runs `servin ARGS` in the background and sends
+# it SIGKILL MS milliseconds later (servin itself is the job, not a shell
+# running sv, so the signal hits it). For the crash tests.
+kill_during() {
+	local ms=$1 pid
+	shift
+	"$BIN/servin" "$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk -v d="$ms" 'BEGIN { printf "%.3f", d / 1000 }')"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+
 # mkimage ARGS... — tests/fixtures/mkimage.sh
 mkimage() { "$FIXTURES/mkimage.sh" "$@"; }
 
