@@ -72,6 +72,13 @@ next_page() { # FROM TO: clicks Next on FROM and waits for TO
 	click next
 	page "$2"
 }
+to_consent() { # from the welcome page, the license accepted, to the consent page
+	page welcome && click next && page license && click accept && enabled next && click next && page consent
+}
+# shellcheck disable=SC2317 # (run through ok)
+to_ready() { # from the welcome page, with the defaults, to the ready page
+	to_consent && click agree && enabled next && click next && page options && click next && page ready
+}
 
 # --- A: a successful install, then the GUI starts ------------------------------------
 S=$W/stage-a
@@ -148,9 +155,7 @@ is "$(tree "$S")" "" "A: what the wizard installed uninstalls to nothing"
 S=$W/stage-b
 mkdir -p "$S"
 start_wizard b --dry-root "$S" --inject-fail man --no-gui
-page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-	click agree && enabled next && click next && page options && click next && page ready
-ok "B: the ready page" true
+ok "B: the ready page" to_ready
 click next
 ok "B: the injected failure shows the failure page" page failure
 shot b1-failure
@@ -173,8 +178,7 @@ is "$(tree "$S")" "" "B: uninstalled"
 S=$W/stage-c
 mkdir -p "$S"
 start_wizard c --dry-root "$S" --inject-hang completion --step-timeout 3
-page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-	click agree && enabled next && click next && page options && click next && page ready
+ok "C: the ready page" to_ready
 click next
 ok "C: the progress page shows the running step" wait_for "^step completion running$"
 sleep 0.3
@@ -192,8 +196,7 @@ is "$?" 1 "C: Close leaves the wizard with status 1"
 S=$W/stage-e
 mkdir -p "$S" "$W/tmp-e"
 TMPDIR=$W/tmp-e start_wizard e --dry-root "$S" --inject-hang completion --no-gui
-page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-	click agree && enabled next && click next && page options && click next && page ready
+ok "E: the ready page" to_ready
 click next
 ok "E: the progress page shows the hung step running" wait_for "^step completion running$"
 ok "E: the steps before it wrote files" test -x "$S/usr/local/bin/servin"
@@ -214,8 +217,7 @@ is "$(pgrep -f "$X/install.sh" || true)" "" "E: the hung step's processes are go
 S=$W/stage-f
 mkdir -p "$S" "$W/tmp-f"
 TMPDIR=$W/tmp-f start_wizard f --dry-root "$S" --no-gui
-page welcome && click next && page license && click accept && enabled next && click next && page consent
-ok "F: the consent page" true
+ok "F: the consent page" to_consent
 click back
 ok "F: Back returns to the license page" page license
 is "$(state next)" "normal" "F: the license stays accepted"
@@ -257,8 +259,7 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/nu
 		DISPLAY="$DISPLAY" /usr/bin/python3 "$X/wizard.py" --trace "$TRACE" --no-gui >"$TRACE.out" 2>&1 &
 	WPID=$!
 	cleanup "kill $WPID"
-	page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-		click agree && enabled next && click next && page options && click next
+	to_consent && click agree && enabled next && click next && page options && click next
 	ok "D: as a user, the ready page" page ready
 	like "$(where password)" "^[0-9]+ [0-9]+$" "D: it asks for the sudo password, /usr/local not being writable"
 	# shellcheck disable=SC2046
