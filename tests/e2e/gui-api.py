@@ -472,6 +472,21 @@ class OlderEngine(GuiCase):
 
 # ---------------------------------------------------------------- engine down and back
 
+class EngineAbsent(unittest.TestCase):
+    def test_the_hub_gives_the_reason_once(self):
+        """A GUI started with no engine: the live state carries the reason
+        alone, which the page puts after "The engine is down: " (it said
+        "engine is down: engine is down: cannot reach ...")."""
+        sock = os.path.join(TMP, "no-engine.sock")
+        hub = live.LiveHub(Client("unix://" + sock))
+        hub.start()
+        try:
+            self.assertTrue(wait_for(lambda: hub.snapshot()["engine"]["state"] == "down", 10))
+            self.assertRegex(hub.snapshot()["engine"]["message"], r"^cannot reach unix://%s " % re.escape(sock))
+        finally:
+            hub.stop()
+
+
 class EngineDownAndBack(GuiCase):
     def test_down_then_back(self):
         hub = self.app.extensions["servin_hub"]
@@ -672,7 +687,7 @@ def main():
         REGISTRY.start()
         REGISTRY.push(make_image(TMP, "gui/pulled:v1"), "gui/pulled:v1")
         order = [Client_, Launcher, Security, Pages, Dashboard, Images, Events, Containers, VolumesNetworks, Pull,
-                 OlderEngine, EngineDownAndBack]
+                 OlderEngine, EngineAbsent, EngineDownAndBack]
         suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in order)
         result = Tap()
         suite.run(result)
