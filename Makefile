@@ -272,8 +272,16 @@ unit: $(UNIT_BINS)
 e2e: all
 	@tests/e2e/run.sh
 
+# The core never writes to stdout or stderr (it logs through the sink);
+# allowed: an abort for OOM (util/mem.c) or a library that cannot load
+# (util/lazy.c), and servin-init (runtime/init/), a separate program whose
+# stderr is the container's.
+CORE_STDIO := '\b(printf|puts|perror|putchar|vprintf)\(|\b(v?fprintf|fputs|fwrite|fputc|putc)\(.*\b(stdout|stderr)\b|\b(write|dprintf|vdprintf)\((1|2|STDOUT_FILENO|STDERR_FILENO) *,'
+CORE_STDIO_OK := '^core/runtime/init/|^core/util/(mem|lazy)\.c:'
+
 lint: check-headers
 	@! grep -rlE 'curses|readline' core/ || { echo "core/ must not use curses or readline"; exit 1; }
+	@! grep -rnE $(CORE_STDIO) core/ | grep -vE $(CORE_STDIO_OK) || { echo "core/ must not write to stdout or stderr"; exit 1; }
 
 check-headers:
 	@for h in $(HEADERS); do \

@@ -84,4 +84,6 @@ fi
 read -r km kmin kmax < <(stats "${ks[@]}")
 result pull.skopeo "cold pull (${size} MB): servin pull (with unpack) vs skopeo copy to oci: (download only)" "$sm" \
 	"skopeo copy" "$km" 10 "informational; skopeo min/max $kmin/$kmax ms"
+# the deletions in the background, not the registry (the trap stops it)
+kill $REG_PID 2>/dev/null
 wait

@@ -472,7 +472,10 @@ int ctr_netvol_bundle(sv_engine *e, const struct ctr_row *r, cJSON *spec, const 
 	size_t n;
 	if (sv_mounts_from_json(sv_json_arr(r->config, "MountPoints"), &m, &n, err) < 0)
 		return -1;
-	SV_AUTOFREE char *rootfs = sv_xasprintf("%s/rootfs", dir);
+	/* dir is the run root's per-start directory; the rootfs (the
+	 * copy-up source) stays in the store's. */
+	SV_AUTOFREE char *cdir = ctr_dir(e, r->id);
+	SV_AUTOFREE char *rootfs = sv_xasprintf("%s/rootfs", cdir);
 	int rc = sv_mounts_prepare(e->store, rootfs, m, n, err);
 	cJSON *mounts = sv_json_arr(spec, "mounts");
 	for (size_t i = 0; rc == 0 && i < n; i++)

@@ -431,7 +431,7 @@ static const struct afile *oci_blob(const struct load *l, const char *digest, in
 	return f;
 }
 
-static int plan_oci_manifest(struct load *l, const struct sv_descriptor *d, const char *name, sv_err **err)
+static int plan_oci_manifest_read(struct load *l, const struct sv_descriptor *d, const char *name, sv_err **err)
 {
 	const struct afile *mf = oci_blob(l, d->digest, d->size, err);
 	if (!mf)
@@ -461,9 +461,15 @@ static int plan_oci_manifest(struct load *l, const struct sv_descriptor *d, cons
 	rc = name ? add_ref(p, name, err) : 0;
 out:
 	sv_manifest_release(&m);
-	if (rc < 0)
-		sv_err_prefix(err, "image %s", name ? name : d->digest);
 	return rc;
+}
+
+/* Every error names the image (its name, else its manifest digest). */
+static int plan_oci_manifest(struct load *l, const struct sv_descriptor *d, const char *name, sv_err **err)
+{
+	if (plan_oci_manifest_read(l, d, name, err) < 0)
+		return sv_err_prefix(err, "image %s", name ? name : d->digest);
+	return 0;
 }
 
 /* The name an index entry gives its image: containerd's full name, else a

@@ -92,6 +92,12 @@ int net_ports_claim(sv_store *s, const char *container_id, uint32_t ctr_ip, cons
 /* Deletes a container's port rows and their firewall elements. */
 int net_ports_release(sv_store *s, const char *container_id, sv_err **err);
 
+/* ---------------------------------------------------------------- setup.c */
+
+/* Deletes a network's bridge (only when its alias says this root made it
+ * for this network) and its firewall chains. Missing is fine. */
+int net_bridge_del(sv_store *s, const struct sv_network *n, sv_err **err);
+
 /* ---------------------------------------------------------------- records.c */
 
 /* Reads a networks row into *out by exact id. */

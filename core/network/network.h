@@ -45,6 +45,11 @@ struct cJSON;
 #define SV_NET_ID_LEN 64
 #define SV_NET_DEFAULT_BRIDGE "servin0"
 #define SV_NET_DNS_ADDR "127.0.0.11"
+/* The default bridge's subnet ("10.99.0.0/16") or address with prefix
+ * (Docker's bip: "10.99.0.1/16"). Read when the built-in networks are made
+ * and by every later call: a changed value re-addresses the bridge while
+ * no container is attached to it (else it is kept, with a warning). */
+#define SV_NET_BRIDGE_SUBNET_ENV "SERVIN_BRIDGE_SUBNET"
 
 /* ---------------------------------------------------------------- addresses
  * IPv4 only; addresses are in host byte order. */

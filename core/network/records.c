@@ -4,9 +4,9 @@
  * A network row keeps its settings as JSON (Subnet, Gateway, IPRange,
  * Internal, Bridge, MTU, Options, Builtin). The built-in networks
  * ("bridge" on servin0, "host", "none") are made on first use; the default
- * bridge takes 10.88.0.0/16 unless a host route or another network covers
- * it, then the next free private /16. User networks get the first free
- * /24 from 10.89.0.0 on.
+ * bridge takes $SERVIN_BRIDGE_SUBNET when set, else 10.88.0.0/16 unless a
+ * host route or another network covers it, then the next free private
+ * /16. User networks get the first free /24 from 10.89.0.0 on.
  *
  * Addresses are allocated inside the caller's transaction: the next free
  * one after the network's cursor (so a freed address is reused only after
@@ -211,11 +211,15 @@ static int pick_subnet(sv_store *s, uint32_t start, int prefix, struct sv_ipv4_n
 	return rc < 0 ? -1 : sv_err_setx(err, ENOSPC, "no free subnet left in 10.0.0.0/8 for a new network");
 }
 
-static int check_overlap(sv_store *s, const struct sv_ipv4_net *n, sv_err **err)
+/* EINVAL when n overlaps the subnet of a network other than skip_name. */
+static int check_overlap(sv_store *s, const struct sv_ipv4_net *n, const char *skip_name, sv_err **err)
 {
-	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "SELECT name, json_extract(config, '$.Subnet') FROM networks", err);
+	SV_AUTOSTMT sqlite3_stmt *st =
+		sv_store_prepare(s, "SELECT name, json_extract(config, '$.Subnet') FROM networks WHERE name IS NOT ?", err);
 	if (!st)
 		return -1;
+	if (skip_name)
+		sqlite3_bind_text(st, 1, skip_name, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *sub = (const char *)sqlite3_column_text(st, 1);
 		struct sv_ipv4_net o;
@@ -228,6 +232,35 @@ static int check_overlap(sv_store *s, const struct sv_ipv4_net *n, sv_err **err)
 }
 
 /* ---------------------------------------------------------------- built-ins */
+
+/* The default bridge's addressing from $SERVIN_BRIDGE_SUBNET: a subnet
+ * ("10.99.0.0/16", the gateway is its first address) or, like Docker's
+ * "bip", the bridge's own address with the prefix ("10.99.0.1/16").
+ * 1 when set, 0 when not, EINVAL when malformed. */
+static int bridge_configured(struct sv_ipv4_net *net, uint32_t *gw, sv_err **err)
+{
+	const char *v = getenv(SV_NET_BRIDGE_SUBNET_ENV);
+	if (!v || !*v)
+		return 0;
+	struct sv_ipv4_net n;
+	if (sv_ipv4_net_parse(v, true, &n, err) < 0)
+		return sv_err_prefix(err, SV_NET_BRIDGE_SUBNET_ENV);
+	uint32_t mask = sv_ipv4_mask(n.prefix), base = n.addr & mask, bc = base | ~mask;
+	if (n.prefix < 8 || n.prefix > 30 || n.addr == bc)
+		return sv_err_setx(err, EINVAL, "%s=%s: a subnet between /8 and /30 (or the bridge's address in one) wanted",
+				   SV_NET_BRIDGE_SUBNET_ENV, v);
+	net->addr = base;
+	net->prefix = n.prefix;
+	*gw = n.addr == base ? base + 1 : n.addr;
+	return 1;
+}
+
+static int bridge_overlap(sv_store *s, const struct sv_ipv4_net *want, sv_err **err)
+{
+	if (check_overlap(s, want, "bridge", err) == 0)
+		return 0;
+	return sv_err_prefix(err, "%s=%s", SV_NET_BRIDGE_SUBNET_ENV, getenv(SV_NET_BRIDGE_SUBNET_ENV));
+}
 
 static int builtin_new(sv_store *s, const char *name, const char *driver, struct sv_network *n, sv_err **err)
 {
@@ -244,10 +277,98 @@ static int builtin_new(sv_store *s, const char *name, const char *driver, struct
 		return 0;
 	n->bridge = sv_xstrdup(SV_NET_DEFAULT_BRIDGE);
 	cJSON_AddStringToObject(n->options, BRIDGE_OPT, SV_NET_DEFAULT_BRIDGE);
+	int set = bridge_configured(&n->subnet, &n->gateway, err);
+	if (set < 0 || (set > 0 && bridge_overlap(s, &n->subnet, err) < 0))
+		return -1;
+	if (set > 0)
+		return 0;
 	if (pick_subnet(s, 0x0a580000u /* 10.88.0.0 */, 16, &n->subnet, err) < 0)
 		return -1;
 	n->gateway = n->subnet.addr + 1;
 	return 0;
+}
+
+static int bridge_attached(sv_store *s, const char *network_id, sv_err **err)
+{
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "SELECT count(*) FROM endpoints WHERE network_id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, network_id, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : sv_store_sql_err(s, "count endpoints", err);
+}
+
+static void bridge_kept(const struct sv_network *b, const struct sv_ipv4_net *want, int attached)
+{
+	char a[20], w[20];
+	sv_warn("default bridge keeps %s: %d container(s) attached to it; %s=%s applies once they are removed",
+		sv_ipv4_net_fmt(&b->subnet, a), attached, SV_NET_BRIDGE_SUBNET_ENV, sv_ipv4_net_fmt(want, w));
+}
+
+/* Writes the new addressing into the row, under the write lock and only
+ * while nothing is attached. 0 done, 1 kept, -1 error. */
+static int bridge_readdress(sv_store *s, struct sv_network *b, const struct sv_ipv4_net *want, uint32_t gw,
+			    sv_err **err)
+{
+	if (sv_store_begin(s, err) < 0)
+		return -1;
+	int n = bridge_attached(s, b->id, err);
+	if (n == 0 && bridge_overlap(s, want, err) < 0)
+		n = -1;
+	if (n != 0) {
+		sv_store_rollback(s);
+		return n < 0 ? -1 : 1;
+	}
+	b->subnet = *want;
+	b->gateway = gw;
+	SV_AUTOJSON cJSON *c = config_json(b);
+	SV_AUTOFREE char *ctext = sv_json_print(c);
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "UPDATE networks SET config = ?, next_ip = 0 WHERE id = ?", err);
+	int rc = st ? 0 : -1;
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, ctext, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? sv_store_commit(s, err) : sv_store_sql_err(s, "update network", err);
+	}
+	if (rc < 0)
+		sv_store_rollback(s);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A changed $SERVIN_BRIDGE_SUBNET re-addresses the default bridge while
+ * no container is attached to it (Docker applies a new "bip" when it
+ * restarts): the row first, then the old bridge and chains go, and the
+ * next start makes them anew. */
+static int bridge_reconfigure(sv_store *s, sv_err **err)
+{
+	struct sv_ipv4_net want;
+	uint32_t gw;
+	int set = bridge_configured(&want, &gw, err);
+	if (set <= 0)
+		return set;
+	struct sv_network b;
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, "SELECT " NET_COLS " FROM networks WHERE name = 'bridge'", err);
+	if (!st)
+		return -1;
+	/* Inside a caller's transaction (an attach) nothing changes: the
+	 * calls before it did. */
+	if (!sqlite3_get_autocommit(sqlite3_db_handle(st)) || sqlite3_step(st) != SQLITE_ROW)
+		return 0;
+	from_row(st, &b);
+	sqlite3_reset(st);
+	int rc = 1; /* 0: re-addressed, 1: kept, -1: error */
+	if (b.subnet.addr != want.addr || b.subnet.prefix != want.prefix || b.gateway != gw) {
+		/* Counted first without the write lock: a kept bridge costs
+		 * every later call one read, not a BEGIN IMMEDIATE. */
+		int n = bridge_attached(s, b.id, err);
+		rc = n == 0 ? bridge_readdress(s, &b, &want, gw, err) : n < 0 ? -1 : 1;
+		if (n > 0)
+			bridge_kept(&b, &want, n);
+	}
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (rc == 0 && net_bridge_del(s, &b, &e2) < 0)
+		sv_warn("default bridge re-addressed, but: %s", e2->msg);
+	sv_network_release(&b);
+	return rc < 0 ? -1 : 0;
 }
 
 static int ensure_builtins(sv_store *s, sv_err **err)
@@ -256,8 +377,10 @@ static int ensure_builtins(sv_store *s, sv_err **err)
 	SV_AUTOSTMT sqlite3_stmt *q = sv_store_prepare(s, "SELECT count(*) FROM networks WHERE name IN ('bridge', 'host', 'none')", err);
 	if (!q)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 3)
-		return 0;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 3) {
+		sqlite3_reset(q);
+		return bridge_reconfigure(s, err);
+	}
 	/* A statement left mid-row holds a read snapshot: BEGIN IMMEDIATE
 	 * would then fail at once with "database is locked". */
 	sqlite3_reset(q);
@@ -332,7 +455,7 @@ static int addressing(sv_store *s, const struct sv_network_create_opts *o, struc
 			return -1;
 		if (n->subnet.prefix > 30 || n->subnet.prefix < 8)
 			return sv_err_setx(err, EINVAL, "subnet %s: the prefix must be between /8 and /30", o->subnet);
-		if (check_overlap(s, &n->subnet, err) < 0)
+		if (check_overlap(s, &n->subnet, NULL, err) < 0)
 			return -1;
 	} else {
 		if (o->gateway || o->ip_range)

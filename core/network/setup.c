@@ -340,14 +340,23 @@ int sv_net_forget(sv_store *s, const char *runroot, const char *container_id, sv
 
 /* ---------------------------------------------------------------- networks */
 
-static int network_kernel_del(const struct sv_network *n, sv_err **err)
+int net_bridge_del(sv_store *s, const struct sv_network *n, sv_err **err)
 {
 	if (!n->bridge)
 		return 0;
 	struct nl *nl = NULL;
 	if (nl_open(-1, &nl, err) < 0)
 		return -1;
-	int rc = link_del_ours(nl, n->bridge, ALIAS_NET, err);
+	/* Only this network's bridge of this root (or from before aliases
+	 * carried the root's tag): the same name may be another root's. */
+	char tag[9];
+	root_tag(s, tag);
+	SV_AUTOFREE char *mine = sv_xasprintf(ALIAS_NET "%s@%s", n->id, tag);
+	SV_AUTOFREE char *legacy = sv_xasprintf(ALIAS_NET "%s", n->id);
+	struct nl_link l;
+	int rc = nl_link_index(nl, n->bridge, &l, err);
+	if (rc > 0)
+		rc = strcmp(l.alias, mine) == 0 || strcmp(l.alias, legacy) == 0 ? nl_link_del(nl, rc, err) : 0;
 	nl_close(nl);
 	if (rc == 0 && fw_network_del(n->id, n->bridge, err) < 0)
 		rc = -1;
@@ -413,7 +422,7 @@ int sv_network_remove(sv_store *s, const char *name, sv_err **err)
 		goto out;
 	}
 	rc = 0;
-	if (network_kernel_del(&n, &e2) < 0)
+	if (net_bridge_del(s, &n, &e2) < 0)
 		sv_warn("network %s removed, but: %s", n.name, e2->msg);
 out:
 	sv_network_release(&n);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Hostile and broken archives (attacks.md items 16-23): each `load` fails
-# with an error naming the reason, writes nothing outside the store, and
+# with an error naming the image (when it got as far as the index) and the
+# reason, writes nothing outside the store, and
 # leaves the store exactly as it was (files and database rows).
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -55,7 +56,7 @@ variant corrupt
 f=$(blob corrupt "$(layer_of corrupt)")
 printf 'XXXX' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
 pack corrupt
-expect_refused corrupt "blob sha256:[0-9a-f]+ is corrupt"
+expect_refused corrupt "image victim:1: .*blob sha256:[0-9a-f]+ is corrupt"
 
 # 22: the manifest lies about a size
 variant badsize
@@ -63,7 +64,7 @@ m=$(blob badsize "$(manifest_of badsize)")
 jq -c '.layers[0].size += 1' "$m" > "$m.new" && mv "$m.new" "$m"
 rehash_manifest badsize
 pack badsize
-expect_refused badsize "size [0-9]+, but the descriptor says"
+expect_refused badsize "image victim:1: .*size [0-9]+, but the descriptor says"
 
 # 22: a layer whose content is not what the config's diff_id says
 variant badcontent
@@ -77,7 +78,7 @@ m=$(blob badcontent "$(manifest_of badcontent)")
 jq -c --arg d "sha256:$nd" --argjson s "$(stat -c %s "$W/other.tgz")" '.layers[0].digest=$d | .layers[0].size=$s' "$m" > "$m.new" && mv "$m.new" "$m"
 rehash_manifest badcontent
 pack badcontent
-expect_refused badcontent "diff_id\\) mismatch"
+expect_refused badcontent "image victim:1: .*diff_id\\) mismatch"
 
 # 21: a manifest over 4 MiB
 variant bigmanifest
@@ -91,7 +92,7 @@ json.dump(m, open(p, "w"))
 PY
 rehash_manifest bigmanifest
 pack bigmanifest
-expect_refused bigmanifest "over the limit"
+expect_refused bigmanifest "image victim:1: .*over the limit"
 
 # 23: malformed config JSON
 variant badconfig
@@ -103,7 +104,7 @@ m=$(blob badconfig "$(manifest_of badconfig)")
 jq -c --arg d "sha256:$nc" --argjson s "$(stat -c %s "$W/badconfig/blobs/sha256/$nc")" '.config.digest=$d | .config.size=$s' "$m" > "$m.new" && mv "$m.new" "$m"
 rehash_manifest badconfig
 pack badconfig
-expect_refused badconfig "image config: malformed JSON"
+expect_refused badconfig "image victim:1: .*image config: malformed JSON"
 
 # 23: an unknown layer media type
 variant badmedia
@@ -111,13 +112,14 @@ m=$(blob badmedia "$(manifest_of badmedia)")
 jq -c '.layers[0].mediaType="application/x-evil"' "$m" > "$m.new" && mv "$m.new" "$m"
 rehash_manifest badmedia
 pack badmedia
-expect_refused badmedia "unsupported layer media type"
+expect_refused badmedia "image victim:1: .*unsupported layer media type"
 
-# 23: garbage index, missing blob, not a tar, empty, truncated
+# 23: garbage index, missing blob, not a tar, empty, truncated (an error
+# found before the index is read has no image to name)
 variant badindex; echo '{"manifests": 7' > "$W/badindex/index.json"; pack badindex
 expect_refused badindex "malformed JSON"
 variant missing; rm "$(blob missing "$(layer_of missing)")"; pack missing
-expect_refused missing "is not in the archive"
+expect_refused missing "image victim:1: .*is not in the archive"
 head -c 5000 /dev/urandom > "$W/junk.tar"
 expect_refused junk "not a tar archive|corrupt or truncated"
 : > "$W/empty.tar"
@@ -154,15 +156,15 @@ PY
 }
 target=$SV_TMP/escaped
 hostile dotdot "add('../../../../../../../..$target')"
-expect_refused dotdot "points outside the layer"
+expect_refused dotdot "image hostile:dotdot: layer layer.tar: .*points outside the layer"
 ok "dotdot: nothing written outside" test ! -e "$target"
 hostile symlinkdir "add('l', type=tarfile.SYMTYPE, linkname='$SV_TMP')
 add('l/escaped')"
-expect_refused symlinkdir "No such file or directory"
+expect_refused symlinkdir "image hostile:symlinkdir: layer layer.tar: .*No such file or directory"
 ok "symlinkdir: nothing written outside" test ! -e "$target"
 hostile hardlink "add('h', type=tarfile.LNKTYPE, linkname='../../../../../../../../etc/passwd')"
-expect_refused hardlink "points outside the layer"
+expect_refused hardlink "image hostile:hardlink: layer layer.tar: .*points outside the layer"
 ok "hardlink: /etc/passwd has no new link" test "$(stat -c %h /etc/passwd)" = 1
 hostile badwhiteout "add('.wh..')"
-expect_refused badwhiteout "invalid whiteout"
+expect_refused badwhiteout "image hostile:badwhiteout: layer layer.tar: .*invalid whiteout"
 done_testing

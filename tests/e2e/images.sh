@@ -1,7 +1,8 @@
 #!/bin/bash
 # Local images end to end: the seeded default image, load/save/import,
-# interoperability with skopeo both ways, tags, removal, prune, df, and two
-# processes working on one store at once.
+# interoperability with skopeo both ways, listing formats and info, tags,
+# removal, prune (image and system), df, and two processes working on one
+# store at once on images that share a layer.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd skopeo sqlite3 jq
@@ -32,6 +33,18 @@ like "$id" '^sha256:[0-9a-f]{64}$' "image inspect gives the config digest as Id"
 is "$(sv image inspect -f '{{len .RootFS.Layers}}' multi:1)" 3 "three layers recorded"
 is "$(sv images --filter reference='multi*' -q | wc -l)" 1 "filter by reference"
 is "$(sv history -q multi:1 | head -1)" "${id:7:12}" "history starts with the image id"
+
+# --- listing formats ---------------------------------------------------------------
+like "$(sv images --digests multi:1)" $'^REPOSITORY +TAG +DIGEST +IMAGE ID +CREATED +SIZE\nmulti +1 +<none> +'"${id:7:12}" \
+	"--digests adds a DIGEST column (<none> for a loaded image)"
+is "$(sv images --format json | jq -r 'select(.Repository == "multi") | "\(.Tag) \(.ID) \(.Digest)"')" \
+	"1 ${id:7:12} <none>" "--format json: one object per image"
+like "$(sv images --format 'table {{.Repository}}\t{{.ID}}' multi)" $'^REPOSITORY +IMAGE ID\nmulti +'"${id:7:12}"'$' \
+	"--format table: a header and aligned columns"
+out=$(sv info)
+like "$out" $'\n Images: 2\n' "info counts the images"
+like "$out" "Servin Root Dir: $SERVIN_ROOT"$'\n' "info names the store's root"
+like "$out" "Storage Driver: overlay2" "and its storage driver"
 
 # --- interoperability: skopeo → servin ---------------------------------------
 skopeo copy -q oci-archive:"$W/multi.tar" docker-archive:"$W/multi-docker.tar":skopeo/multi:2 2>&1
@@ -80,12 +93,21 @@ like "$(sv image inspect nosuch 2>&1)" "No such image: nosuch" "clear not-found 
 sv load -i "$W/multi.tar" >/dev/null
 sv tag busybox multi:1
 is "$(sv images --filter dangling=true -q | wc -l)" 1 "moving a tag leaves the old image dangling"
+is "$(sv images -a --format '{{.Repository}}:{{.Tag}} {{.ID}}' | grep -c "^<none>:<none> ${id:7:12}$")" 1 \
+	"images -a lists the dangling image"
+is "$(sv images -a -q | sort)" "$(sv images -q | sort)" "and, with no intermediate images, the same as images"
 out=$(sv image prune -f)
 like "$out" "Deleted: $id" "prune removes the dangling image"
 like "$out" "Total reclaimed space: [0-9.]+[kMG]?B" "and reports space"
 is "$(sv images --filter dangling=true -q | wc -l)" 0 "nothing dangling left"
 left=$(sqlite3 "$SERVIN_ROOT/servin.db" "SELECT COUNT(*) FROM layers")
 is "$(ls "$SERVIN_ROOT/layers" | wc -l)" "$left" "no orphan layer directories"
+sv load -i "$W/multi.tar" >/dev/null
+sv tag busybox multi:1
+out=$(sv system prune -f)
+like "$out" "Deleted Images:"$'\n'"deleted: $id" "system prune removes a dangling image"
+is "$(sv images --filter dangling=true -q | wc -l)" 0 "leaving nothing dangling"
+ok "and keeps tagged images" sv image inspect busybox
 
 # --- import ---------------------------------------------------------------------------
 mkdir -p "$W/rootfs/bin"
@@ -101,8 +123,19 @@ nimg=$(sv images -q --no-trunc | sort -u | wc -l)
 like "$(sv system df)" "Images +$nimg " "system df counts images"
 
 # --- two processes at once -------------------------------------------------------
-mkimage --layer "$W/l2" --out "$W/a.tar" --tag conc/a:1 --compress gzip
-mkimage --layer "$W/l3" --out "$W/b.tar" --tag conc/b:1 --compress gzip
+# Their images share a base layer that nothing else holds: each rmi may
+# remove it, or must keep it for the other's image, while the other loads.
+mkdir -p "$W/base/usr/share/conc"
+head -c 200000 /dev/urandom > "$W/base/usr/share/conc/data"
+mkimage --layer "$W/base" --layer "$W/l2" --out "$W/a.tar" --tag conc/a:1 --compress gzip
+mkimage --layer "$W/base" --layer "$W/l3" --out "$W/b.tar" --tag conc/b:1 --compress gzip
+sv load -i "$W/a.tar" >/dev/null
+base_chain=$(sv image inspect -f '{{json .RootFS.Layers}}' conc/a:1 | jq -r '.[0]') # the first layer's chain id is its diff_id
+sv load -i "$W/b.tar" >/dev/null
+sv rmi conc/a:1 >/dev/null
+ok "removing one image keeps the base layer the other uses" test -s "$SERVIN_ROOT/layers/${base_chain#sha256:}/usr/share/conc/data"
+sv rmi conc/b:1 >/dev/null
+ok "it goes with the last image using it" test ! -e "$SERVIN_ROOT/layers/${base_chain#sha256:}"
 worker() {
 	local img=$1 tag=$2 i
 	for i in $(seq 1 15); do
@@ -120,4 +153,18 @@ is "$(sqlite3 "$SERVIN_ROOT/servin.db" "SELECT COUNT(*) FROM refs WHERE name LIK
 left=$(sqlite3 "$SERVIN_ROOT/servin.db" "SELECT COUNT(*) FROM layers")
 is "$(ls "$SERVIN_ROOT/layers" | wc -l)" "$left" "layer directories match the records"
 is "$(ls "$SERVIN_ROOT/tmp" | wc -l)" 0 "no temporaries left"
+ok "the shared base layer is gone with both images" test ! -e "$SERVIN_ROOT/layers/${base_chain#sha256:}"
+sv load -i "$W/a.tar" >/dev/null
+sv load -i "$W/b.tar" >/dev/null
+ok "both load again afterwards, the base layer whole" cmp "$W/base/usr/share/conc/data" \
+	"$SERVIN_ROOT/layers/${base_chain#sha256:}/usr/share/conc/data"
+sv rmi conc/a:1 conc/b:1 >/dev/null
+
+# --- image prune -a: every image no container uses -------------------------------
+sv create --name keeper busybox >/dev/null
+bid=$(sv image inspect -f '{{.Id}}' busybox)
+out=$(sv image prune -af)
+like "$out" "Deleted: $iid" "image prune -a removes an unused tagged image"
+is "$(sv images -q --no-trunc | sort -u)" "$bid" "and keeps only the image a container uses"
+sv rm keeper >/dev/null
 done_testing

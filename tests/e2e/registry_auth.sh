@@ -4,7 +4,8 @@
 # auth (anonymous refused as "access denied", a wrong password as
 # unauthorized, login/logout and auth.json, Docker's config.json, no
 # credentials for a redirect target on another host), and the bearer token
-# flow through a token server written for the test (tokens cached per scope).
+# flow through a token server written for the test (tokens cached per scope,
+# a lapsed token replaced, no credentials for a plain-http token realm).
 . "$(dirname "$0")/lib.sh"
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
@@ -115,5 +116,32 @@ sv tag "$REG_tok/e2e/app:1" "$REG_tok/e2e/other:1"
 ok "push with bearer tokens (pull,push scope; mount from e2e/app)" sv push -q "$REG_tok/e2e/other:1"
 ok "the push asked for push access" grep -q 'scope=repository:e2e/other:pull,push' "$SV_TMP/token.log"
 ok "skopeo pulls what servin pushed" skopeo inspect --tls-verify=false --creds "$REG_USER:$REG_PASS" "docker://$REG_tok/e2e/other:1"
+
+# A token that has lapsed (the registry refuses it) is replaced: the token
+# server's first answer expired an hour ago; the pull asks again, once.
+helper_stop token
+helper_start token token "$TOKEN" "$SV_TMP/pki/token.key" "$SV_TMP/pki/token.crt" "$REG_USER" "$REG_PASS" \
+	"$SV_TMP/token.log" lapsed-first
+sv rmi "$REG_tok/e2e/app:1" >/dev/null
+sv image prune -af >/dev/null 2>&1
+: > "$SV_TMP/token.log"
+out=$(sv pull "$REG_tok/e2e/app:1" 2>&1)
+is "$?" 0 "a pull whose first token has lapsed succeeds" || echo "$out" | sed 's/^/# /'
+is "$(grep -c 'token scope=repository:e2e/app:pull user='"$REG_USER" "$SV_TMP/token.log")" 2 \
+	"with a second token request for the scope"
+
+# Credentials never go to a token realm over plain http unless the registry
+# itself is listed insecure: a verified-TLS registry whose realm is http.
+reg_start toktls tls token "http://127.0.0.1:$TOKEN/token"
+skopeo_push "$SV_TMP/app.tar" "$REG_toktls/e2e/app:1" --dest-creds "$REG_USER:$REG_PASS"
+sv_registries '{}'
+mkdir -p "$SERVIN_CONFIG_DIR/certs.d/$REG_toktls"
+cp "$SV_TMP/pki/ca.crt" "$SERVIN_CONFIG_DIR/certs.d/$REG_toktls/ca.crt"
+: > "$SV_TMP/token.log"
+out=$(sv pull --creds "$REG_USER:$REG_PASS" "$REG_toktls/e2e/app:1" 2>&1)
+is "$?" 1 "a pull whose token realm is plain http fails"
+like "$out" "access denied|unauthorized" "refused for want of access"
+ok "the token server was asked" grep -q 'token scope=repository:e2e/app:pull' "$SV_TMP/token.log"
+nok "but never given the credentials" grep -q "user=$REG_USER" "$SV_TMP/token.log"
 
 done_testing

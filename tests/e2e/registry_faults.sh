@@ -4,8 +4,9 @@
 # with SIGKILL (no half image; the next pull completes), a blob corrupted
 # on the registry's disk (digest error), mirrors that are down (the next
 # one, then the registry itself, is used), and registries that answer
-# garbage, hang, close mid-stream, lie about digests and sizes, send huge
-# or unknown manifests, or redirect in loops or to file:// — each a clear
+# garbage, hang, close mid-stream, lie about digests and sizes (an index
+# child or a pull @digest that does not hash to its digest), send huge or
+# unknown manifests, or redirect in loops or to file:// — each a clear
 # error with the store left as it was.
 . "$(dirname "$0")/lib.sh"
 sv_setup
@@ -132,13 +133,13 @@ is "$?" 0 "with every mirror down the registry itself serves" || echo "$out" | s
 ok "and it did" grep -q 'GET /v2/e2e/mir/manifests/1' "$SV_TMP/proxy.log"
 
 # ---------------------------------------------------------------- bad registries
-fake() { # MODE EXPECTED-ERROR-REGEX (empty: success) DESCRIPTION
+fake() { # MODE EXPECTED-ERROR-REGEX (empty: success) DESCRIPTION [:TAG|@DIGEST]
 	local port out
 	port=$(free_port)
 	helper_start "fake-$1" fake "$port" "$1" "$SV_TMP/fake-$1.log"
 	sv_registries '{"insecure-registries": ["127.0.0.1:'"$port"'"], "retries": 1, "timeout": 2}'
 	before=$(store_state)
-	out=$(timeout 60 "$BIN/servin" pull "127.0.0.1:$port/e2e/fake:1" 2>&1)
+	out=$(timeout 60 "$BIN/servin" pull "127.0.0.1:$port/e2e/fake${4:-:1}" 2>&1)
 	local rc=$?
 	if [ -z "$2" ]; then
 		is "$rc" 0 "$3"
@@ -163,6 +164,13 @@ fake badmedia "unsupported manifest media type 'application/vnd.evil.manifest\+j
 fake badlayer "unsupported layer media type 'application/x-evil'" "an unknown layer media type"
 fake badjson "malformed" "a manifest that is not JSON"
 fake digestlie "manifest digest mismatch" "a registry lying about the manifest digest"
+# By digest: an index's child, and a pull @digest, must hash to what was asked.
+fake childlie "manifest digest mismatch: asked for sha256:[0-9a-f]{64}, the content hashes to" \
+	"an index whose child manifest does not hash to its descriptor"
+ok "the child was asked for by digest" grep -q 'GET /v2/e2e/fake/manifests/sha256:' "$SV_TMP/fake-childlie.log"
+wrong=sha256:$(printf wrong | sha256sum | cut -d' ' -f1)
+fake ok "manifest digest mismatch: asked for $wrong, the content hashes to" \
+	"a pull @digest whose manifest hashes to another digest" "@$wrong"
 fake sizelie "size mismatch" "a layer longer than its descriptor"
 fake closemid "layer sha256:[0-9a-f]+: GET .*(Transferred a partial file|reset|closed)" "a connection closing mid-layer"
 fake redirectloop "more than 10 redirects" "redirects in a loop"

@@ -2,7 +2,9 @@
 # Pull from a real docker-registry over plain HTTP (listed as insecure):
 # images pushed by skopeo arrive with identical digests and content, layers
 # already present are not fetched again, tags, digests, --all-tags,
-# multi-arch indexes and --platform, -q, and the errors for an unknown tag
+# multi-arch indexes and --platform, Docker v2s2 manifests and manifest
+# lists, -q, parallel downloads (3 by default, max-concurrent-downloads),
+# layers unpacked while they stream in, and the errors for an unknown tag
 # and for a registry that is not listed as insecure.
 . "$(dirname "$0")/lib.sh"
 sv_setup
@@ -90,6 +92,30 @@ is "$(sv image inspect --format '{{.Architecture}}' "$R/e2e/multi:1")" arm64 "th
 out=$(sv pull --platform linux/s390x "$R/e2e/multi:1" 2>&1)
 like "$out" "no image for platform linux/s390x" "a platform the index lacks is refused, naming what it has"
 
+# Docker's formats: skopeo converts to a v2 schema 2 manifest, and the
+# two-platform index to a Docker manifest list.
+ok "skopeo pushes a Docker v2s2 image" skopeo_push "$SV_TMP/app.tar" "$R/e2e/v2s2:1" --format v2s2
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .mediaType)" \
+	application/vnd.docker.distribution.manifest.v2+json "the registry holds a v2s2 manifest"
+out=$(sv pull "$R/e2e/v2s2:1" 2>&1)
+like "$out" "Digest: $(skopeo inspect --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .Digest)" \
+	"servin pulls it with the registry's digest"
+is "$(sv image inspect --format '{{.Id}}' "$R/e2e/v2s2:1")" \
+	"$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/v2s2:1" | jq -r .config.digest)" "and the config digest as its id"
+ok "skopeo pushes a Docker manifest list" skopeo copy -q --all --format v2s2 --dest-tls-verify=false \
+	"oci:$SV_TMP/multi:1" "docker://$R/e2e/list:1"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r .mediaType)" \
+	application/vnd.docker.distribution.manifest.list.v2+json "the registry holds a manifest list"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r '[.manifests[].mediaType] | unique[]')" \
+	application/vnd.docker.distribution.manifest.v2+json "of v2s2 manifests"
+is "$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/list:1" | jq -r '[.manifests[].mediaType] | unique[]')" \
+	application/vnd.docker.distribution.manifest.v2+json "of v2s2 manifests"
+out=$(sv pull "$R/e2e/list:1" 2>&1)
+like "$out" "Digest: $(skopeo inspect --tls-verify=false "docker://$R/e2e/list:1" | jq -r .Digest)" \
+	"servin pulls the list with the registry's digest"
+is "$(sv image inspect --format '{{.Architecture}}' "$R/e2e/list:1")" "$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" \
+	"and picks the host's platform from it"
+
 # search: the distribution registry has a catalog, not /v1/search.
 out=$(sv search "$R/app" 2>&1)
 like "$out" "NAME +DESCRIPTION +STARS +OFFICIAL +AUTOMATED" "search prints Docker's table"
@@ -106,6 +132,56 @@ like "$tty" $'\e\\[[0-9]+A' "on a terminal, layer lines are redrawn in place"
 like "$tty" "Downloading +\\[=*>" "with a progress bar"
 like "$plain" "Downloading" "not on a terminal: plain status lines"
 nok "without escape sequences" grep -q $'\e' <<<"$plain"
+
+# Parallel downloads: four 600 kB layers (busybox is already in a new
+# store) through the 1.5 MB/s proxy, whose slow.log.blobs says how many
+# blob GETs were in flight as each one began.
+for i in 1 2 3 4; do
+	mkdir -p "$SV_TMP/par$i/par$i"
+	head -c 600000 /dev/urandom > "$SV_TMP/par$i/par$i/data"
+done
+mkimage busybox --layer "$SV_TMP/par1" --layer "$SV_TMP/par2" --layer "$SV_TMP/par3" --layer "$SV_TMP/par4" \
+	--out "$SV_TMP/five.tar" >/dev/null
+skopeo_push "$SV_TMP/five.tar" "$R/e2e/five:1"
+blob_gets() { grep -c '^start .*/blobs/' "$SV_TMP/slow.log.blobs"; }
+max_inflight() { awk '$1 == "start" && $2 > m { m = $2 } END { print m + 0 }' "$SV_TMP/slow.log.blobs"; }
+: > "$SV_TMP/slow.log.blobs"
+ok "a 5-layer image pulls through the slow proxy" env SERVIN_ROOT="$SV_TMP/root-par3" "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/five:1"
+is "$(blob_gets)" 5 "the config and four layers were fetched"
+n=$(max_inflight)
+ok "layers download in parallel ($n at once)" test "$n" -gt 1
+ok "at most 3 at once by default ($n)" test "$n" -le 3
+sv_registries '{"insecure-registries": ["127.0.0.1:'"$SLOW"'"], "max-concurrent-downloads": 1}'
+: > "$SV_TMP/slow.log.blobs"
+ok "the same pull with max-concurrent-downloads 1" env SERVIN_ROOT="$SV_TMP/root-par1" "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/five:1"
+is "$(blob_gets)" 5 "fetches the same five blobs"
+is "$(max_inflight)" 1 "one at a time"
+
+# Unpacked while it streams: a layer holding a small file first and 3 MB
+# of random data after it; the small file is in the pull's directory under
+# tmp/ while the layer's GET is still under way.
+mkdir -p "$SV_TMP/stream/a" "$SV_TMP/stream/z"
+printf 'first\n' > "$SV_TMP/stream/a/first"
+head -c 3000000 /dev/urandom > "$SV_TMP/stream/z/big"
+mkimage busybox --layer "$SV_TMP/stream" --out "$SV_TMP/stream.tar" >/dev/null
+skopeo_push "$SV_TMP/stream.tar" "$R/e2e/stream:1"
+slayer=$(skopeo inspect --raw --tls-verify=false "docker://$R/e2e/stream:1" | jq -r '.layers[1].digest')
+: > "$SV_TMP/slow.log.blobs"
+SERVIN_ROOT=$SV_TMP/root-stream "$BIN/servin" pull -q "127.0.0.1:$SLOW/e2e/stream:1" > "$SV_TMP/stream.out" 2>&1 &
+spull=$!
+first_seen=
+for ((i = 0; i < 300; i++)); do
+	if compgen -G "$SV_TMP/root-stream/tmp/*/layer-*/a/first" >/dev/null; then
+		first_seen=$(grep -c "^end .*/blobs/$slayer" "$SV_TMP/slow.log.blobs")
+		break
+	fi
+	sleep 0.05
+done
+wait $spull
+is "$?" 0 "the streamed pull succeeds"
+is "$first_seen" 0 "the layer's first file is unpacked under tmp/ before its GET completes"
+ok "and that GET did complete later" grep -q "^end .*/blobs/$slayer" "$SV_TMP/slow.log.blobs"
+is "$(cat "$SV_TMP/root-stream/layers"/*/a/first 2>/dev/null)" first "the streamed layer is in the store"
 
 # A registry not listed as insecure is spoken to over verified TLS only.
 sv_registries '{}'

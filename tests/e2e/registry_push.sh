@@ -1,8 +1,9 @@
 #!/bin/bash
 # Push to a real docker-registry, and interoperability the other way: what
 # servin pushes, skopeo and podman pull with the same digests, and servin
-# pulls back unchanged. A second push sends nothing the registry has; a
-# push to another repository mounts the blobs instead of uploading them.
+# pulls back unchanged, and podman runs. A second push sends nothing the
+# registry has; a push to another repository mounts the blobs instead of
+# uploading them. run and create pull a missing image first.
 . "$(dirname "$0")/lib.sh"
 sv_setup
 . "$E2E_DIR/registry/lib.sh"
@@ -54,32 +55,39 @@ if [ "$(id -u)" = 0 ]; then
 	like "$out" "Unable to find image '$R/e2e/pushed:1' locally" "run pulls a missing image first"
 	like "$out" "pushed by servin" "and the pushed image runs"
 fi
+out=$(SERVIN_ROOT=$SV_TMP/root3 sv create --name made "$R/e2e/mounted:7" 2>&1)
+is "$?" 0 "create with an image not in the store succeeds"
+like "$out" "Unable to find image '$R/e2e/mounted:7' locally" "create pulls a missing image first"
+is "$(SERVIN_ROOT=$SV_TMP/root3 sv image inspect --format '{{.Id}}' "$R/e2e/mounted:7")" "$id" "the pulled image is in the store"
+is "$(SERVIN_ROOT=$SV_TMP/root3 sv ps -a --format '{{.Names}} {{.Image}}')" "made $R/e2e/mounted:7" "and the container made from it"
 out=$(sv pull "$R/e2e/pushed:1" 2>&1)
 like "$out" "Digest: $digest" "servin pulls its own push with the same digest"
 is "$(sv image inspect --format '{{.Id}}' "$R/e2e/pushed:1")" "$id" "and the same image id"
 
-# podman, with its own throw-away storage; its default rlimits pinned to
-# ours (root here cannot raise hard limits).
-if command -v podman >/dev/null; then
+# podman (a test dependency in mk/deps.sh), with its own throw-away
+# storage; its default ulimits pinned to this host's hard limits (root here
+# lacks CAP_SYS_RESOURCE; podman lowers its own nproc to 32768), cgroupfs,
+# and runc: crun refuses this host's hybrid cgroup layout (as in
+# bench/network.sh).
+if ok "podman is installed" command -v podman; then
 	cat > "$SV_TMP/containers.conf" <<-EOF
 	[containers]
-	default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+	default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
 	EOF
-	pm() { CONTAINERS_CONF=$SV_TMP/containers.conf podman --root "$SV_TMP/podman/root" --runroot "$SV_TMP/podman/run" \
-		--storage-driver vfs --cgroup-manager cgroupfs "$@"; }
+	pm() { CONTAINERS_CONF=$SV_TMP/containers.conf timeout 120 podman --root "$SV_TMP/podman/root" \
+		--runroot "$SV_TMP/podman/run" --storage-driver vfs --runtime runc "$@"; }
 	cleanup "rm -rf '$SV_TMP/podman' 2>/dev/null"
 	ok "podman pulls what servin pushed" pm pull -q --tls-verify=false "$R/e2e/pushed:1"
 	is "$(pm image inspect --format '{{.Digest}}' "$R/e2e/pushed:1")" "$digest" "podman sees the same digest"
 	is "$(pm image inspect --format '{{.ID}}' "$R/e2e/pushed:1")" "${id#sha256:}" "and the same image id"
-	# Running needs podman's runtime to cope with this host's cgroups (here
-	# crun refuses the hybrid layout): checked where it can, said where not.
-	if prun=$(timeout 60 podman --version >/dev/null && pm run --rm --net none "$R/e2e/pushed:1" 2>&1); then
-		like "$prun" "pushed by servin" "podman runs it"
-	else
-		echo "# podman cannot run containers on this host: $(tail -n1 <<<"$prun")"
+	if [ "$(id -u)" = 0 ]; then
+		prun=$(pm run --rm --net none "$R/e2e/pushed:1" 2>&1)
+		is "$?" 0 "podman runs the image servin pushed" || echo "$prun" | sed 's/^/# /'
+		like "$prun" "pushed by servin" "and its command prints the pushed file"
 	fi
-else
-	echo "# podman not installed: podman interop not checked"
 fi
 
 done_testing

@@ -20,6 +20,13 @@ ok "-v NAME creates a missing named volume" sv run --rm -v made:/m busybox true
 like "$(sv volume ls -q)" 'made' "which volume ls then lists"
 
 sv create --name user -v data:/data busybox true >/dev/null
+sv volume create --label team=b other >/dev/null
+is "$(sv volume ls -q --filter label=team=a)" "data" "volume ls --filter label=KEY=VALUE"
+is "$(sv volume ls -q --filter label=team | tr '\n' ' ')" "data other " "--filter label=KEY matches any value"
+is "$(sv volume ls -q --filter dangling=true | tr '\n' ' ')" "made other " "--filter dangling=true lists the unused ones"
+is "$(sv volume ls -q -f dangling=false -f label=team)" "data" "dangling=false the used one (filters combine)"
+exit_is 1 "an unknown filter is refused" sv volume ls --filter nosuch=1
+sv volume rm other >/dev/null
 exit_is 1 "rm of a volume a container uses is refused" sv volume rm data
 like "$(sv volume rm data 2>&1)" 'volume is in use' "with Docker's message"
 exit_is 1 "even with -f" sv volume rm -f data
@@ -45,8 +52,25 @@ mkdir -p "$host" && echo from-host > "$host/in"
 is "$(sv run --rm -v "$host:/h" busybox cat /h/in)" "from-host" "-v /host:/ctr binds a host directory"
 ok "writes land on the host" sv run --rm -v "$host:/h" busybox sh -c 'echo back > /h/out'
 is "$(cat "$host/out")" "back" "and are seen there"
+is "$(sv run --rm -v "$host:/h:ro" busybox sh -c '(echo x > /h/ro) 2>/dev/null; echo $?')" "1" \
+	"-v /host:/ctr:ro refuses writes"
+ok "and nothing reached the host" test ! -e "$host/ro"
+is "$(sv run --rm -v "$host:/h:rw" busybox cat /h/in)" "from-host" "-v /host:/ctr:rw is accepted"
 is "$(sv run --rm --mount "type=bind,source=$host,target=/h,readonly" busybox sh -c 'touch /h/x 2>/dev/null; echo $?')" "1" \
 	"--mount type=bind,readonly refuses writes"
+# bind-propagation: in a mount namespace of the test's own, the source is
+# a shared mount; a tmpfs mounted under it after the start shows in the
+# container with rshared, and not with the default (rprivate).
+prop=$SV_TMP/prop
+mkdir -p "$prop/sub"
+got=$(unshare -m --propagation private sh -c '
+	mount --bind "$1" "$1" && mount --make-shared "$1" || exit 2
+	a=$("$2" run -d --mount "type=bind,source=$1,target=/p,bind-propagation=rshared" busybox sleep 60) || exit 3
+	b=$("$2" run -d --mount "type=bind,source=$1,target=/p" busybox sleep 60) || exit 3
+	mount -t tmpfs -o size=64k late "$1/sub" && echo late > "$1/sub/f"
+	echo "$("$2" exec "$a" cat /p/sub/f 2>&1)/$("$2" exec "$b" cat /p/sub/f 2>&1)"
+	"$2" rm -f "$a" "$b" >/dev/null' sh "$prop" "$BIN/servin" 2>&1)
+like "$got" '^late/cat: can.t open' "--mount bind-propagation=rshared passes later host mounts in (the default does not)"
 exit_is 125 "--mount type=bind of a missing source is refused" \
 	sv run --rm --mount "type=bind,source=$SV_TMP/nope,target=/h" busybox true
 ok "-v of a missing host path makes it" sv run --rm -v "$SV_TMP/made:/h" busybox true

@@ -94,6 +94,36 @@ static void test_manifest__index_and_platforms(void **state)
 	sv_index_release(&ix);
 }
 
+/* Docker's manifest list: recognised from its mediaType and from the
+ * Content-Type alone, its v2s2 children selectable by platform. */
+static const char docker_list[] =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\",\"manifests\":["
+	"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" D1 "\",\"size\":7,"
+	"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+	"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" D2 "\",\"size\":8,"
+	"\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+
+static void test_manifest__docker_list_parses(void **state)
+{
+	(void)state;
+	struct sv_index ix;
+	SV_AUTOERR sv_err *err = NULL;
+	assert_int_equal(sv_manifest_kind(docker_list, strlen(docker_list), NULL, &err), SV_MANIFEST_INDEX);
+	/* The same list without its mediaType field. */
+	SV_AUTOFREE char *unlabelled = sv_xasprintf("{\"schemaVersion\":2,%s", strstr(docker_list, "\"manifests\""));
+	assert_int_equal(sv_manifest_kind(unlabelled, strlen(unlabelled), SV_MEDIA_DOCKER_LIST, &err),
+			 SV_MANIFEST_INDEX);
+	assert_int_equal(sv_index_parse(docker_list, strlen(docker_list), &ix, &err), 0);
+	assert_string_equal(ix.media_type, SV_MEDIA_DOCKER_LIST);
+	assert_int_equal(ix.n, 2);
+	assert_int_equal(sv_index_select(&ix, "linux", "amd64", NULL, &err), 1);
+	assert_int_equal(sv_index_select(&ix, "linux", "arm64", NULL, &err), 0);
+	assert_string_equal(ix.manifests[1].media_type, SV_MEDIA_DOCKER_MANIFEST);
+	assert_int_equal(ix.manifests[1].size, 8);
+	assert_null(err);
+	sv_index_release(&ix);
+}
+
 static void test_manifest__platform_strings(void **state)
 {
 	(void)state;
@@ -224,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_manifest__oci_parses),
 		cmocka_unit_test(test_manifest__docker_v2s2_parses),
 		cmocka_unit_test(test_manifest__index_and_platforms),
+		cmocka_unit_test(test_manifest__docker_list_parses),
 		cmocka_unit_test(test_manifest__platform_strings),
 		cmocka_unit_test(test_manifest__malformed_refused),
 		cmocka_unit_test(test_manifest__unknown_media_type_kind),

@@ -4,7 +4,10 @@
  * root, the kernel side in network namespaces this test makes: a bridge
  * and a veth pair wired into a "container" netns, traffic over it, the
  * embedded resolver answering from inside that netns, published-port
- * elements, teardown and the sweep leaving nothing behind.
+ * elements, teardown and the sweep leaving nothing behind; foreign links
+ * and nftables tables left alone; the default bridge's subnet from
+ * SERVIN_BRIDGE_SUBNET or past a routed 10.88/16; IPAM from several
+ * processes at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -265,6 +268,120 @@ static void test_ipam(void **state)
 	assert_int_equal(err->code, ENOENT);
 }
 
+
+/* One process of test_ipam_concurrent: its own connection, n containers
+ * attached one transaction each. Exits 0 when every attach succeeded. */
+static void ipam_worker(const char *root, const char *net_name, int w, int n)
+{
+	sv_store *s = NULL;
+	struct sv_network net;
+	if (sv_store_open(root, &s, NULL) < 0 || sv_network_get(s, net_name, &net, NULL) < 0)
+		_exit(2);
+	for (int i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "w%dc%d", w, i);
+		SV_AUTOFREE char *sql = sv_xasprintf("INSERT INTO containers (id, name, image_id, image_ref, created, config)"
+						     " VALUES ('%s', '%s', 'img', 'busybox', 0, '{}')",
+						     id, id);
+		SV_AUTOERR sv_err *err = NULL;
+		if (sv_store_exec(s, sql, &err) < 0 || sv_store_begin(s, &err) < 0)
+			_exit(3);
+		if (sv_endpoint_add_tx(s, &net, id, 0, NULL, NULL, &err) < 0 || sv_store_commit(s, &err) < 0) {
+			fprintf(stderr, "worker %d: %s\n", w, err ? err->msg : "?");
+			_exit(4);
+		}
+	}
+	sv_network_release(&net);
+	sv_store_free(s);
+	_exit(0);
+}
+
+/* Several processes allocating on one network at once: every attach
+ * succeeds (no "address already in use" from a lost race) and no address
+ * is handed out twice. */
+static void test_ipam_concurrent(void **state)
+{
+	struct fx *f = *state;
+	enum { WORKERS = 4, EACH = 15 };
+	struct sv_network_create_opts o = { .name = "busy", .subnet = "10.98.0.0/24" };
+	assert_int_equal(sv_network_create(f->s, &o, NULL, NULL), 0);
+	pid_t pids[WORKERS];
+	for (int w = 0; w < WORKERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0)
+			ipam_worker(f->root, "busy", w, EACH);
+	}
+	for (int w = 0; w < WORKERS; w++) {
+		int st;
+		assert_int_equal(waitpid(pids[w], &st, 0), pids[w]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	struct sv_network n;
+	assert_int_equal(sv_network_get(f->s, "busy", &n, NULL), 0);
+	struct sv_endpoint *eps = NULL;
+	size_t neps;
+	assert_int_equal(sv_endpoint_list(f->s, n.id, NULL, &eps, &neps, NULL), 0);
+	assert_int_equal(neps, WORKERS * EACH);
+	for (size_t i = 0; i < neps; i++) {
+		assert_true(sv_ipv4_net_contains(&n.subnet, eps[i].ip));
+		assert_true(eps[i].ip != n.gateway && eps[i].ip != n.subnet.addr);
+		for (size_t j = 0; j < i; j++)
+			assert_true(eps[i].ip != eps[j].ip);
+	}
+	sv_endpoints_free(eps, neps);
+	sv_network_release(&n);
+}
+
+static void bridge_is(struct fx *f, const char *subnet, const char *gateway)
+{
+	struct sv_network b;
+	char sub[20], gw[16];
+	assert_int_equal(sv_network_get(f->s, "bridge", &b, NULL), 0);
+	assert_string_equal(sv_ipv4_net_fmt(&b.subnet, sub), subnet);
+	assert_string_equal(sv_ipv4_fmt(b.gateway, gw), gateway);
+	sv_network_release(&b);
+}
+
+/* SERVIN_BRIDGE_SUBNET: taken by a new store (as a subnet or Docker's
+ * bip form), a change re-addresses an unused default bridge, an attached
+ * one keeps its subnet, a bad or overlapping value is an error. */
+static void test_default_subnet(void **state)
+{
+	struct fx *f = *state;
+	SV_AUTOERR sv_err *err = NULL;
+	setenv(SV_NET_BRIDGE_SUBNET_ENV, "10.77.0.9/16", 1);
+	bridge_is(f, "10.77.0.0/16", "10.77.0.9");
+	setenv(SV_NET_BRIDGE_SUBNET_ENV, "10.66.0.0/24", 1);
+	bridge_is(f, "10.66.0.0/24", "10.66.0.1");
+	struct sv_network b;
+	assert_int_equal(sv_network_get(f->s, "bridge", &b, NULL), 0);
+	add_container(f, "c0", "c0", "created");
+	uint32_t ip;
+	attach(f, &b, "c0", 0, 0, &ip);
+	assert_int_equal(ip, 0x0a420002);
+	setenv(SV_NET_BRIDGE_SUBNET_ENV, "10.55.0.0/16", 1);
+	bridge_is(f, "10.66.0.0/24", "10.66.0.1"); /* c0 holds 10.66.0.2 */
+	assert_int_equal(sv_store_begin(f->s, NULL), 0);
+	assert_int_equal(sv_endpoint_remove_tx(f->s, b.id, "c0", NULL), 0);
+	assert_int_equal(sv_store_commit(f->s, NULL), 0);
+	bridge_is(f, "10.55.0.0/16", "10.55.0.1");
+	sv_network_release(&b);
+	struct sv_network_create_opts o = { .name = "user", .subnet = "10.44.0.0/24" };
+	assert_int_equal(sv_network_create(f->s, &o, NULL, &err), 0);
+	const char *bad[] = { "10.44.0.0/16", "bogus", "10.1.0.0", "10.1.0.255/24", "10.0.0.0/31", NULL };
+	for (int i = 0; bad[i]; i++) {
+		setenv(SV_NET_BRIDGE_SUBNET_ENV, bad[i], 1);
+		sv_err_clear(&err);
+		assert_int_equal(sv_network_get(f->s, "bridge", &b, &err), -1);
+		assert_int_equal(err->code, EINVAL);
+		assert_non_null(strstr(err->msg, SV_NET_BRIDGE_SUBNET_ENV));
+	}
+	unsetenv(SV_NET_BRIDGE_SUBNET_ENV);
+	bridge_is(f, "10.55.0.0/16", "10.55.0.1"); /* unset: kept as made */
+}
+
 /* ---------------------------------------------------------------- kernel */
 
 static bool have_root(void)
@@ -365,7 +482,8 @@ static int ask(sv_dns *d, int nsfd, const char *name, int type, uint32_t *ip)
 
 static int count_links(const struct nl_link *l, void *arg)
 {
-	if (sv_str_has_prefix(l->alias, "servin:"))
+	/* (not the foreign link of "another root": see foreign_add) */
+	if (sv_str_has_prefix(l->alias, "servin:") && !sv_str_has_suffix(l->alias, "@ffffffff"))
 		(*(int *)arg)++;
 	return 0;
 }
@@ -386,13 +504,50 @@ static void sweep_count(const char *kind, const char *object, const char *detail
 	(*(int *)arg)++;
 }
 
+/* What servin did not make and must never change, in the test's netns:
+ * a link named like a servin veth without servin's alias (its address
+ * puts a route over 10.88.0.0/16), one carrying the alias of another
+ * root, a link named like a user network's bridge, another program's
+ * nftables table. */
+static void foreign_add(void)
+{
+	assert_int_equal(system("ip link add sve000000000000 type bridge &&"
+				" ip addr add 10.88.0.1/16 dev sve000000000000 && ip link set sve000000000000 up &&"
+				" ip link add sve111111111111 type bridge &&"
+				" ip link set sve111111111111 alias servin:veth:cccc0000cccc0000:x@ffffffff &&"
+				" ip link add svforeign type bridge &&"
+				" nft add table ip other && nft add chain ip other c && nft add rule ip other c accept"),
+			 0);
+}
+
+static void foreign_check(void)
+{
+	assert_int_equal(system("ip link show sve000000000000 | grep -q UP && ip link show sve111111111111 >/dev/null &&"
+				" ip link show svforeign >/dev/null && nft list chain ip other c | grep -q accept"),
+			 0);
+}
+
 /* Runs in a netns of its own (the test's "host"): the program's last test. */
 static void kernel_body(struct fx *f)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_network n;
+	foreign_add();
 	struct sv_network_create_opts o = { .name = "front", .subnet = "10.123.0.0/24" };
 	assert_int_equal(sv_network_create(f->s, &o, &n, &err), 0);
+	/* 10.88.0.0/16 is routed: the default bridge took the next free /16 */
+	char sub[20];
+	struct sv_network b;
+	assert_int_equal(sv_network_get(f->s, "bridge", &b, NULL), 0);
+	assert_string_equal(sv_ipv4_net_fmt(&b.subnet, sub), "10.89.0.0/16");
+	sv_network_release(&b);
+	/* a network whose bridge name a foreign link holds cannot use it, and
+	 * its removal leaves that link */
+	char fopt[] = "com.docker.network.bridge.name=svforeign";
+	char *const fopts[] = { fopt, NULL };
+	struct sv_network_create_opts fo = { .name = "fnet", .subnet = "10.124.0.0/24", .options = fopts };
+	assert_int_equal(sv_network_create(f->s, &fo, NULL, &err), 0);
+	assert_int_equal(sv_network_remove(f->s, "fnet", &err), 0);
 	add_container(f, "aaaa0000aaaa0000", "web", "created");
 	add_container(f, "bbbb0000bbbb0000", "cli", "created");
 	char www[] = "www";
@@ -493,6 +648,8 @@ static void kernel_body(struct fx *f)
 	assert_int_equal(sv_store_exec(f->s, "UPDATE containers SET state = 'exited'", NULL), 0);
 	assert_int_equal(sv_network_remove(f->s, "front", &err), 0);
 	assert_int_equal(servin_links(), 0);
+	assert_int_equal(sv_net_sweep(f->s, f->run, running, true, sweep_count, &found, &err), 0);
+	foreign_check();
 	close(w1);
 	close(w2);
 	waitpid(c1, NULL, 0);
@@ -521,6 +678,8 @@ int main(void)
 		cmocka_unit_test(test_port_spec),
 		cmocka_unit_test(test_etc),
 		cmocka_unit_test_setup_teardown(test_ipam, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_subnet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipam_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,48 @@ static void test_store__layout_private_and_migrated(void **state)
 	sv_store_free(s2);
 }
 
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+static int count_sql(sv_store *s, const char *sql)
+{
+	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(s, sql, NULL);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	return sqlite3_column_int(st, 0);
+}
+
+/* A database from before a migration (its row, table and column gone) gets
+ * it on the next open, and the rows it had are kept. */
+static void test_store__missing_migration_applied_rows_kept(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = sv_store_db(f->s, NULL);
+	assert_non_null(db);
+	exec_sql(db, "INSERT INTO volumes (name, created) VALUES ('keep-me', 1);"
+		     "INSERT INTO meta (key, value) VALUES ('marker', 'kept');"
+		     "DELETE FROM migrations WHERE name = 'volume-0001-refs';"
+		     "DROP TABLE volume_refs;"
+		     "ALTER TABLE volumes DROP COLUMN anonymous;");
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'volume_refs'"), 0);
+	sv_store_free(f->s);
+	f->s = NULL;
+
+	SV_AUTOERR sv_err *err = NULL;
+	assert_int_equal(sv_store_open(f->root, &f->s, &err), 0);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM migrations WHERE name = 'volume-0001-refs'"), 1);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'volume_refs'"), 1);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'volume_refs_volume'"), 1);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM volumes WHERE name = 'keep-me' AND anonymous = 0"), 1);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM meta WHERE key = 'marker' AND value = 'kept'"), 1);
+	/* and every migration is recorded once */
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) - COUNT(DISTINCT name) FROM migrations"), 0);
+}
+
 static void test_store__blob_verified_before_visible(void **state)
 {
 	struct fx *f = *state;
@@ -311,6 +353,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_store__layout_private_and_migrated),
+		T(test_store__missing_migration_applied_rows_kept),
 		T(test_store__blob_verified_before_visible),
 		T(test_store__events_in_order_with_bounds),
 		T(test_store__stale_temporaries_swept),

@@ -343,6 +343,71 @@ static void test_json__bounded_and_typed(void **state)
 	assert_int_equal(sv_json_strv(sv_json_arr(j, "bad"), &v, &e4), -1);
 }
 
+struct log_seen {
+	int n;
+	enum sv_log_level level;
+	char msg[128];
+};
+
+static void log_collect(enum sv_log_level level, const char *msg, void *arg)
+{
+	struct log_seen *seen = arg;
+	seen->n++;
+	seen->level = level;
+	snprintf(seen->msg, sizeof seen->msg, "%s", msg);
+}
+
+/* Calls every logger with stdout and stderr pointed at a file; returns how
+ * many bytes reached them. */
+static off_t log_all_to_stdio(void)
+{
+	char path[] = "/tmp/sv-log-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stdout);
+	fflush(stderr);
+	int out = dup(1), errfd = dup(2);
+	assert_true(out >= 0 && errfd >= 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	sv_error("layer %s: refused", "x");
+	sv_warn("warned %d", 1);
+	sv_info("informed");
+	sv_debug("debugged");
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(errfd, 2);
+	close(out);
+	close(errfd);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	return st.st_size;
+}
+
+static void test_log__sink_or_nothing(void **state)
+{
+	(void)state;
+	sv_log_set_sink(NULL, NULL, SV_LOG_DEBUG);
+	assert_false(sv_log_enabled(SV_LOG_ERROR));
+	assert_int_equal(log_all_to_stdio(), 0); /* no sink: nothing anywhere */
+
+	struct log_seen seen = { 0 };
+	sv_log_set_sink(log_collect, &seen, SV_LOG_WARN);
+	assert_int_equal(log_all_to_stdio(), 0); /* a sink: still not stdio */
+	assert_int_equal(seen.n, 2);             /* error and warn; info, debug filtered */
+	assert_int_equal(seen.level, SV_LOG_WARN);
+	assert_string_equal(seen.msg, "warned 1");
+	sv_error("layer %s: refused", "sha256:1");
+	assert_int_equal(seen.level, SV_LOG_ERROR);
+	assert_string_equal(seen.msg, "layer sha256:1: refused");
+	sv_log_set_sink(NULL, NULL, SV_LOG_WARN);
+	sv_warn("after");
+	assert_int_equal(seen.n, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_fs__rm_rf_never_follows_symlinks),
 		cmocka_unit_test(test_digest__sha256_and_validation),
 		cmocka_unit_test(test_json__bounded_and_typed),
+		cmocka_unit_test(test_log__sink_or_nothing),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

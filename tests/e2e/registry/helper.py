@@ -4,16 +4,21 @@ docker-registry. Standard library only; everything listens on 127.0.0.1.
 
   helper.py port
       print a free TCP port
-  helper.py token PORT KEY CERT USER PASSWORD LOG
+  helper.py token PORT KEY CERT USER PASSWORD LOG [lapsed-first]
       Docker's bearer token flow: GET /token?service=&scope=&account= with
       Basic credentials; answers JWTs (RS256, signed with `openssl dgst`)
       that docker-registry's `auth: token` verifies against CERT. Wrong
       credentials get 401; anonymous callers get a token without access.
-      Every request is logged to LOG (one line: scope and user).
+      Every request is logged to LOG (one line: scope and user). With
+      lapsed-first, the first token answered expired an hour ago (and says
+      "expires_in": 2), as a cached token that lapsed would have.
   helper.py proxy PORT UPSTREAM LOG [RATE] [REDIRECT_PORT]
       forwards to 127.0.0.1:UPSTREAM, throttled to RATE bytes/s (0: not),
       logging "METHOD PATH range=R auth=yes|no"; with REDIRECT_PORT, blob
       GETs are redirected (307) to 127.0.0.1:REDIRECT_PORT/blob/<digest>.
+      Blob GETs are also logged to LOG.blobs: "start N PATH" when one
+      arrives (N: how many are in flight, this one included) and
+      "end PATH" once its last byte is sent.
   helper.py capture PORT DATADIR LOG
       serves /blob/<digest> from a docker-registry data directory and logs
       whether an Authorization header came along ("auth=yes|no").
@@ -34,6 +39,7 @@ import socketserver
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.parse
 
@@ -76,12 +82,17 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def token_server(port, key, cert, user, password, log):
+def token_server(port, key, cert, user, password, log, lapsed_first):
     der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
                          check=True, capture_output=True).stdout
 
+    issued = [0]
+
     def jwt(sub, service, access):
         now = int(time.time())
+        issued[0] += 1
+        if lapsed_first and issued[0] == 1:
+            now -= 3600
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
         claims = {"iss": "servin-test", "sub": sub, "aud": service, "exp": now + 300,
                   "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(), "access": access}
@@ -110,7 +121,8 @@ def token_server(port, key, cert, user, password, log):
                                    "actions": parts[2].split(",")})
             log_line(log, "token scope=%s user=%s" % (" ".join(q.get("scope", [])) or "-", who or "-"))
             tok = jwt(who or "", q.get("service", [""])[0], access)
-            body = json.dumps({"token": tok, "access_token": tok, "expires_in": 300}).encode()
+            body = json.dumps({"token": tok, "access_token": tok,
+                               "expires_in": 2 if lapsed_first else 300}).encode()
             self.send(200, body)
 
     serve(port, H)
@@ -120,10 +132,26 @@ def token_server(port, key, cert, user, password, log):
 
 
 def proxy_server(port, upstream, log, rate, redirect_port):
+    lock = threading.Lock()
+    inflight = [0]
+
     class H(Quiet):
         def handle_any(self):
             log_line(log, "%s %s range=%s auth=%s" % (self.command, self.path, self.headers.get("Range", "-"),
                                                        "yes" if self.headers.get("Authorization") else "no"))
+            if self.command != "GET" or "/blobs/sha256:" not in self.path:
+                return self.forward()
+            with lock:
+                inflight[0] += 1
+                log_line(log + ".blobs", "start %d %s" % (inflight[0], self.path))
+            try:
+                self.forward()
+            finally:
+                with lock:
+                    inflight[0] -= 1
+                    log_line(log + ".blobs", "end %s" % self.path)
+
+        def forward(self):
             if redirect_port and self.command == "GET" and "/blobs/sha256:" in self.path:
                 digest = self.path.rsplit("/", 1)[1]
                 loc = "http://127.0.0.1:%d/blob/%s" % (redirect_port, digest)
@@ -156,12 +184,12 @@ def proxy_server(port, upstream, log, rate, redirect_port):
                 chunk = r.read(32768)
                 if not chunk:
                     break
-                self.wfile.write(chunk)
                 sent += len(chunk)
-                if rate:
+                if rate:  # paced before writing: the last byte sent ends the request
                     ahead = sent / rate - (time.monotonic() - start)
                     if ahead > 0:
                         time.sleep(ahead)
+                self.wfile.write(chunk)
             c.close()
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
@@ -201,6 +229,7 @@ MODES = {
     "redirectloop": "blob requests redirect forever",
     "redirectfile": "blob requests redirect to file:///etc/passwd",
     "badjson": "the manifest is not JSON",
+    "childlie": "tag 1 is an index whose child manifest does not hash to the digest the index gives",
 }
 
 
@@ -249,6 +278,13 @@ def fake_server(port, mode, log):
     if mode == "badjson":
         mbody = b"{ this is not json"
     mdigest = "sha256:" + hashlib.sha256(mbody).hexdigest()
+    ibody = None
+    if mode == "childlie":
+        child = {"mediaType": manifest["mediaType"], "size": len(mbody),
+                 "digest": "sha256:" + hashlib.sha256(mbody + b"\n").hexdigest()}
+        ibody = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                            "manifests": [dict(child, platform={"os": "linux", "architecture": a})
+                                          for a in ("amd64", "arm64")]}).encode()
 
     seen = set()
 
@@ -266,6 +302,9 @@ def fake_server(port, mode, log):
             p = self.path
             if p == "/v2/":
                 return self.send(200, b"{}")
+            if ibody and p.endswith("/manifests/1"):
+                return self.send(200, ibody, "application/vnd.oci.image.index.v1+json",
+                                 {"Docker-Content-Digest": "sha256:" + hashlib.sha256(ibody).hexdigest()})
             if "/manifests/" in p:
                 digest = "sha256:" + hashlib.sha256(b"lie").hexdigest() if mode == "digestlie" else mdigest
                 ctype = manifest.get("mediaType", "application/json")
@@ -312,7 +351,7 @@ def main():
         s.bind(("127.0.0.1", 0))
         print(s.getsockname()[1])
     elif a[0] == "token":
-        token_server(int(a[1]), a[2], a[3], a[4], a[5], a[6])
+        token_server(int(a[1]), a[2], a[3], a[4], a[5], a[6], a[7:] == ["lapsed-first"])
     elif a[0] == "proxy":
         rate = int(a[4]) if len(a) > 4 else 0
         redirect = int(a[5]) if len(a) > 5 else 0
