@@ -143,7 +143,8 @@ class LiveHub:
                     return
                 self._set_engine("down", "the engine closed its event stream")
             except EngineDown as e:
-                self._set_engine("down", str(e))
+                # the reason alone: the page says "The engine is down: <reason>"
+                self._set_engine("down", str(e).removeprefix("engine is down: "))
             except EngineError as e:
                 self._set_engine("down", "events: %s" % e.message)
             self._wait_for_engine()

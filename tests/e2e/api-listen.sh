@@ -120,8 +120,11 @@ if command -v systemd-analyze >/dev/null; then
 	mkdir -p "$U"
 	cp "$TOP/installers/linux/servin.socket" "$U/"
 	sed "s|/usr/bin/servin|$BIN/servin|" "$TOP/installers/linux/servin.service" >"$U/servin.service"
+	# Documentation=man:servin(1): verify runs man, which finds docs/man's page
+	mkdir -p "$U/man/man1"
+	cp "$TOP/docs/man/servin.1" "$U/man/man1/"
 	ok "systemd-analyze verify passes on servin.socket and servin.service" \
-		systemd-analyze verify "$U/servin.socket" "$U/servin.service"
+		env MANPATH="$U/man" systemd-analyze verify "$U/servin.socket" "$U/servin.service"
 	like "$(grep -h '^ListenStream\|^SocketMode\|^SocketGroup' "$U/servin.socket" | tr '\n' ' ')" \
 		"ListenStream=/run/servin/servin.sock SocketMode=0660 SocketGroup=servin" "the socket unit: path, mode, group"
 fi

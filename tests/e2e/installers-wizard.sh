@@ -8,6 +8,8 @@
 #   B. a failure injected in the man pages step: the failure screen, zero
 #      files left, Retry installs;
 #   C. a step that hangs: its timeout stops it, zero files left, Close;
+#   E. Cancel while a step hangs: killed, rolled back, zero files, status 1;
+#   F. Back through the first pages, Cancel on the license: nothing written;
 #   D. a user installs into /usr/local: sudo, wrong then right password.
 # Screenshots of every page go to build/artifacts/installers/.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +72,13 @@ next_page() { # FROM TO: clicks Next on FROM and waits for TO
 	click next
 	page "$2"
 }
+to_consent() { # from the welcome page, the license accepted, to the consent page
+	page welcome && click next && page license && click accept && enabled next && click next && page consent
+}
+# shellcheck disable=SC2317 # (run through ok)
+to_ready() { # from the welcome page, with the defaults, to the ready page
+	to_consent && click agree && enabled next && click next && page options && click next && page ready
+}
 
 # --- A: a successful install, then the GUI starts ------------------------------------
 S=$W/stage-a
@@ -128,8 +137,12 @@ if [ "$REAL_GUI" = 1 ]; then
 		sleep 0.25
 	done
 	ok "A: the GUI's window opens (the installed servin-gui, real)" test -n "$win"
-	sleep 2
-	shot a7-gui
+	# until its page is painted (a blank window is a few hundred bytes): 30 s
+	for _ in $(seq 60); do
+		shot a7-gui
+		[ "$(stat -c %s "$ARTIFACTS/wizard-a7-gui.png")" -gt 5120 ] && break
+		sleep 0.5
+	done
 	kill "$gpid" 2>/dev/null
 else
 	for _ in $(seq 50); do [ -s "$SERVIN_GUI_STANDIN_MARK" ] && break; sleep 0.1; done
@@ -142,9 +155,7 @@ is "$(tree "$S")" "" "A: what the wizard installed uninstalls to nothing"
 S=$W/stage-b
 mkdir -p "$S"
 start_wizard b --dry-root "$S" --inject-fail man --no-gui
-page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-	click agree && enabled next && click next && page options && click next && page ready
-ok "B: the ready page" true
+ok "B: the ready page" to_ready
 click next
 ok "B: the injected failure shows the failure page" page failure
 shot b1-failure
@@ -167,8 +178,7 @@ is "$(tree "$S")" "" "B: uninstalled"
 S=$W/stage-c
 mkdir -p "$S"
 start_wizard c --dry-root "$S" --inject-hang completion --step-timeout 3
-page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-	click agree && enabled next && click next && page options && click next && page ready
+ok "C: the ready page" to_ready
 click next
 ok "C: the progress page shows the running step" wait_for "^step completion running$"
 sleep 0.3
@@ -182,10 +192,52 @@ click cancel
 wait_wizard
 is "$?" 1 "C: Close leaves the wizard with status 1"
 
+# --- E: Cancel while a step hangs: the step is killed, everything rolled back ------------
+S=$W/stage-e
+mkdir -p "$S" "$W/tmp-e"
+TMPDIR=$W/tmp-e start_wizard e --dry-root "$S" --inject-hang completion --no-gui
+ok "E: the ready page" to_ready
+click next
+ok "E: the progress page shows the hung step running" wait_for "^step completion running$"
+ok "E: the steps before it wrote files" test -x "$S/usr/local/bin/servin"
+like "$(ls "$W/tmp-e")" "^servin-wizard\." "E: the journal is kept in the wizard's TMPDIR"
+is "$(state cancel)" "normal" "E: Cancel is offered while a step runs"
+shot e1-progress-cancel
+click cancel
+wait_wizard
+is "$?" 1 "E: Cancel leaves the wizard with status 1"
+is "$(grep -E '^(cancel|rolled-back|exit)' "$TRACE" | paste -sd,)" "cancel,rolled-back ok,exit 1" \
+	"E: the trace shows the cancel, a complete rollback, then the exit"
+nok "E: the hung step did not finish" grep -qx "step completion done" "$TRACE"
+is "$(tree "$S")" "" "E: the staging root holds zero files after the cancel"
+is "$(ls "$W/tmp-e")" "" "E: and the journal is gone"
+is "$(pgrep -f "$X/install.sh" || true)" "" "E: the hung step's processes are gone"
+
+# --- F: Back, then Cancel on the license page: nothing written --------------------------
+S=$W/stage-f
+mkdir -p "$S" "$W/tmp-f"
+TMPDIR=$W/tmp-f start_wizard f --dry-root "$S" --no-gui
+ok "F: the consent page" to_consent
+click back
+ok "F: Back returns to the license page" page license
+is "$(state next)" "normal" "F: the license stays accepted"
+click back
+ok "F: Back again returns to the welcome page" page welcome
+is "$(state back)" "disabled" "F: the welcome page has no Back"
+click next
+ok "F: Next leads to the license again" page license
+click cancel
+wait_wizard
+is "$?" 1 "F: Cancel on the license page leaves with status 1"
+is "$(grep -E '^(cancel|attempt|step|rolled-back|exit)' "$TRACE" | paste -sd,)" "exit 1" \
+	"F: no install step ran, nothing to roll back"
+is "$(tree "$S")" "" "F: the staging root is untouched"
+is "$(ls "$W/tmp-f")" "" "F: no journal was made"
+
 # --- D: a user installs into /usr/local: sudo, after asking for the password -----------
 # In a mount namespace, /etc and /usr/local are copies: the user svwiz and
 # its sudo rule, the group servin and the files stay in this test.
-shots=$((10 + REAL_GUI))
+shots=$((11 + REAL_GUI))
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/null; then
 	E=$W/d-etc U=$W/d-usrlocal
 	mkdir -p "$E" "$U" "$W/d"
@@ -207,8 +259,7 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && command -v sudo >/dev/nu
 		DISPLAY="$DISPLAY" /usr/bin/python3 "$X/wizard.py" --trace "$TRACE" --no-gui >"$TRACE.out" 2>&1 &
 	WPID=$!
 	cleanup "kill $WPID"
-	page welcome && click next && page license && click accept && enabled next && click next && page consent &&
-		click agree && enabled next && click next && page options && click next
+	to_consent && click agree && enabled next && click next && page options && click next
 	ok "D: as a user, the ready page" page ready
 	like "$(where password)" "^[0-9]+ [0-9]+$" "D: it asks for the sudo password, /usr/local not being writable"
 	# shellcheck disable=SC2046

@@ -175,8 +175,11 @@
   function drawAll() {
     if ($("#tab-stats").classList.contains("hidden")) return;
     Object.keys(graphs).forEach(draw);
-    $("#stats-note").textContent = samples.length ? samples.length + " samples, one a second" :
+    const note = $("#stats-note");
+    note.textContent = samples.length ?
+      samples.length + " samples since " + new Date(samples[0].t * 1000).toLocaleTimeString() + ", one a second" :
       "No samples: the container is not running, or the engine sends no stats.";
+    note.dataset.since = samples.length ? samples[0].t : "";
   }
 
   async function loadHistory() {
