@@ -13,10 +13,15 @@ mkdir -p results
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 out=results/latest.json.tmp
 : > "$out"
+t_all=$SECONDS
+took=
 for n in "${names[@]}"; do
 	echo "bench: $n" >&2
+	t=$SECONDS
 	bash "$n.sh" | tee -a "$out" >&2 || echo "bench: $n failed" >&2
+	took="$took, $n $((SECONDS - t)) s"
 done
+took="$((SECONDS - t_all)) s in all (${took#, })"
 jq -s --arg date "$(date -u +%FT%TZ)" --arg host "$(uname -nr) $(nproc) cores $(awk '/MemTotal/{printf "%d GiB", $2/1048576}' /proc/meminfo)" \
 	'{date: $date, machine: $host, results: .}' "$out" > results/latest.json
 rm -f "$out"
@@ -24,6 +29,7 @@ rm -f "$out"
 	echo "# Benchmark results"
 	echo
 	jq -r '"Measured \(.date) on \(.machine)."' results/latest.json
+	echo "The run took $took."
 	echo "Load average (1 min) $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end: figures taken on a busy machine are not a quiet machine's."
 	echo
 	echo "| what | servin | peer | ratio | target | met? |"
