@@ -282,6 +282,7 @@ static void check_row(struct ccheck *c, const char *id)
 	 * under it: inside it, what we see of a stopped container is settled. */
 	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", id);
 	SV_AUTOCLOSE int lock = sv_store_lock(c->e->store, lname, true, NULL);
+	(void)lock; /* held until we return; without it, judge anyway */
 	struct ctr_row r;
 	if (ctr_load(c->e, id, &r, NULL) < 0) {
 		/* Removed meanwhile: its lock file goes with it. */
