@@ -172,6 +172,9 @@ int ctr_net_attach_tx(sv_engine *e, const char *id, const char *network, const s
 /* Bundle: namespaces, /etc files, prepared mounts into spec. */
 int ctr_netvol_bundle(sv_engine *e, const struct ctr_row *r, struct cJSON *spec, const char *dir, sv_err **err);
 /* Start, between runtime create and start: links, ports, DNS sockets. */
+/* Once the container is recorded running: its networks' names files
+ * rewritten (see sv_net_names_refresh). */
+void ctr_net_running(sv_engine *e, const char *id);
 int ctr_net_start(sv_engine *e, const struct ctr_row *r, int pid, struct sv_shim_info *info, sv_err **err);
 /* A running container after connect/disconnect: its links, ports and
  * DNS conf made again for its current endpoints (the shim's resolver

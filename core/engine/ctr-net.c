@@ -562,6 +562,13 @@ int ctr_net_rewire(sv_engine *e, const struct ctr_row *r, sv_err **err)
 	return rc;
 }
 
+void ctr_net_running(sv_engine *e, const char *id)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_net_names_refresh(e->store, e->runroot, id, &err) < 0)
+		sv_warn("container %.12s: %s", id, err->msg);
+}
+
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r)
 {
 	SV_AUTOERR sv_err *err = NULL;

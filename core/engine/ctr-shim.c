@@ -252,6 +252,8 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 		kill(proc.pid, SIGKILL);
 		goto out;
 	}
+	if (wire)
+		ctr_net_running(e, id);
 	rc = 0;
 out:
 	ctr_row_release(&r);

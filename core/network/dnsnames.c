@@ -52,9 +52,17 @@ static int write_in(const char *dir, const char *name, const char *text, sv_err 
 	return sv_net_write_file(dfd, name, text, err);
 }
 
+/* Read and written under the network's names lock: two containers that
+ * start at once each write the file, and without the lock the one that
+ * read the database first could write last and drop the other. */
 int net_names_write(sv_store *s, const char *runroot, const char *network_id, const char *plus, const char *minus,
 		    sv_err **err)
 {
+	char lname[32];
+	snprintf(lname, sizeof lname, "names-%.12s", network_id);
+	SV_AUTOCLOSE int lock = sv_store_lock(s, lname, true, err);
+	if (lock < 0)
+		return -1;
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
 		s,
 		"SELECT e.ip, c.name, c.id, e.aliases FROM endpoints e JOIN containers c ON c.id = e.container_id"
@@ -104,4 +112,17 @@ int sv_dns_conf_write(const char *runroot, const char *container_id, char *const
 	}
 	SV_AUTOFREE char *dir = sv_xasprintf("%s/containers/%.64s", runroot, container_id);
 	return write_in(dir, "dns", b.data, err);
+}
+
+int sv_net_names_refresh(sv_store *s, const char *runroot, const char *container_id, sv_err **err)
+{
+	struct sv_endpoint *eps;
+	size_t n;
+	if (sv_endpoint_list(s, NULL, container_id, &eps, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = net_names_write(s, runroot, eps[i].network_id, NULL, NULL, err);
+	sv_endpoints_free(eps, n);
+	return rc;
 }

@@ -209,6 +209,10 @@ enum sv_net_teardown_flags {
 /* Undoes sv_net_setup for a container that stopped (or whose shim died):
  * its published ports, its host-side veths, its DNS names. Idempotent;
  * missing pieces are fine. */
+/* Rewrites the name files of the container's networks from the database
+ * (once the container is recorded running: a start that wrote them while
+ * another container was still starting may have left that one out). */
+SV_API int sv_net_names_refresh(sv_store *s, const char *runroot, const char *container_id, sv_err **err);
 SV_API int sv_net_teardown(sv_store *s, const char *runroot, const char *container_id, unsigned flags,
 			   sv_err **err);
 /* Removes every network object of the container (teardown plus its
