@@ -5,7 +5,7 @@
 # alternating, each run into fresh directories after `sync` and a pause.
 # Target: servin at least 2x faster than podman.
 . "$(dirname "$0")/lib.sh"
-RUNS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
+RUNS=$([ "$QUICK" = 1 ] && echo 1 || echo 3)
 for c in docker-registry skopeo; do
 	have "$c" || { skipped pull.podman "cold pull vs podman" "$c not installed"; exit 0; }
 done

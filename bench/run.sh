@@ -30,7 +30,7 @@ rm -f "$out"
 	echo
 	jq -r '"Measured \(.date) on \(.machine)."' results/latest.json
 	echo "The run took $took."
-	echo "Load average (1 min) $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end: figures taken on a busy machine are not a quiet machine's."
+	echo "Load average (1 min) $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end (the benchmarks' own load included)."
 	echo
 	echo "| what | servin | peer | ratio | target | met? |"
 	echo "| --- | --- | --- | --- | --- | --- |"
