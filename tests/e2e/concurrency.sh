@@ -16,7 +16,9 @@ CYCLES=${CONC_CYCLES:-8}
 sv images >/dev/null
 
 SOCK=$SV_TMP/api.sock
-sv serve -H "unix://$SOCK" >"$SV_TMP/serve.log" 2>&1 &
+# servin itself as the job ($! of `sv ... &` would be a subshell: the
+# kill at cleanup would miss the server)
+setpriv --pdeathsig TERM "$BIN/servin" serve -H "unix://$SOCK" >"$SV_TMP/serve.log" 2>&1 &
 serve=$!
 cleanup "kill $serve"
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done

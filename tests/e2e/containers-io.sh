@@ -44,7 +44,8 @@ sv run --name nolog --log-driver none busybox echo x >/dev/null
 exit_is 1 "logs of a container without a log fails" sv logs nolog
 
 # --- logs survive the CLI, follow
-sv run --name surv busybox sh -c 'sleep 1; echo after-cli' >/dev/null 2>&1 &
+# (servin itself is the job: `sv ... &` would make $! a subshell)
+"$BIN/servin" run --name surv busybox sh -c 'sleep 1; echo after-cli' >/dev/null 2>&1 &
 pid=$!
 for i in $(seq 50); do [ "$(sv inspect -f '{{.State.Running}}' surv 2>/dev/null)" = true ] && break; sleep 0.1; done
 kill -9 $pid

@@ -296,7 +296,7 @@ base_veth=$(veths) base_ports=$(port_elements) base_chains=$(chains)
 front12=$(sv network inspect -f '{{.Id}}' front | cut -c1-12)
 like "$(nft list table ip servin | grep -E 'chain (in|out|post|hin)-' | grep -c "$front12")" '^4$' "front has its four chains"
 for i in 1 2 3 4 5 6; do {
-	sv run -d --network front -p 80 busybox sleep 60 >/dev/null 2>&1 &
+	"$BIN/servin" run -d --network front -p 80 busybox sleep 60 >/dev/null 2>&1 &
 	sleep "0.0$((RANDOM % 10))"
 	kill -9 $! 2>/dev/null
 	# ...and the shim's side too, at a random point of its start
