@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 DUR=$([ "$QUICK" = 1 ] && echo 3 || echo 10)
 CONNS=16 THREADS=2
-NCONT=100
+NCONT=$([ "$QUICK" = 1 ] && echo 20 || echo 100)
 W=$SCRATCH/api
 rm -rf "$W" && mkdir -p "$W"
 IMAGE=$TOP/build/share/servin/busybox.oci.tar

@@ -75,4 +75,24 @@ EOF
 	export CONTAINERS_CONF=$1/containers.conf
 }
 
+# bench_image NAME: the path of a benchmark image (an OCI layout) built once
+# from local files into $SCRATCH: ~170 MB in 5 layers, or with QUICK=1 two
+# (busybox and /usr/lib/python3, ~20 MB) so that a quick run stays short.
+bench_image() {
+	local img=$SCRATCH/$1-image
+	local layers=(--layer /usr/include --layer /usr/lib/python3 --layer /usr/share/locale --layer /usr/lib/gcc)
+	if [ "$QUICK" = 1 ]; then
+		img=$img-quick
+		layers=(--layer /usr/lib/python3)
+	fi
+	[ -f "$img/index.json" ] ||
+		"$TOP/tests/fixtures/mkimage.sh" busybox "${layers[@]}" --out "$img" --format layout --tag bench:1 >&2
+	echo "$img"
+}
+
+# image_layers DIR: how many layers the OCI layout's image has.
+image_layers() {
+	jq '.layers | length' "$1/blobs/sha256/$(jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2)"
+}
+
 skipped() { printf '{"id":"%s","what":"%s","skipped":"%s"}\n' "$1" "$2" "$3"; }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Cold pull of a ~170 MB, 5-layer image (built from local files) from a
+# Cold pull of a ~170 MB, 5-layer image (built from local files; 2 layers,
+# ~20 MB with QUICK=1) from a
 # local docker-registry: `servin pull` (download, verify and unpack) against
 # `podman pull` (the same work) and `skopeo copy ... oci:` (download only),
 # alternating, each run into fresh directories after `sync` and a pause.
@@ -9,11 +10,8 @@ RUNS=$([ "$QUICK" = 1 ] && echo 1 || echo 3)
 for c in docker-registry skopeo; do
 	have "$c" || { skipped pull.podman "cold pull vs podman" "$c not installed"; exit 0; }
 done
-IMG=$SCRATCH/pull-image
-if [ ! -f "$IMG/index.json" ]; then
-	"$TOP/tests/fixtures/mkimage.sh" busybox --layer /usr/include --layer /usr/lib/python3 \
-		--layer /usr/share/locale --layer /usr/lib/gcc --out "$IMG" --format layout --tag bench:1 >&2
-fi
+IMG=$(bench_image pull)
+nl=$(image_layers "$IMG")
 W=$(mktemp -d "$SCRATCH/pull.XXXXXX")
 port=$(/usr/bin/python3 "$TOP/tests/e2e/registry/helper.py" port)
 mkdir -p "$W/data" "$W/etc"
@@ -76,7 +74,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 note="servin min/max $smin/$smax ms; load $load"
 if [ ${#ps[@]} -gt 0 ]; then
 	read -r pm pmin pmax < <(stats "${ps[@]}")
-	result pull.podman "cold pull, 5 layers (${size} MB compressed): servin pull vs podman pull" "$sm" "podman pull" "$pm" 0.5 \
+	result pull.podman "cold pull, $nl layers (${size} MB compressed): servin pull vs podman pull" "$sm" "podman pull" "$pm" 0.5 \
 		"$note; podman min/max $pmin/$pmax ms"
 else
 	skipped pull.podman "cold pull vs podman pull" "podman not installed"

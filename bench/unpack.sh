@@ -4,11 +4,8 @@
 # verifies every digest and diff_id) against `umoci unpack`.
 . "$(dirname "$0")/lib.sh"
 RUNS=$([ "$QUICK" = 1 ] && echo 1 || echo 3)
-IMG=$SCRATCH/unpack-image
-if [ ! -f "$IMG/index.json" ]; then
-	"$TOP/tests/fixtures/mkimage.sh" busybox --layer /usr/include --layer /usr/lib/python3 \
-		--layer /usr/share/locale --layer /usr/lib/gcc --out "$IMG" --format layout --tag bench:1 >&2
-fi
+IMG=$(bench_image unpack)
+nl=$(image_layers "$IMG")
 manifest=$IMG/blobs/sha256/$(jq -r '.manifests[0].digest' "$IMG/index.json" | cut -d: -f2)
 mapfile -t layers < <(jq -r '.layers[].digest' "$manifest" | cut -d: -f2)
 largest=$(cd "$IMG/blobs/sha256" && ls -S "${layers[@]}" | head -1)
@@ -52,7 +49,7 @@ if have umoci; then
 	done
 	read -r um _ _ < <(stats "${us[@]}")
 	read -r sm _ _ < <(stats "${ss[@]}")
-	result unpack.image "whole 5-layer image ($(du -sm "$IMG" | cut -f1) MB): servin load vs umoci unpack" "$sm" "umoci unpack" "$um" 0.333
+	result unpack.image "whole $nl-layer image ($(du -sm "$IMG" | cut -f1) MB): servin load vs umoci unpack" "$sm" "umoci unpack" "$um" 0.333
 else
 	skipped unpack.image "whole image vs umoci unpack" "umoci not installed"
 fi
