@@ -31,6 +31,7 @@
 #include "network/network-internal.h"
 #include "network/network.h"
 #include "store/store.h"
+#include "helpers/storefx.h"
 
 /* ---------------------------------------------------------------- pure */
 
@@ -136,41 +137,15 @@ static void test_etc(void **state)
 
 /* ---------------------------------------------------------------- store */
 
-struct fx {
-	char dir[64];
-	char root[96];
-	char run[96];
-	sv_store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/sv-net-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->root, sizeof f->root, "%s/root", f->dir);
-	snprintf(f->run, sizeof f->run, "%s/run", f->dir);
-	SV_AUTOERR sv_err *err = NULL;
-	assert_int_equal(sv_store_open(f->root, &f->s, &err), 0);
-	assert_int_equal(sv_store_exec(f->s,
-				       "INSERT INTO images (id, manifest_digest, manifest_type, manifest_size, config_size,"
-				       " created, added, size) VALUES ('img', 'd', 't', 0, 0, 0, 0, 0)",
-				       &err),
-			 0);
-	*state = f;
+	*state = store_fx_open("sv-net",
+					"INSERT INTO images (id, manifest_digest, manifest_type, manifest_size, config_size,"
+					" created, added, size) VALUES ('img', 'd', 't', 0, 0, 0, 0, 0)");
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	sv_store_free(f->s);
-	sv_rm_rf(f->dir, NULL);
-	free(f);
-	return 0;
-}
-
-static void add_container(struct fx *f, const char *id, const char *name, const char *state)
+static void add_container(struct store_fx *f, const char *id, const char *name, const char *state)
 {
 	SV_AUTOFREE char *sql = sv_xasprintf("INSERT INTO containers (id, name, image_id, image_ref, created, config, state)"
 					     " VALUES ('%s', '%s', 'img', 'busybox', 0, '{}', '%s')",
@@ -178,7 +153,7 @@ static void add_container(struct fx *f, const char *id, const char *name, const 
 	assert_int_equal(sv_store_exec(f->s, sql, NULL), 0);
 }
 
-static void attach(struct fx *f, const struct sv_network *n, const char *cid, uint32_t ip, int want, uint32_t *got)
+static void attach(struct store_fx *f, const struct sv_network *n, const char *cid, uint32_t ip, int want, uint32_t *got)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_endpoint ep;
@@ -197,7 +172,7 @@ static void attach(struct fx *f, const struct sv_network *n, const char *cid, ui
 
 static void test_ipam(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_network n;
 	struct sv_network_create_opts o = { .name = "small", .subnet = "10.99.0.0/29" };
@@ -301,7 +276,7 @@ static void ipam_worker(const char *root, const char *net_name, int w, int n)
  * is handed out twice. */
 static void test_ipam_concurrent(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	enum { WORKERS = 4, EACH = 15 };
 	struct sv_network_create_opts o = { .name = "busy", .subnet = "10.98.0.0/24" };
 	assert_int_equal(sv_network_create(f->s, &o, NULL, NULL), 0);
@@ -334,7 +309,7 @@ static void test_ipam_concurrent(void **state)
 	sv_network_release(&n);
 }
 
-static void bridge_is(struct fx *f, const char *subnet, const char *gateway)
+static void bridge_is(struct store_fx *f, const char *subnet, const char *gateway)
 {
 	struct sv_network b;
 	char sub[20], gw[16];
@@ -349,7 +324,7 @@ static void bridge_is(struct fx *f, const char *subnet, const char *gateway)
  * one keeps its subnet, a bad or overlapping value is an error. */
 static void test_default_subnet(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	setenv(SV_NET_BRIDGE_SUBNET_ENV, "10.77.0.9/16", 1);
 	bridge_is(f, "10.77.0.0/16", "10.77.0.9");
@@ -528,7 +503,7 @@ static void foreign_check(void)
 }
 
 /* Runs in a netns of its own (the test's "host"): the program's last test. */
-static void kernel_body(struct fx *f)
+static void kernel_body(struct store_fx *f)
 {
 	SV_AUTOERR sv_err *err = NULL;
 	struct sv_network n;
@@ -661,7 +636,7 @@ static void test_kernel(void **state)
 {
 	if (!have_root())
 		skip();
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	/* This process stays in the new netns: nothing runs after this test. */
 	assert_int_equal(unshare(CLONE_NEWNET), 0);
 	struct nl *nl = NULL;
@@ -677,10 +652,10 @@ int main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_port_spec),
 		cmocka_unit_test(test_etc),
-		cmocka_unit_test_setup_teardown(test_ipam, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_subnet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipam_concurrent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipam, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_default_subnet, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ipam_concurrent, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_kernel, setup, store_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,31 +24,11 @@
 #include <unistd.h>
 
 #include "store/store.h"
-
-struct fx {
-	char dir[64];
-	char root[96];
-	sv_store *s;
-};
+#include "helpers/storefx.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/sv-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->root, sizeof f->root, "%s/root", f->dir);
-	SV_AUTOERR sv_err *err = NULL;
-	assert_int_equal(sv_store_open(f->root, &f->s, &err), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	sv_store_free(f->s);
-	sv_rm_rf(f->dir, NULL);
-	free(f);
+	*state = store_fx_open("sv-store", NULL);
 	return 0;
 }
 
@@ -67,7 +47,7 @@ static int count_dir(const char *path)
 
 static void test_store__layout_private_and_migrated(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct stat st;
 	assert_int_equal(stat(f->root, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
@@ -115,7 +95,7 @@ static int count_sql(sv_store *s, const char *sql)
  * it on the next open, and the rows it had are kept. */
 static void test_store__missing_migration_applied_rows_kept(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	sqlite3 *db = sv_store_db(f->s, NULL);
 	assert_non_null(db);
 	exec_sql(db, "INSERT INTO volumes (name, created) VALUES ('keep-me', 1);"
@@ -140,7 +120,7 @@ static void test_store__missing_migration_applied_rows_kept(void **state)
 
 static void test_store__blob_verified_before_visible(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char d[SV_DIGEST_STR_LEN];
 	assert_int_equal(sv_store_blob_put(f->s, "hello", 5, NULL, d, NULL), 0);
 	assert_true(sv_store_blob_exists(f->s, d));
@@ -196,7 +176,7 @@ static void test_store__blob_verified_before_visible(void **state)
 
 static void test_store__events_in_order_with_bounds(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	int64_t t0 = sv_time_now_ns();
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "name", "busybox:latest");
@@ -225,7 +205,7 @@ static void test_store__events_in_order_with_bounds(void **state)
 
 static void test_store__stale_temporaries_swept(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char p[200];
 	/* pid 2^22+1 is above pid_max here: certainly dead */
 	snprintf(p, sizeof p, "%s/tmp/load-4194305-deadbeef", f->root);
@@ -245,7 +225,7 @@ static void test_store__stale_temporaries_swept(void **state)
 
 static void test_store__trash_removes_atomically(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char p[200];
 	snprintf(p, sizeof p, "%s/layers/x", f->root);
 	assert_int_equal(mkdir(p, 0700), 0);
@@ -285,7 +265,7 @@ static void *writer_thread(void *arg)
 
 static void test_store__threads_write_at_once(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	pthread_t t[WRITERS];
 	for (int i = 0; i < WRITERS; i++)
 		pthread_create(&t[i], NULL, writer_thread, f->s);
@@ -303,7 +283,7 @@ static void test_store__threads_write_at_once(void **state)
 
 static void test_store__processes_write_at_once(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	pid_t pids[WRITERS];
 	for (int i = 0; i < WRITERS; i++) {
 		pids[i] = fork();
@@ -327,7 +307,7 @@ static void test_store__processes_write_at_once(void **state)
 
 static void test_store__locks_exclude(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	int a = sv_store_lock(f->s, "x", true, NULL);
 	assert_true(a >= 0);
 	pid_t pid = fork();
@@ -351,7 +331,7 @@ static void test_store__locks_exclude(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, store_fx_teardown)
 		T(test_store__layout_private_and_migrated),
 		T(test_store__missing_migration_applied_rows_kept),
 		T(test_store__blob_verified_before_visible),

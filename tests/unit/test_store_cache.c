@@ -18,12 +18,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
-
-struct fx {
-	char dir[64];
-	char root[96];
-	sv_store *s;
-};
+#include "helpers/storefx.h"
 
 static sv_store *open_store(const char *root)
 {
@@ -35,24 +30,8 @@ static sv_store *open_store(const char *root)
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/sv-stmtc-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->root, sizeof f->root, "%s/root", f->dir);
-	f->s = open_store(f->root);
-	SV_AUTOERR sv_err *err = NULL;
-	assert_int_equal(sv_store_exec(f->s, "CREATE TABLE t (k INTEGER); INSERT INTO t VALUES (1), (2), (3);", &err),
-			 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	sv_store_free(f->s);
-	sv_rm_rf(f->dir, NULL);
-	free(f);
+	*state = store_fx_open("sv-stmtc",
+					"CREATE TABLE t (k INTEGER); INSERT INTO t VALUES (1), (2), (3);");
 	return 0;
 }
 
@@ -72,7 +51,7 @@ static int64_t ask(sv_store *s, const char *sql)
 
 static void test_store_cache__reused_reset_and_unbound(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	static const char sql[] = "SELECT k + coalesce(?1, 100) FROM t ORDER BY k";
 	sqlite3_stmt *a = sv_store_cached(f->s, sql, &err);
@@ -96,7 +75,7 @@ static void test_store_cache__reused_reset_and_unbound(void **state)
 
 static void test_store_cache__nested_use_gets_its_own(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	static const char sql[] = "SELECT k FROM t ORDER BY k";
 	sqlite3_stmt *outer = sv_store_cached(f->s, sql, &err);
@@ -117,7 +96,7 @@ static void test_store_cache__nested_use_gets_its_own(void **state)
 
 static void test_store_cache__keyed_by_text(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char sql[64];
 	/* The same buffer with another text: another statement. */
 	snprintf(sql, sizeof sql, "SELECT max(k) FROM t");
@@ -128,7 +107,7 @@ static void test_store_cache__keyed_by_text(void **state)
 
 static void test_store_cache__eviction_keeps_answers(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char sql[64];
 	for (int round = 0; round < 2; round++)
 		for (int i = 0; i < 60; i++) {
@@ -151,7 +130,7 @@ static void test_store_cache__eviction_keeps_answers(void **state)
 
 static void test_store_cache__bad_sql(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	assert_null(sv_store_cached(f->s, "SELECT FROM nowhere", &err));
 	assert_non_null(err);
@@ -162,7 +141,7 @@ static void test_store_cache__bad_sql(void **state)
 
 static void test_store_cache__per_store_even_after_free(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	static const char sql[] = "SELECT count(*) FROM t";
 	char root2[128];
 	snprintf(root2, sizeof root2, "%s/other", f->dir);
@@ -200,7 +179,7 @@ static void *thread_main(void *p)
 
 static void test_store_cache__per_thread(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	sqlite3_stmt *mine = sv_store_cached(f->s, "SELECT count(*) FROM t", &err);
 	struct thread_arg a = { .s = f->s };
@@ -215,13 +194,13 @@ static void test_store_cache__per_thread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_store_cache__reused_reset_and_unbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__nested_use_gets_its_own, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__keyed_by_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__eviction_keeps_answers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__bad_sql, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__per_store_even_after_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_cache__per_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__reused_reset_and_unbound, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__nested_use_gets_its_own, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__keyed_by_text, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__eviction_keeps_answers, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__bad_sql, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__per_store_even_after_free, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_cache__per_thread, setup, store_fx_teardown),
 	};
 	return cmocka_run_group_tests_name("store_cache", tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "helpers/storefx.h"
 #include "volume/volume.h"
 
 static cJSON *obj(const char *text)
@@ -97,41 +98,19 @@ static void test_parse(void **state)
 	assert_int_equal(sv_mounts_parse(&rt, &m, &n, &err), -1);
 }
 
-struct fx {
-	char dir[64];
-	sv_store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/sv-vol-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	SV_AUTOFREE char *root = sv_xasprintf("%s/root", f->dir);
-	assert_int_equal(sv_store_open(root, &f->s, NULL), 0);
-	assert_int_equal(sv_store_exec(f->s,
-				       "INSERT INTO images (id, manifest_digest, manifest_type, manifest_size, config_size,"
-				       " created, added, size) VALUES ('img', 'd', 't', 0, 0, 0, 0, 0);"
-				       "INSERT INTO containers (id, name, image_id, image_ref, created, config)"
-				       " VALUES ('c1', 'one', 'img', 'busybox', 0, '{}')",
-				       NULL),
-			 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	sv_store_free(f->s);
-	sv_rm_rf(f->dir, NULL);
-	free(f);
+	*state = store_fx_open("sv-vol",
+					"INSERT INTO images (id, manifest_digest, manifest_type, manifest_size, config_size,"
+					" created, added, size) VALUES ('img', 'd', 't', 0, 0, 0, 0, 0);"
+					"INSERT INTO containers (id, name, image_id, image_ref, created, config)"
+					" VALUES ('c1', 'one', 'img', 'busybox', 0, '{}')");
 	return 0;
 }
 
 static void test_records(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOERR sv_err *err = NULL;
 	char l1[] = "team=a", o1[] = "type=tmpfs", o2[] = "device=tmpfs", bo[] = "bogus=1";
 	char *const labels[] = { l1, NULL };
@@ -193,7 +172,7 @@ static void test_records(void **state)
 
 static void test_copy_in(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	SV_AUTOFREE char *src = sv_xasprintf("%s/src", f->dir);
 	SV_AUTOFREE char *dst = sv_xasprintf("%s/dst", f->dir);
 	SV_AUTOFREE char *outside = sv_xasprintf("%s/outside", f->dir);
@@ -249,8 +228,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
-		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_in, setup, store_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
