@@ -237,7 +237,8 @@ static void handle_frame(struct shim *s, struct client *c, int type, const char 
 	int a = 0, b = 0;
 	switch (type) {
 	case SV_FRAME_HELLO:
-		c->streams = len ? (unsigned char)p[0] : 0;
+		/* Only the connection handed over at start may finish. */
+		c->streams = len ? (unsigned char)p[0] & ~(unsigned)SV_ATTACH_FINISH : 0;
 		c->hello = true;
 		break;
 	case SV_FRAME_STDIN:
@@ -542,6 +543,78 @@ static void run_loop(struct shim *s)
 	}
 }
 
+/* ---------------------------------------------------------------- exit */
+
+static void blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+/* The exit code to every client but the finisher, queued output first,
+ * and to the connections still in the listen backlog. */
+static void tell_others(struct shim *s, const struct client *finisher, int code)
+{
+	char msg[16];
+	int n = snprintf(msg, sizeof msg, "%d", code);
+	for (size_t i = 0; i < s->nclients; i++) {
+		struct client *c = &s->clients[i];
+		if (c == finisher)
+			continue;
+		blocking(c->fd);
+		if ((!c->out.len || sv_write_all(c->fd, c->out.data, c->out.len) == 0))
+			(void)sv_frame_write(c->fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
+	}
+	int fd;
+	while (s->listen_fd >= 0 && (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		(void)sv_frame_write(fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
+		close(fd);
+	}
+}
+
+/* Offers the exit to the client that said it would record it (an
+ * attached `run`, which has the store open already): EXITED, then its
+ * FINISHED "<code>[ <trash>]". True when it did; then the other clients
+ * get the code from here, and the trash is purged after everyone has it.
+ * False (no finisher, a decline, the finisher gone): servin-shim-ctl. */
+static bool hand_over_exit(struct shim *s)
+{
+	struct client *f = NULL;
+	for (size_t i = 0; i < s->nclients && !f; i++)
+		if ((s->clients[i].streams & SV_ATTACH_FINISH) && !s->clients[i].in.len)
+			f = &s->clients[i];
+	if (!f)
+		return false;
+	blocking(f->fd);
+	if (f->out.len && sv_write_all(f->fd, f->out.data, f->out.len) < 0)
+		return false;
+	sv_buf_reset(&f->out);
+	char msg[48];
+	int n = snprintf(msg, sizeof msg, "%d %d %d", s->status, s->manual, s->canceled);
+	if (sv_frame_write(f->fd, SV_FRAME_EXITED, msg, (size_t)n, NULL) < 0)
+		return false;
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	int type = -1;
+	while (type != SV_FRAME_FINISHED)
+		if (sv_frame_read(f->fd, &type, &b, NULL) <= 0)
+			return false;
+	if (!b.len || !strchr("-0123456789", b.data[0]))
+		return false;
+	int code = atoi(b.data);
+	const char *trash = strchr(b.data, ' ');
+	tell_others(s, f, code);
+	for (size_t i = 0; i < s->nclients; i++)
+		close(s->clients[i].fd);
+	s->nclients = 0;
+	if (trash && trash[1] == '/') {
+		SV_AUTOERR sv_err *err = NULL;
+		(void)sv_rm_rf(trash + 1, &err);
+	}
+	return true;
+}
+
 /* Hands over to servin-shim-ctl: the clients and the listening socket
  * survive the exec; everything else is closed. */
 static void exec_ctl(struct shim *s)
@@ -614,6 +687,13 @@ int main(int argc, char **argv)
 	s.next_sample = mono_ns();
 	run_loop(&s);
 	sv_dns_free(s.dns);
+	/* Complete on disk before anyone hears of the exit. */
+	shim_log_close(&s.log);
+	if (s.has_ring)
+		shim_ring_close(&s.ring);
+	s.has_ring = false;
+	if (hand_over_exit(&s))
+		return 0;
 	exec_ctl(&s);
 	return 1;
 }

@@ -56,6 +56,11 @@ static bool mode_is_bridge(const char *m)
 	return strcmp(m, "none") && strcmp(m, "host") && !sv_str_has_prefix(m, "container:");
 }
 
+bool ctr_net_wired(const struct ctr_row *r)
+{
+	return mode_is_bridge(ctr_net_mode(r));
+}
+
 /* ---------------------------------------------------------------- create: network */
 
 static int check_mode(sv_engine *e, cJSON *h, const char **mode, sv_err **err)

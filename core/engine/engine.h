@@ -318,6 +318,10 @@ enum sv_attach_streams {
 	SV_ATTACH_STDIN = 1 << 0,
 	SV_ATTACH_STDOUT = 1 << 1,
 	SV_ATTACH_STDERR = 1 << 2,
+	/* The client records the exit itself (see SV_FRAME_EXITED): only the
+	 * one connection handed over at start, by a process that has the
+	 * store open and waits for the exit anyway (an attached `run`). */
+	SV_ATTACH_FINISH = 1 << 3,
 };
 
 struct sv_start_opts {
@@ -414,6 +418,13 @@ enum sv_frame_type {
 	SV_FRAME_SIGNAL = 20,	  /* client→shim: "<signo>" */
 	SV_FRAME_STOP = 21,	  /* client→shim: "<signo> <timeout>" */
 	SV_FRAME_ERROR = 22,	  /* shim→client: a message */
+	/* shim→finisher: "<wait status> <manual> <canceled>", the process
+	 * ended and its output is drained. The finisher records it (as
+	 * servin-shim-ctl exited would, sparing an exec and a store open) and
+	 * answers FINISHED; the shim then tells the other clients and purges
+	 * the trash. Any other answer, or none, and servin-shim-ctl does it. */
+	SV_FRAME_EXITED = 23,
+	SV_FRAME_FINISHED = 24,	  /* finisher→shim: "<code>[ <trash path>]" or "decline" */
 };
 #define SV_FRAME_MAX (1u << 20)
 
@@ -435,6 +446,10 @@ SV_API int sv_frame_read(int fd, int *type, struct sv_buf *out, sv_err **err);
  * in_fd < 0: no stdin. Returns 0 and sets *exit_code (-1 when detached). */
 struct sv_attach_pump {
 	int conn;		 /* borrowed */
+	/* With SV_ATTACH_FINISH: the container (full id) whose exit this
+	 * pump records when the shim hands it over (NULL: never). */
+	sv_engine *finish_engine;
+	const char *finish_id;
 	int in_fd, out_fd, err_fd; /* borrowed; err_fd unused with a TTY */
 	bool tty;		 /* raw bytes; send resizes of in_fd's terminal */
 	bool close_stdin_at_eof; /* send CLOSE_STDIN when in_fd reaches EOF */
@@ -584,6 +599,12 @@ struct sv_shim_exit {
  * previous delay, 0 for the first) and AutoRemove. */
 SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
 				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+/* The finisher's side of SV_FRAME_EXITED (payload: its text): records
+ * the exit unless a restart is due (returns 1: declined, nothing done).
+ * On 0, *code is the exit code and *trash (owned, may be NULL) the
+ * absolute path the shim is to purge. */
+SV_API int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
+				 sv_err **err);
 /* Removes what AutoRemove left in the trash (after the clients waiting
  * for the exit code have it: deleting files is the slow part) and frees
  * *x's contents. */
