@@ -567,7 +567,10 @@ static void tell_others(struct shim *s, const struct client *finisher, int code)
 			(void)sv_frame_write(c->fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
 	}
 	int fd;
+	if (s->listen_fd >= 0)
+		nonblock(s->listen_fd); /* only what is queued already */
 	while (s->listen_fd >= 0 && (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		blocking(fd);
 		(void)sv_frame_write(fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
 		close(fd);
 	}
