@@ -574,6 +574,29 @@ struct sv_shim_info {
 };
 SV_API void sv_shim_info_release(struct sv_shim_info *i);
 
+/* A shim's start (shim-start.c): servin-shim-ctl's, or a single-threaded
+ * caller's forked child's. */
+struct sv_shim_ctl {
+	sv_engine *e;		  /* owned; freed before the monitor is exec'd */
+	const char *root, *runroot; /* passed on to the monitor's servin-shim-ctl */
+	const char *bindir;	  /* where servin-shim and servin-shim-ctl are */
+	const char *exec_id;	  /* an exec instance; NULL: the container */
+	int sync_fd;		  /* the verdict's fd (-1: nobody waits) */
+	int listen_fd;		  /* the attach socket; -1: bind it */
+	int *clients;		  /* connections handed to the monitor */
+	unsigned *client_streams;
+	size_t nclients;
+	int64_t delay_ms;	  /* the restart delay so far */
+};
+SV_API void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams);
+SV_API void sv_shim_ctl_release(struct sv_shim_ctl *c);
+/* "ok PID" / "err CODE MESSAGE" to sync_fd, which is closed after. */
+SV_API void sv_shim_ctl_verdict(struct sv_shim_ctl *c, const char *fmt, ...) SV_PRINTF(2, 3);
+SV_API void sv_shim_ctl_fail(struct sv_shim_ctl *c, const sv_err *err);
+/* Claim, run, verdict, exec the monitor: return only on failure (-1). */
+SV_API int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err);
+SV_API int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err);
+
 /* Claims container `id` for the calling process (its shim): fails with
  * EALREADY when a live shim owns it. Mounts the rootfs and writes the
  * bundle; fills the static part of *info. */
