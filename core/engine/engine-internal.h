@@ -24,6 +24,7 @@ struct sv_engine {
 	 * never pull (servin-shim-ctl) do not link libcurl. */
 	void (*registry_release)(sv_engine *e);
 	pthread_mutex_t registry_mu;
+	bool fork_shim;	 /* sv_engine_opts.fork_shim */
 };
 
 /* Frees the registry session (registry.c). */

@@ -58,6 +58,7 @@ int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err 
 	e->root = pick(opts->root, "SERVIN_ROOT", SV_ENGINE_DEFAULT_ROOT);
 	e->runroot = pick(opts->runroot, "SERVIN_RUNROOT", SV_ENGINE_DEFAULT_RUNROOT);
 	e->config = opts->config ? sv_xstrdup(opts->config) : NULL;
+	e->fork_shim = opts->fork_shim;
 	locate_self(e, opts->self_exe);
 	if (e->root[0] != '/' || e->runroot[0] != '/') {
 		sv_err_setx(err, EINVAL, "--root and --runroot must be absolute paths");

@@ -37,6 +37,10 @@ struct sv_engine_opts {
 	const char *self_exe;	   /* argv[0] of the surface, to find helpers beside it */
 	const char *default_image; /* OCI archive seeded into a new store; NULL: search */
 	bool no_seed;		   /* do not seed the default image */
+	/* Start containers from a fork of this process rather than an exec
+	 * of servin-shim-ctl, whenever it is single-threaded at that moment
+	 * (a CLI: one exec, one dynamic link and one store open less). */
+	bool fork_shim;
 };
 
 /* Opens the store under opts->root (creating it on first use, when the

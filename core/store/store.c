@@ -273,6 +273,39 @@ int sv_store_open(const char *root, sv_store **out, sv_err **err)
 	return 0;
 }
 
+bool sv_store_disconnect(sv_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	bool busy = false;
+	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
+		busy = sqlite3_get_autocommit(c->db) == 0;
+	if (busy || !store_cache_drop()) {
+		pthread_mutex_unlock(&s->mu);
+		return false;
+	}
+	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
+		busy = sqlite3_next_stmt(c->db, NULL) != NULL;
+	if (busy) {
+		pthread_mutex_unlock(&s->mu);
+		return false;
+	}
+	for (struct store_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		sqlite3_close(c->db);
+		free(c);
+	}
+	s->conns = NULL;
+	pthread_mutex_unlock(&s->mu);
+	pthread_setspecific(s->key, NULL);
+	return true;
+}
+
+int sv_store_reopen_root(sv_store *s, sv_err **err)
+{
+	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return s->rootfd < 0 ? sv_err_set(err, errno, "open %s", s->root) : 0;
+}
+
 void sv_store_free(sv_store *s)
 {
 	if (!s)

@@ -49,6 +49,13 @@ SV_API const char *sv_store_root(const sv_store *s);
 SV_API int sv_store_root_fd(const sv_store *s);
 /* True when this open created the database (first use of the root). */
 SV_API bool sv_store_created(const sv_store *s);
+/* Before a fork whose child uses the store: closes the process's
+ * connections (SQLite state must not cross a fork), to be reopened on
+ * next use. Single-threaded callers only; false (nothing closed) while a
+ * statement is still out. */
+SV_API bool sv_store_disconnect(sv_store *s);
+/* In the child, after it closed the fds it inherited: the root fd again. */
+SV_API int sv_store_reopen_root(sv_store *s, sv_err **err);
 
 /* ---------------------------------------------------------------- SQL */
 
