@@ -1,10 +1,11 @@
 #!/bin/bash
-# Who records a container's exit. An attached `run` waits for the exit with
-# the store open, so the shim hands the exit to it (SV_FRAME_EXITED) instead
-# of exec'ing servin-shim-ctl; every other case (detached, a restart due,
-# the attached CLI gone) still goes through servin-shim-ctl. The binaries run
-# from a copy whose servin-shim-ctl is a wrapper that logs each call, so the
-# test sees which path was taken.
+# Who starts a container and who records its exit. The CLI (single-threaded)
+# starts it from a fork of itself, not through servin-shim-ctl; an attached
+# `run` waits for the exit with the store open, so the shim hands the exit
+# to it (SV_FRAME_EXITED) instead of exec'ing servin-shim-ctl; every other
+# case (detached, a restart due, the attached CLI gone) still goes through
+# servin-shim-ctl. The binaries run from a copy whose servin-shim-ctl is a
+# wrapper that logs each call, so the test sees which path was taken.
 . "$(dirname "$0")/lib.sh"
 need_root
 sv_setup
@@ -36,7 +37,7 @@ tmp_empty() { local i; for ((i = 0; i < 100; i++)); do [ -z "$(ls -A "$SERVIN_RO
 # --- the attached run records the exit itself
 reset_calls
 exit_is 7 "an attached run exits with the container's code" svc run --name fin1 busybox sh -c 'exit 7'
-is "$(calls)" "start:1" "and servin-shim-ctl ran only to start it (the exit was recorded by the run)"
+is "$(calls)" "" "servin-shim-ctl never ran: the CLI started it from a fork and recorded the exit"
 is "$(sv inspect -f '{{.State.Status}} {{.State.ExitCode}}' fin1)" "exited 7" "the exit is recorded"
 ok "and the shim is gone" no_shim "$(sv inspect -f '{{.Id}}' fin1)"
 like "$(sv events --since 1m --until 0s --filter container=fin1 --format '{{.Action}}' | tr '\n' ' ')" \
@@ -49,7 +50,7 @@ is "$?" "4" "run --rm: the code"
 is "$out" "out
 err" "all of the output arrives before the exit"
 is "$(sv ps -aq | wc -l)" "0" "the container is gone when run --rm returns"
-is "$(calls)" "start:1" "no servin-shim-ctl for the exit either"
+is "$(calls)" "" "no servin-shim-ctl for run --rm either"
 ok "the shim purges what --rm moved aside" tmp_empty
 
 # --- a client waiting beside the attached run hears the code from the shim
@@ -60,7 +61,7 @@ wait_inspect '{{.State.Status}}' fin2 running >/dev/null
 is "$(sv wait fin2)" "9" "wait beside an attached run gets the code"
 wait "$runner"
 is "$?" "9" "and so does the run"
-is "$(calls)" "start:1" "still without servin-shim-ctl"
+is "$(calls)" "" "still without servin-shim-ctl"
 ok "the shim is gone after telling both" no_shim "$(sv inspect -f '{{.Id}}' fin2)"
 sv rm fin2 >/dev/null
 
@@ -68,7 +69,7 @@ sv rm fin2 >/dev/null
 reset_calls
 id=$(svc run -d busybox sh -c 'exit 3')
 is "$(sv wait "$id")" "3" "detached: the code"
-ok "detached: servin-shim-ctl records the exit" wait_calls "exited:1 start:1"
+ok "detached: servin-shim-ctl records the exit" wait_calls "exited:1"
 sv rm "$id" >/dev/null
 
 reset_calls
@@ -76,7 +77,7 @@ exit_is 1 "an attached run with a restart due returns the first exit" \
 	svc run --name fin3 --restart on-failure:2 busybox sh -c 'exit 1'
 ok "the restarts still happen (the run declined to record the exit)" \
 	wait_inspect '{{.RestartCount}} {{.State.Status}}' fin3 "2 exited"
-ok "through servin-shim-ctl" wait_calls "exited:3 start:1"
+ok "through servin-shim-ctl" wait_calls "exited:3"
 sv rm fin3 >/dev/null
 
 reset_calls
@@ -87,8 +88,26 @@ wait_inspect '{{.State.Status}}' fin4 running >/dev/null
 kill -9 "$runner"
 wait "$runner" 2>/dev/null
 is "$(sv wait fin4)" "6" "an attached run killed before the exit: the code is still recorded"
-ok "by servin-shim-ctl" wait_calls "exited:1 start:1"
+ok "by servin-shim-ctl" wait_calls "exited:1"
 sv rm fin4 >/dev/null
+
+# --- a threaded process (the REST API server) spawns servin-shim-ctl to
+# start, as the engine does whenever forking is not safe
+reset_calls
+sock=$T/api.sock
+setpriv --pdeathsig TERM "$T/bin/servin" --root "$SERVIN_ROOT" --runroot "$SERVIN_RUNROOT" serve \
+	-H "unix://$sock" --access-log off >"$T/serve.log" 2>&1 &
+server=$!
+cleanup "kill $server 2>/dev/null"
+for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+api() { curl -sf --unix-socket "$sock" -H 'Content-Type: application/json' "$@"; }
+cid=$(api -X POST -d '{"Image":"busybox","Cmd":["sh","-c","exit 5"]}' http://x/containers/create | jq -r .Id)
+api -X POST "http://x/containers/$cid/start" >/dev/null
+is "$(api -X POST "http://x/containers/$cid/wait" | jq -r .StatusCode)" "5" "started over the API: the code"
+ok "through servin-shim-ctl start (and exited)" wait_calls "exited:1 start:1"
+kill "$server"
+wait "$server" 2>/dev/null
+sv rm "$cid" >/dev/null
 
 # --- only the connection handed over at start may finish: a client that
 # claims SV_ATTACH_FINISH in its HELLO gets the plain EXIT frame.
