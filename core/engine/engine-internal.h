@@ -25,6 +25,8 @@ struct sv_engine {
 	void (*registry_release)(sv_engine *e);
 	pthread_mutex_t registry_mu;
 	bool fork_shim;	 /* sv_engine_opts.fork_shim */
+	pid_t *shim_children; /* shims forked by this process, not yet reaped */
+	size_t n_shim_children;
 };
 
 /* Frees the registry session (registry.c). */

@@ -91,5 +91,6 @@ void sv_engine_free(sv_engine *e)
 	free(e->config);
 	free(e->self_exe);
 	free(e->bindir);
+	free(e->shim_children);
 	free(e);
 }

@@ -187,8 +187,8 @@ static int lift(int fd)
 
 /* The forked shim: the layout posix_spawn gives servin-shim-ctl (0, 1:
  * /dev/null, 2: the shim's log, 3: the verdict, 4: the attach client,
- * nothing else; a session of its own, default signals), a second fork so
- * the shim is nobody's child, then shim-start.c. Never returns. */
+ * nothing else; a session of its own, default signals), then
+ * shim-start.c. Never returns. */
 static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
 		       int logfd)
 {
@@ -209,14 +209,6 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 	struct sv_shim_ctl c = { .e = e, .root = e->root, .runroot = e->runroot, .bindir = bindir, .sync_fd = 3,
 				 .listen_fd = -1 };
 	SV_AUTOERR sv_err *err = NULL;
-	pid_t pid = fork();
-	if (pid != 0) {
-		if (pid < 0) {
-			sv_err_set(&err, errno, "fork");
-			sv_shim_ctl_fail(&c, err);
-		}
-		_exit(pid < 0);
-	}
 	sv_log_set_sink(sv_log_fd_sink, (void *)(intptr_t)STDERR_FILENO, SV_LOG_WARN);
 	if (ha >= 0)
 		sv_shim_ctl_add_client(&c, 4, streams);
@@ -225,6 +217,18 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 	sv_shim_ctl_fail(&c, err);
 	dprintf(STDERR_FILENO, "servin: %s\n", err ? err->msg : "start failed");
 	_exit(1);
+}
+
+/* The shims this process forked stay its children (one fork, not two: a
+ * CLI exits soon after and they go to init); a long-lived caller (batch,
+ * shell) reaps the ones that ended at its next start. */
+static void reap_shims(sv_engine *e)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->n_shim_children; i++)
+		if (waitpid(e->shim_children[i], NULL, WNOHANG) == 0)
+			e->shim_children[k++] = e->shim_children[i];
+	e->n_shim_children = k;
 }
 
 /* Starts the container from a fork of this process; 1 when it cannot
@@ -248,6 +252,7 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 	SV_AUTOCLOSE int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (!sv_store_disconnect(e->store))
 		return 1;
+	reap_shims(e);
 	pid_t pid = fork();
 	if (pid < 0)
 		return sv_err_set(err, errno, "fork");
@@ -258,11 +263,9 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 	 * a second connection to the database is no first one (which would
 	 * rebuild the WAL index from the whole WAL). */
 	(void)sv_store_db(e->store, NULL);
-	int rc = read_verdict(rd, name, err);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return rc;
+	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
+	e->shim_children[e->n_shim_children++] = pid;
+	return read_verdict(rd, name, err);
 }
 
 /* Runs servin-shim-ctl ARGS with an optional attach fd; returns its verdict. */
