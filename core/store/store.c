@@ -74,8 +74,12 @@ static sqlite3 *conn_open(sv_store *s, sv_err **err)
 	 * a checkpoint every dozen runs. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	char *msg = NULL;
-	rc = sqlite3_exec(db,
-			  "PRAGMA journal_mode=WAL;"
+	/* The journal mode is the database's own (kept in its header): set
+	 * once, when the database is made; asking again costs a read of it
+	 * on every connection. */
+	if (s->created)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg);
+	rc = rc != SQLITE_OK ? rc : sqlite3_exec(db,
 			  "PRAGMA synchronous=NORMAL;"
 			  "PRAGMA wal_autocheckpoint=256;"
 			  "PRAGMA journal_size_limit=1048576;"
