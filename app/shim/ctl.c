@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "store/store.h"
 
 struct ctl {
 	const char *cmd, *id;
@@ -160,6 +161,15 @@ static bool restart_wait(struct ctl *c, int64_t delay_ms)
 	return false;
 }
 
+/* Nobody waits on us any more: a good time to fold the WAL into the
+ * database, which a CLI would otherwise do inside one of its commits. */
+static void checkpoint_if_due(struct ctl *c)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_engine_checkpoint(c->s.e, SV_STORE_CHECKPOINT_FRAMES, &err) < 0)
+		sv_warn("%s", err->msg);
+}
+
 static int cmd_exited(struct ctl *c, sv_err **err)
 {
 	struct sv_shim_exit x;
@@ -170,8 +180,10 @@ static int cmd_exited(struct ctl *c, sv_err **err)
 	}
 	tell_clients(c, x.exit_code);
 	sv_engine_shim_exit_done(c->s.e, &x);
-	if (!x.restart)
+	if (!x.restart) {
+		checkpoint_if_due(c);
 		return 0;
+	}
 	if (restart_wait(c, x.delay_ms)) {
 		if (sv_engine_shim_abandon(c->s.e, c->id, err) < 0)
 			return -1;
@@ -237,6 +249,8 @@ int main(int argc, char **argv)
 		rc = sv_shim_ctl_exec(&c.s, &err);
 	else if (strcmp(c.cmd, "exec-exited") == 0 && c.s.exec_id)
 		rc = ctl_exec_exited(&c, &err);
+	else if (strcmp(c.cmd, "checkpoint") == 0)
+		checkpoint_if_due(&c), rc = 0;
 	else
 		sv_err_setx(&err, EINVAL, "unknown command %s", c.cmd);
 	if (rc < 0) {

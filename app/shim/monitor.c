@@ -36,6 +36,7 @@
 
 #include "engine/engine.h"
 #include "network/network.h"
+#include "store/store.h"
 #include "shim.h"
 
 #define CLIENT_MAX_QUEUE (1 << 20)
@@ -619,6 +620,27 @@ static bool hand_over_exit(struct shim *s)
 	return true;
 }
 
+/* After a handed-over exit nobody waits on us: when the store's WAL has
+ * grown, exec servin-shim-ctl to fold it into the database here rather
+ * than inside some CLI's commit (fsyncs and all). */
+static void checkpoint_if_due(struct shim *s)
+{
+	const char *root = NULL;
+	for (size_t i = 0; s->ctl_args && s->ctl_args[i]; i++)
+		if (strncmp(s->ctl_args[i], "--root=", 7) == 0)
+			root = s->ctl_args[i] + 7;
+	if (!root || sv_store_wal_pending(root) < SV_STORE_CHECKPOINT_FRAMES)
+		return;
+	char **argv = NULL;
+	sv_strv_push(&argv, s->ctl);
+	sv_strv_push(&argv, "checkpoint");
+	for (size_t i = 0; s->ctl_args && s->ctl_args[i]; i++)
+		if (strncmp(s->ctl_args[i], "--root=", 7) == 0 || strncmp(s->ctl_args[i], "--runroot=", 10) == 0)
+			sv_strv_push(&argv, s->ctl_args[i]);
+	execv(s->ctl, argv);
+	sv_strv_free(argv);
+}
+
 /* Hands over to servin-shim-ctl: the clients and the listening socket
  * survive the exec; everything else is closed. */
 static void exec_ctl(struct shim *s)
@@ -698,8 +720,10 @@ int main(int argc, char **argv)
 	if (s.has_ring)
 		shim_ring_close(&s.ring);
 	s.has_ring = false;
-	if (hand_over_exit(&s))
+	if (hand_over_exit(&s)) {
+		checkpoint_if_due(&s);
 		return 0;
+	}
 	exec_ctl(&s);
 	return 1;
 }

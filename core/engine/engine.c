@@ -78,6 +78,13 @@ int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_e
 	return engine_open_core(opts, out, err);
 }
 
+int sv_engine_checkpoint(sv_engine *e, long min_frames, sv_err **err)
+{
+	if (min_frames > 0 && sv_store_wal_pending(e->root) < min_frames)
+		return 0;
+	return sv_store_checkpoint(e->store, err);
+}
+
 void sv_engine_free(sv_engine *e)
 {
 	if (!e)

@@ -51,6 +51,9 @@ SV_API int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv
  * archive code (no libarchive), so the shim starts fast. */
 SV_API int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 SV_API void sv_engine_free(sv_engine *e);
+/* Folds the store's WAL into the database when at least min_frames wait
+ * (0: always). For processes off the hot path. */
+SV_API int sv_engine_checkpoint(sv_engine *e, long min_frames, sv_err **err);
 /* borrowed: valid until sv_engine_free() */
 SV_API const char *sv_engine_root(const sv_engine *e);
 SV_API const char *sv_engine_runroot(const sv_engine *e);

@@ -277,6 +277,18 @@ int sv_store_open(const char *root, sv_store **out, sv_err **err)
 	return 0;
 }
 
+int sv_store_checkpoint(sv_store *s, sv_err **err)
+{
+	sqlite3 *db = sv_store_db(s, err);
+	if (!db)
+		return -1;
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sv_err_setx(err, EIO, "checkpoint %s: %s", s->db_path, sqlite3_errmsg(db));
+	return 0;
+}
+
 bool sv_store_disconnect(sv_store *s)
 {
 	pthread_mutex_lock(&s->mu);
