@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "containers-internal.h"
+#include "runtime/runtime.h"
 
 void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams)
 {
@@ -182,11 +184,26 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 	_exit(1);
 }
 
+static void *preload(void *arg)
+{
+	(void)arg;
+	sv_runtime_preload();
+	return NULL;
+}
+
 int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err)
 {
 	struct sv_shim_info info;
 	struct io io;
-	if (sv_engine_shim_claim(c->e, id, &info, err) < 0)
+	/* servin-init's memfd is made on a thread while the claim (store,
+	 * rootfs mount, bundle) runs here; joined before anything that wants
+	 * this process single-threaded again (network namespaces). */
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, preload, NULL) == 0;
+	int rc = sv_engine_shim_claim(c->e, id, &info, err);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (rc < 0)
 		return -1;
 	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, id, err)) < 0)
 		goto fail;
