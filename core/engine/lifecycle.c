@@ -212,8 +212,14 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 	sv_log_set_sink(sv_log_fd_sink, (void *)(intptr_t)STDERR_FILENO, SV_LOG_WARN);
 	if (ha >= 0)
 		sv_shim_ctl_add_client(&c, 4, streams);
-	if (sv_store_reopen_root(e->store, &err) == 0)
+	/* Connected first (the WAL index rebuilt if need be), then "+" lets
+	 * the parent connect too without waiting on our locks. */
+	if (sv_store_reopen_root(e->store, &err) == 0) {
+		SV_AUTOERR sv_err *e2 = NULL;
+		(void)sv_store_warm(e->store, &e2);
+		(void)sv_write_all(3, "+", 1);
 		(void)sv_shim_ctl_run_container(&c, id, &err);
+	}
 	sv_shim_ctl_fail(&c, err);
 	sv_warn("%s", err ? err->msg : "start failed");
 	_exit(1);
@@ -259,10 +265,15 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 	if (pid == 0)
 		shim_child(e, id, *bindir ? bindir : ".", wr, attach_fd, streams, logfd);
 	close(sv_steal_fd(&wr));
-	/* Connected again while the child works: warm for what follows, and
-	 * a second connection to the database is no first one (which would
-	 * rebuild the WAL index from the whole WAL). */
-	(void)sv_store_db(e->store, NULL);
+	/* Connected again while the child works, once the child is (it said
+	 * "+"): warm for what follows, and never the first connection, which
+	 * rebuilds the WAL index while the other waits. */
+	char plus;
+	ssize_t got;
+	while ((got = read(rd, &plus, 1)) < 0 && errno == EINTR)
+		;
+	if (got == 1)
+		(void)sv_store_warm(e->store, NULL);
 	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
 	e->shim_children[e->n_shim_children++] = pid;
 	return read_verdict(rd, name, err);

@@ -11,6 +11,7 @@
 
 struct store_conn {
 	sqlite3 *db;
+	int64_t busy_since; /* busy_wait's clock (store.c) */
 	struct store_conn *next;
 };
 

@@ -65,6 +65,10 @@ SV_API int sv_store_checkpoint(sv_store *s, sv_err **err);
  * next use. Single-threaded callers only; false (nothing closed) while a
  * statement is still out. */
 SV_API bool sv_store_disconnect(sv_store *s);
+/* Connects the calling thread and reads the schema now: the first
+ * connection to a database no process has open rebuilds the WAL index,
+ * and a second one that comes meanwhile waits for it. */
+SV_API int sv_store_warm(sv_store *s, sv_err **err);
 /* In the child, after it closed the fds it inherited: the root fd again. */
 SV_API int sv_store_reopen_root(sv_store *s, sv_err **err);
 
