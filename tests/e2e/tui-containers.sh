@@ -35,6 +35,9 @@ ok "its CPU is sampled while it runs" wait_for '^  ticker +busybox +running +Up 
 "$BIN/servin" run -d --name fromcli busybox sleep 300 >/dev/null
 ok "a container started by another process appears" wait_for '^  fromcli +busybox +running' 5
 
+# The shim samples once a second from the start: a ticker 4 s old has
+# history before any screen of it opens (waited for on screen, not slept).
+ok "the ticker has run 4 s" wait_for '^  ticker +busybox +running +Up ([4-9]|[1-9][0-9]) seconds' 20
 keys / 'ticker'
 ok "filtering by name" wait_for '1 of 2 containers'
 keys Enter
