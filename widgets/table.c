@@ -295,6 +295,20 @@ static void remember_cursor(struct table *t)
 	t->cursor_key = table_selected(t, &row) ? sv_xstrdup(t->ops->key(t->model, row)) : NULL;
 }
 
+/* The cursor goes back to the row it was on (by key), wherever it is now. */
+static void cursor_follow(struct table *t)
+{
+	if (t->cursor_key) {
+		for (size_t i = 0; i < t->norder; i++)
+			if (strcmp(t->ops->key(t->model, t->order[i]), t->cursor_key) == 0) {
+				t->cursor = i;
+				break;
+			}
+	}
+	clamp_view(t);
+	remember_cursor(t);
+}
+
 void table_reload(struct table *t)
 {
 	size_t count = t->ops->count(t->model);
@@ -309,22 +323,42 @@ void table_reload(struct table *t)
 	if (t->sort_col >= 0)
 		qsort_r(t->order, t->norder, sizeof *t->order, cmp_rows, t);
 	marks_prune(t, count);
-	if (t->cursor_key) {
-		for (size_t i = 0; i < t->norder; i++)
-			if (strcmp(t->ops->key(t->model, t->order[i]), t->cursor_key) == 0) {
-				t->cursor = i;
-				break;
-			}
-	}
-	clamp_view(t);
-	remember_cursor(t);
+	cursor_follow(t);
+}
+
+/* Typing on at the end of a plain word (no "!", no "field:") only narrows
+ * what the filter lets through: every row the new filter passes, the old
+ * one passed. */
+static bool filter_narrows(const char *old, const char *new)
+{
+	if (!old || !*old || !new)
+		return false;
+	size_t n = strlen(old);
+	if (strncmp(old, new, n) != 0 || strchr(new + n, ' '))
+		return false;
+	const char *w = strrchr(new, ' ');
+	w = w ? w + 1 : new;
+	return *w != '!' && !strchr(w, ':');
 }
 
 void table_set_filter(struct table *t, const char *filter)
 {
+	bool narrow = filter_narrows(t->filter, filter);
 	free(t->filter);
 	t->filter = filter && *filter ? sv_xstrdup(filter) : NULL;
-	table_reload(t);
+	if (!narrow) {
+		table_reload(t);
+		return;
+	}
+	/* Only the rows shown are tested again; their order stays sorted. */
+	size_t nf = 0, kept = 0;
+	struct term_filter *f = filter_parse(t->filter, &nf);
+	for (size_t i = 0; i < t->norder; i++)
+		if (row_passes(t, t->order[i], f, nf))
+			t->order[kept++] = t->order[i];
+	t->norder = kept;
+	filter_free(f, nf);
+	cursor_follow(t);
 }
 
 void table_sort(struct table *t, int col, bool desc)
