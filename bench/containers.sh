@@ -122,5 +122,5 @@ conmon_rss=$(rss_kb "$conmon")
 conmon_pss=$(pss_kb "$conmon")
 result_abs shim-rss "servin-shim RSS (KB), monitoring a running container" "$shim_rss" KB 1024 \
 	"PSS $shim_pss KB; conmon: RSS $conmon_rss KB, PSS $conmon_pss KB"
-result shim-vs-conmon "servin-shim RSS vs conmon RSS (KB)" "$shim_rss" conmon "$conmon_rss" 0.5 \
+UNIT=KB result shim-vs-conmon "servin-shim RSS vs conmon RSS (KB)" "$shim_rss" conmon "$conmon_rss" 0.5 \
 	"PSS: servin-shim $shim_pss KB, conmon $conmon_pss KB"

@@ -43,14 +43,14 @@ fresh_dir() {
 settle() { sync; sleep "${1:-2}"; }
 
 # result ID WHAT SERVIN_MS PEER_NAME PEER_MS TARGET_RATIO(servin/peer must be <=) [NOTE]
-# ratio = servin / peer (lower is better for servin).
+# ratio = servin / peer (lower is better for servin). The unit is ms unless UNIT is set.
 result() {
-	local id=$1 what=$2 sv=$3 peer=$4 pm=$5 target=$6 note=${7:-}
+	local id=$1 what=$2 sv=$3 peer=$4 pm=$5 target=$6 note=${7:-} unit=${UNIT:-ms}
 	local ratio met
 	ratio=$(awk -v a="$sv" -v b="$pm" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "null" }')
 	met=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r != "null" && r <= t) ? "true" : "false" }')
-	printf '{"id":"%s","what":"%s","servin":%s,"peer":"%s","peer_value":%s,"ratio":%s,"target":%s,"met":%s,"unit":"ms","note":"%s"}\n' \
-		"$id" "$what" "$sv" "$peer" "$pm" "$ratio" "$target" "$met" "$note"
+	printf '{"id":"%s","what":"%s","servin":%s,"peer":"%s","peer_value":%s,"ratio":%s,"target":%s,"met":%s,"unit":"%s","note":"%s"}\n' \
+		"$id" "$what" "$sv" "$peer" "$pm" "$ratio" "$target" "$met" "$unit" "$note"
 }
 
 # result_abs ID WHAT VALUE UNIT TARGET_MAX [NOTE] — an absolute figure with no peer.

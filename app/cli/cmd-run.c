@@ -549,7 +549,9 @@ static int run_attached(struct cli_ctx *ctx, const char *id, const struct run_fl
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return cli_failf(ctx, 125, "socketpair: %s", strerror(errno));
 	SV_AUTOERR sv_err *err = NULL;
-	struct sv_start_opts so = { .attach_fd = sp[1], .attach_streams = f->attach };
+	/* We wait for the exit with the store open: record it ourselves
+	 * rather than have the shim exec servin-shim-ctl to do it. */
+	struct sv_start_opts so = { .attach_fd = sp[1], .attach_streams = f->attach | SV_ATTACH_FINISH };
 	int rc = sv_engine_container_start(cli_engine(ctx), id, &so, &err);
 	close(sp[1]);
 	if (rc < 0) {
@@ -562,6 +564,7 @@ static int run_attached(struct cli_ctx *ctx, const char *id, const struct run_fl
 		.stdin_once = true,
 		.sig_proxy = f->sig_proxy,
 		.detach_keys = f->detach_keys,
+		.finish = true,
 	};
 	rc = cli_attach_run(ctx, id, sp[0], &a);
 	close(sp[0]);

@@ -82,6 +82,7 @@ sv_engine *cli_engine(struct cli_ctx *ctx)
 		.runroot = ctx->runroot,
 		.config = ctx->config,
 		.self_exe = ctx->argv0,
+		.fork_shim = true,
 	};
 	if (sv_engine_open(&o, &ctx->engine, &err) < 0) {
 		cli_fail(ctx, 1, err);

@@ -34,6 +34,8 @@ int cli_attach_run(struct cli_ctx *ctx, const char *name, int conn, const struct
 		.close_stdin_at_eof = a->stdin_once,
 		.proxy_signals = a->sig_proxy,
 		.detach_keys = a->detach_keys,
+		.finish_engine = a->finish ? cli_engine(ctx) : NULL,
+		.finish_id = name,
 	};
 	/* A stream nobody asked for goes nowhere. */
 	SV_AUTOCLOSE int null = -1;

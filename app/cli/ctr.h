@@ -20,6 +20,9 @@ struct cli_attach {
 	bool stdin_once;	 /* close the container's stdin at our EOF */
 	bool sig_proxy;
 	const char *detach_keys;
+	/* conn was handed over at start with SV_ATTACH_FINISH: record the
+	 * exit here (name is then the container's full id). */
+	bool finish;
 };
 /* Pumps ctx's stdio over conn until the container exits; returns the exit
  * status to exit with (the container's, 0 after a detach). `name` (NULL

@@ -31,27 +31,19 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "store/store.h"
 
 struct ctl {
-	const char *cmd, *id, *exec_id, *root, *runroot;
-	int sync_fd;
-	int listen_fd;
-	int *clients;
-	unsigned *client_streams;
-	size_t nclients;
+	const char *cmd, *id;
 	int status, manual, canceled;
-	int64_t delay_ms;
-	sv_engine *e;
+	struct sv_shim_ctl s;
 	char self_dir[PATH_MAX];
 };
 
 static void add_client(struct ctl *c, const char *v)
 {
-	c->clients = sv_xrealloc(c->clients, (c->nclients + 1) * sizeof *c->clients);
-	c->client_streams = sv_xrealloc(c->client_streams, (c->nclients + 1) * sizeof *c->client_streams);
-	c->clients[c->nclients] = atoi(v);
 	const char *colon = strchr(v, ':');
-	c->client_streams[c->nclients++] = colon ? (unsigned)atoi(colon + 1) : 0;
+	sv_shim_ctl_add_client(&c->s, atoi(v), colon ? (unsigned)atoi(colon + 1) : 0);
 }
 
 static int parse(struct ctl *c, int argc, char **argv)
@@ -69,15 +61,15 @@ static int parse(struct ctl *c, int argc, char **argv)
 		if (IS("--id"))
 			c->id = v;
 		else if (IS("--exec-id"))
-			c->exec_id = v;
+			c->s.exec_id = v;
 		else if (IS("--root"))
-			c->root = v;
+			c->s.root = v;
 		else if (IS("--runroot"))
-			c->runroot = v;
+			c->s.runroot = v;
 		else if (IS("--sync"))
-			c->sync_fd = atoi(v);
+			c->s.sync_fd = atoi(v);
 		else if (IS("--listen"))
-			c->listen_fd = atoi(v);
+			c->s.listen_fd = atoi(v);
 		else if (IS("--client"))
 			add_client(c, v);
 		else if (IS("--status"))
@@ -87,33 +79,12 @@ static int parse(struct ctl *c, int argc, char **argv)
 		else if (IS("--canceled"))
 			c->canceled = atoi(v);
 		else if (IS("--delay"))
-			c->delay_ms = atoll(v);
+			c->s.delay_ms = atoll(v);
 		else
 			return -1;
 #undef IS
 	}
-	return c->root && c->runroot ? 0 : -1;
-}
-
-static void verdict(struct ctl *c, const char *fmt, ...) SV_PRINTF(2, 3);
-static void verdict(struct ctl *c, const char *fmt, ...)
-{
-	if (c->sync_fd < 0)
-		return;
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		(void)sv_write_all(c->sync_fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-	close(c->sync_fd);
-	c->sync_fd = -1;
-}
-
-static void fail_verdict(struct ctl *c, const sv_err *err)
-{
-	verdict(c, "err %d %s\n", err ? err->code : EIO, err ? err->msg : "unknown error");
+	return c->s.root && c->s.runroot ? 0 : -1;
 }
 
 /* Connections still waiting in the listen backlog (a `wait` that arrived
@@ -121,15 +92,14 @@ static void fail_verdict(struct ctl *c, const sv_err *err)
 static void accept_pending(struct ctl *c)
 {
 	int fd;
-	if (c->listen_fd < 0)
+	if (c->s.listen_fd < 0)
 		return;
 	/* Never block: only what is already queued. */
-	fcntl(c->listen_fd, F_SETFL, fcntl(c->listen_fd, F_GETFL) | O_NONBLOCK);
-	while ((fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+	fcntl(c->s.listen_fd, F_SETFL, fcntl(c->s.listen_fd, F_GETFL) | O_NONBLOCK);
+	while ((fd = accept4(c->s.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		int fl = fcntl(fd, F_GETFL);
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		c->clients = sv_xrealloc(c->clients, (c->nclients + 1) * sizeof *c->clients);
-		c->clients[c->nclients++] = fd;
+		sv_shim_ctl_add_client(&c->s, fd, 0);
 	}
 }
 
@@ -139,183 +109,20 @@ static void tell_clients(struct ctl *c, int code)
 	accept_pending(c);
 	char msg[16];
 	int n = snprintf(msg, sizeof msg, "%d", code);
-	for (size_t i = 0; i < c->nclients; i++) {
+	for (size_t i = 0; i < c->s.nclients; i++) {
 		SV_AUTOERR sv_err *err = NULL;
-		(void)sv_frame_write(c->clients[i], SV_FRAME_EXIT, msg, (size_t)n, &err);
-		close(c->clients[i]);
+		(void)sv_frame_write(c->s.clients[i], SV_FRAME_EXIT, msg, (size_t)n, &err);
+		close(c->s.clients[i]);
 	}
-	c->nclients = 0;
-}
-
-/* ---------------------------------------------------------------- socket */
-
-static int bind_attach(struct ctl *c, const char *id, sv_err **err)
-{
-	SV_AUTOFREE char *dir = sv_xasprintf("%s/containers/%s", c->runroot, id);
-	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return sv_err_set(err, errno, "open %s", dir);
-	unlinkat(dfd, "attach", 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/attach", dfd);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sv_err_set(err, errno, "socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
-		close(fd);
-		return sv_err_set(err, errno, "bind %s/attach", dir);
-	}
-	return fd;
-}
-
-/* ---------------------------------------------------------------- monitor */
-
-struct io {
-	int in_w, out_r, err_r; /* our ends; -1 when absent */
-	int child[3];		/* the container's ends */
-};
-
-static int make_pipes(const struct sv_shim_info *info, struct io *io, sv_err **err)
-{
-	int p[2];
-	memset(io, -1, sizeof *io);
-	if (info->tty)
-		return 0;
-	if (info->open_stdin) {
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return sv_err_set(err, errno, "pipe");
-		io->child[0] = p[0];
-		io->in_w = p[1];
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "pipe");
-	io->out_r = p[0];
-	io->child[1] = p[1];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "pipe");
-	io->err_r = p[0];
-	io->child[2] = p[1];
-	return 0;
-}
-
-static void close_child_ends(struct io *io)
-{
-	for (int i = 0; i < 3; i++)
-		if (io->child[i] >= 0)
-			close(io->child[i]);
-}
-
-static void push_fd(char ***argv, const char *opt, int fd)
-{
-	if (fd < 0)
-		return;
-	fcntl(fd, F_SETFD, 0);
-	sv_strv_push_take(argv, sv_xasprintf("%s=%d", opt, fd));
-}
-
-static void exec_monitor(struct ctl *c, const char *id, const struct sv_shim_info *info, const struct io *io)
-{
-	char **argv = NULL;
-	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim", c->self_dir));
-	sv_strv_push_take(&argv, sv_xasprintf("--ctl=%s/servin-shim-ctl", c->self_dir));
-	sv_strv_push_take(&argv, sv_xasprintf("--pid=%d", info->pid));
-	push_fd(&argv, "--pidfd", info->pidfd);
-	if (info->tty) {
-		sv_strv_push(&argv, "--tty");
-		push_fd(&argv, "--out", info->console_fd);
-		sv_strv_push_take(&argv, sv_xasprintf("--in=%d", info->console_fd));
-	} else {
-		push_fd(&argv, "--in", io->in_w);
-		push_fd(&argv, "--out", io->out_r);
-		push_fd(&argv, "--err", io->err_r);
-	}
-	push_fd(&argv, "--listen", c->listen_fd);
-	for (size_t i = 0; i < c->nclients; i++) {
-		fcntl(c->clients[i], F_SETFD, 0);
-		sv_strv_push_take(&argv, sv_xasprintf("--client=%d:%u", c->clients[i], c->client_streams[i]));
-	}
-	if (info->stdin_once)
-		sv_strv_push(&argv, "--stdin-once");
-	sv_strv_push_take(&argv, sv_xasprintf("--stop-signal=%d", info->stop_signal));
-	if (info->log_path) {
-		sv_strv_push_take(&argv, sv_xasprintf("--log=%s", info->log_path));
-		sv_strv_push_take(&argv, sv_xasprintf("--log-max-size=%lld", (long long)info->log_max_size));
-		sv_strv_push_take(&argv, sv_xasprintf("--log-max-file=%d", info->log_max_file));
-	}
-	if (info->ring_path) {
-		sv_strv_push_take(&argv, sv_xasprintf("--ring=%s", info->ring_path));
-		for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
-			sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
-	}
-	push_fd(&argv, "--dns-udp", info->dns_udp_fd);
-	push_fd(&argv, "--dns-tcp", info->dns_tcp_fd);
-	if (info->dns_conf)
-		sv_strv_push_take(&argv, sv_xasprintf("--dns-conf=%s", info->dns_conf));
-	sv_strv_push(&argv, "--");
-	sv_strv_push(&argv, c->exec_id ? "exec-exited" : "exited");
-	sv_strv_push_take(&argv, sv_xasprintf(c->exec_id ? "--exec-id=%s" : "--id=%s", c->exec_id ? c->exec_id : id));
-	sv_strv_push_take(&argv, sv_xasprintf("--root=%s", c->root));
-	sv_strv_push_take(&argv, sv_xasprintf("--runroot=%s", c->runroot));
-	sv_strv_push_take(&argv, sv_xasprintf("--delay=%lld", (long long)c->delay_ms));
-	sv_engine_free(c->e);
-	c->e = NULL;
-	execv(argv[0], argv);
-	fprintf(stderr, "servin-shim-ctl: exec %s: %s\n", argv[0], strerror(errno));
-	/* The container runs with nobody to watch it: stop it, the row is
-	 * settled by whoever reads it next. */
-	kill(info->pid, SIGKILL);
-	_exit(1);
-}
-
-/* Claims, runs and hands over to the monitor; returns only on failure. */
-static int run_container(struct ctl *c, sv_err **err)
-{
-	struct sv_shim_info info;
-	struct io io;
-	if (sv_engine_shim_claim(c->e, c->id, &info, err) < 0)
-		return -1;
-	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, c->id, err)) < 0)
-		goto fail;
-	if (make_pipes(&info, &io, err) < 0)
-		goto fail;
-	if (sv_engine_shim_run(c->e, c->id, io.child, &info, err) < 0) {
-		close_child_ends(&io);
-		goto fail;
-	}
-	close_child_ends(&io);
-	verdict(c, "ok %d\n", info.pid);
-	exec_monitor(c, c->id, &info, &io);
-fail:
-	sv_shim_info_release(&info);
-	return -1;
+	c->s.nclients = 0;
 }
 
 /* ---------------------------------------------------------------- exec */
 
-static int ctl_exec(struct ctl *c, sv_err **err)
-{
-	struct sv_shim_info info;
-	struct io io;
-	if (sv_engine_shim_exec_claim(c->e, c->exec_id, &info, err) < 0)
-		return -1;
-	if (make_pipes(&info, &io, err) < 0)
-		goto fail;
-	if (sv_engine_shim_exec_run(c->e, c->exec_id, io.child, &info, err) < 0) {
-		close_child_ends(&io);
-		goto fail;
-	}
-	close_child_ends(&io);
-	verdict(c, "ok %d\n", info.pid);
-	exec_monitor(c, NULL, &info, &io);
-fail:
-	sv_shim_info_release(&info);
-	return -1;
-}
-
 static int ctl_exec_exited(struct ctl *c, sv_err **err)
 {
 	int code = 255;
-	int rc = sv_engine_shim_exec_exited(c->e, c->exec_id, c->status, &code, err);
+	int rc = sv_engine_shim_exec_exited(c->s.e, c->s.exec_id, c->status, &code, err);
 	tell_clients(c, code);
 	return rc;
 }
@@ -327,14 +134,14 @@ static int ctl_exec_exited(struct ctl *c, sv_err **err)
 static bool restart_wait(struct ctl *c, int64_t delay_ms)
 {
 	int64_t until = sv_time_mono_ns() + delay_ms * 1000000;
-	while (c->listen_fd >= 0) {
+	while (c->s.listen_fd >= 0) {
 		int64_t left = (until - sv_time_mono_ns()) / 1000000;
 		if (left <= 0)
 			return false;
-		struct pollfd p = { .fd = c->listen_fd, .events = POLLIN };
+		struct pollfd p = { .fd = c->s.listen_fd, .events = POLLIN };
 		if (poll(&p, 1, (int)left) <= 0)
 			continue;
-		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(c->s.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		struct pollfd q = { .fd = fd, .events = POLLIN };
@@ -345,8 +152,7 @@ static bool restart_wait(struct ctl *c, int64_t delay_ms)
 		while (poll(&q, 1, 1000) > 0 && sv_frame_read(fd, &type, &b, &err) > 0) {
 			int sig = atoi(b.data);
 			if (type == SV_FRAME_STOP || (type == SV_FRAME_SIGNAL && (sig == SIGKILL || sig == SIGTERM))) {
-				c->clients = sv_xrealloc(c->clients, (c->nclients + 1) * sizeof *c->clients);
-				c->clients[c->nclients++] = fd;
+				sv_shim_ctl_add_client(&c->s, fd, 0);
 				return true;
 			}
 		}
@@ -355,26 +161,37 @@ static bool restart_wait(struct ctl *c, int64_t delay_ms)
 	return false;
 }
 
+/* Nobody waits on us any more: a good time to fold the WAL into the
+ * database, which a CLI would otherwise do inside one of its commits. */
+static void checkpoint_if_due(struct ctl *c)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	if (sv_engine_checkpoint(c->s.e, SV_STORE_CHECKPOINT_FRAMES, &err) < 0)
+		sv_warn("%s", err->msg);
+}
+
 static int cmd_exited(struct ctl *c, sv_err **err)
 {
 	struct sv_shim_exit x;
-	if (sv_engine_shim_exited(c->e, c->id, c->status, c->manual, c->canceled, c->delay_ms, &x, err) < 0) {
+	if (sv_engine_shim_exited(c->s.e, c->id, c->status, c->manual, c->canceled, c->s.delay_ms, &x, err) < 0) {
 		tell_clients(c, 255);
-		sv_engine_shim_exit_done(c->e, &x);
+		sv_engine_shim_exit_done(c->s.e, &x);
 		return -1;
 	}
 	tell_clients(c, x.exit_code);
-	sv_engine_shim_exit_done(c->e, &x);
-	if (!x.restart)
+	sv_engine_shim_exit_done(c->s.e, &x);
+	if (!x.restart) {
+		checkpoint_if_due(c);
 		return 0;
+	}
 	if (restart_wait(c, x.delay_ms)) {
-		if (sv_engine_shim_abandon(c->e, c->id, err) < 0)
+		if (sv_engine_shim_abandon(c->s.e, c->id, err) < 0)
 			return -1;
 		tell_clients(c, x.exit_code);
 		return 0;
 	}
-	c->delay_ms = x.delay_ms;
-	return run_container(c, err);
+	c->s.delay_ms = x.delay_ms;
+	return sv_shim_ctl_run_container(&c->s, c->id, err);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -394,13 +211,13 @@ static void find_self(struct ctl *c)
 
 static int open_engine(struct ctl *c, sv_err **err)
 {
-	struct sv_engine_opts o = { .root = c->root, .runroot = c->runroot, .no_seed = true };
-	return sv_engine_open_shim(&o, &c->e, err);
+	struct sv_engine_opts o = { .root = c->s.root, .runroot = c->s.runroot, .no_seed = true };
+	return sv_engine_open_shim(&o, &c->s.e, err);
 }
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { .sync_fd = -1, .listen_fd = -1 };
+	struct ctl c = { .s = { .sync_fd = -1, .listen_fd = -1 } };
 	SV_AUTOERR sv_err *err = NULL;
 	signal(SIGPIPE, SIG_IGN);
 	if (parse(&c, argc, argv) < 0) {
@@ -408,12 +225,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	find_self(&c);
+	c.s.bindir = c.self_dir;
 	bool fresh = strcmp(c.cmd, "start") == 0 || strcmp(c.cmd, "exec") == 0;
 	if (fresh) {
 		pid_t p = fork();
 		if (p < 0) {
 			sv_err_set(&err, errno, "fork");
-			fail_verdict(&c, err);
+			sv_shim_ctl_fail(&c.s, err);
 			return 1;
 		}
 		if (p > 0)
@@ -424,20 +242,23 @@ int main(int argc, char **argv)
 	if (open_engine(&c, &err) < 0)
 		;
 	else if (strcmp(c.cmd, "start") == 0 && c.id)
-		rc = run_container(&c, &err);
+		rc = sv_shim_ctl_run_container(&c.s, c.id, &err);
 	else if (strcmp(c.cmd, "exited") == 0 && c.id)
 		rc = cmd_exited(&c, &err);
-	else if (strcmp(c.cmd, "exec") == 0 && c.exec_id)
-		rc = ctl_exec(&c, &err);
-	else if (strcmp(c.cmd, "exec-exited") == 0 && c.exec_id)
+	else if (strcmp(c.cmd, "exec") == 0 && c.s.exec_id)
+		rc = sv_shim_ctl_exec(&c.s, &err);
+	else if (strcmp(c.cmd, "exec-exited") == 0 && c.s.exec_id)
 		rc = ctl_exec_exited(&c, &err);
+	else if (strcmp(c.cmd, "checkpoint") == 0)
+		checkpoint_if_due(&c), rc = 0;
 	else
 		sv_err_setx(&err, EINVAL, "unknown command %s", c.cmd);
 	if (rc < 0) {
-		fail_verdict(&c, err);
+		sv_shim_ctl_fail(&c.s, err);
 		fprintf(stderr, "servin-shim-ctl: %s\n", err ? err->msg : "failed");
 	}
 	tell_clients(&c, 255);
-	sv_engine_free(c.e);
+	sv_engine_free(c.s.e);
+	sv_shim_ctl_release(&c.s);
 	return rc < 0 ? 1 : 0;
 }

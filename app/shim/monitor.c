@@ -36,11 +36,13 @@
 
 #include "engine/engine.h"
 #include "network/network.h"
+#include "store/store.h"
 #include "shim.h"
 
 #define CLIENT_MAX_QUEUE (1 << 20)
 #define STATS_INTERVAL_NS 1000000000LL
 #define DRAIN_NS 2000000000LL
+#define FIRST_SAMPLE_NS 50000000LL
 
 struct client {
 	int fd;
@@ -237,7 +239,8 @@ static void handle_frame(struct shim *s, struct client *c, int type, const char 
 	int a = 0, b = 0;
 	switch (type) {
 	case SV_FRAME_HELLO:
-		c->streams = len ? (unsigned char)p[0] : 0;
+		/* Only the connection handed over at start may finish. */
+		c->streams = len ? (unsigned char)p[0] & ~(unsigned)SV_ATTACH_FINISH : 0;
 		c->hello = true;
 		break;
 	case SV_FRAME_STDIN:
@@ -542,6 +545,102 @@ static void run_loop(struct shim *s)
 	}
 }
 
+/* ---------------------------------------------------------------- exit */
+
+static void blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+/* The exit code to every client but the finisher, queued output first,
+ * and to the connections still in the listen backlog. */
+static void tell_others(struct shim *s, const struct client *finisher, int code)
+{
+	char msg[16];
+	int n = snprintf(msg, sizeof msg, "%d", code);
+	for (size_t i = 0; i < s->nclients; i++) {
+		struct client *c = &s->clients[i];
+		if (c == finisher)
+			continue;
+		blocking(c->fd);
+		if ((!c->out.len || sv_write_all(c->fd, c->out.data, c->out.len) == 0))
+			(void)sv_frame_write(c->fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
+	}
+	int fd;
+	if (s->listen_fd >= 0)
+		nonblock(s->listen_fd); /* only what is queued already */
+	while (s->listen_fd >= 0 && (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		blocking(fd);
+		(void)sv_frame_write(fd, SV_FRAME_EXIT, msg, (size_t)n, NULL);
+		close(fd);
+	}
+}
+
+/* Offers the exit to the client that said it would record it (an
+ * attached `run`, which has the store open already): EXITED, then its
+ * FINISHED "<code>[ <trash>]". True when it did; then the other clients
+ * get the code from here, and the trash is purged after everyone has it.
+ * False (no finisher, a decline, the finisher gone): servin-shim-ctl. */
+static bool hand_over_exit(struct shim *s)
+{
+	struct client *f = NULL;
+	for (size_t i = 0; i < s->nclients && !f; i++)
+		if ((s->clients[i].streams & SV_ATTACH_FINISH) && !s->clients[i].in.len)
+			f = &s->clients[i];
+	if (!f)
+		return false;
+	blocking(f->fd);
+	if (f->out.len && sv_write_all(f->fd, f->out.data, f->out.len) < 0)
+		return false;
+	sv_buf_reset(&f->out);
+	char msg[48];
+	int n = snprintf(msg, sizeof msg, "%d %d %d", s->status, s->manual, s->canceled);
+	if (sv_frame_write(f->fd, SV_FRAME_EXITED, msg, (size_t)n, NULL) < 0)
+		return false;
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	int type = -1;
+	while (type != SV_FRAME_FINISHED)
+		if (sv_frame_read(f->fd, &type, &b, NULL) <= 0)
+			return false;
+	if (!b.len || !strchr("-0123456789", b.data[0]))
+		return false;
+	int code = atoi(b.data);
+	const char *trash = strchr(b.data, ' ');
+	tell_others(s, f, code);
+	for (size_t i = 0; i < s->nclients; i++)
+		close(s->clients[i].fd);
+	s->nclients = 0;
+	if (trash && trash[1] == '/') {
+		SV_AUTOERR sv_err *err = NULL;
+		(void)sv_rm_rf(trash + 1, &err);
+	}
+	return true;
+}
+
+/* After a handed-over exit nobody waits on us: when the store's WAL has
+ * grown, exec servin-shim-ctl to fold it into the database here rather
+ * than inside some CLI's commit (fsyncs and all). */
+static void checkpoint_if_due(struct shim *s)
+{
+	const char *root = NULL;
+	for (size_t i = 0; s->ctl_args && s->ctl_args[i]; i++)
+		if (strncmp(s->ctl_args[i], "--root=", 7) == 0)
+			root = s->ctl_args[i] + 7;
+	if (!root || sv_store_wal_pending(root) < SV_STORE_CHECKPOINT_FRAMES)
+		return;
+	char **argv = NULL;
+	sv_strv_push(&argv, s->ctl);
+	sv_strv_push(&argv, "checkpoint");
+	for (size_t i = 0; s->ctl_args && s->ctl_args[i]; i++)
+		if (strncmp(s->ctl_args[i], "--root=", 7) == 0 || strncmp(s->ctl_args[i], "--runroot=", 10) == 0)
+			sv_strv_push(&argv, s->ctl_args[i]);
+	execv(s->ctl, argv);
+	sv_strv_free(argv);
+}
+
 /* Hands over to servin-shim-ctl: the clients and the listening socket
  * survive the exec; everything else is closed. */
 static void exec_ctl(struct shim *s)
@@ -611,9 +710,20 @@ int main(int argc, char **argv)
 	if (s.err_fd >= 0)
 		watch(&s, s.err_fd, EPOLLIN);
 	start_dns(&s);
-	s.next_sample = mono_ns();
+	/* The first sample a little later: a container that is over at once
+	 * (`run --rm ... true`) does not wait for one at its exit. */
+	s.next_sample = mono_ns() + FIRST_SAMPLE_NS;
 	run_loop(&s);
 	sv_dns_free(s.dns);
+	/* Complete on disk before anyone hears of the exit. */
+	shim_log_close(&s.log);
+	if (s.has_ring)
+		shim_ring_close(&s.ring);
+	s.has_ring = false;
+	if (hand_over_exit(&s)) {
+		checkpoint_if_due(&s);
+		return 0;
+	}
 	exec_ctl(&s);
 	return 1;
 }

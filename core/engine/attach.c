@@ -61,6 +61,28 @@ static void send_resize(struct pump *s)
 	(void)sv_frame_write(s->p->conn, SV_FRAME_RESIZE, msg, (size_t)n, NULL);
 }
 
+/* The shim handed the exit over (SV_FRAME_EXITED): record it here and
+ * answer; a decline (a restart is due, or recording failed) leaves it to
+ * servin-shim-ctl, whose EXIT frame ends the pump as usual. */
+static void finish(struct pump *s, const char *data, size_t len)
+{
+	SV_AUTOFREE char *text = sv_xstrndup(data, len);
+	SV_AUTOFREE char *trash = NULL;
+	SV_AUTOERR sv_err *err = NULL;
+	int code = 0;
+	int rc = sv_engine_shim_finish(s->p->finish_engine, s->p->finish_id, text, &code, &trash, &err);
+	if (rc != 0) {
+		if (rc < 0)
+			sv_debug("container %.12s: finish: %s", s->p->finish_id, err->msg);
+		(void)sv_frame_write(s->p->conn, SV_FRAME_FINISHED, "decline", 7, NULL);
+		return;
+	}
+	SV_AUTOFREE char *reply = trash ? sv_xasprintf("%d %s", code, trash) : sv_xasprintf("%d", code);
+	(void)sv_frame_write(s->p->conn, SV_FRAME_FINISHED, reply, strlen(reply), NULL);
+	s->exit_code = code;
+	s->done = true;
+}
+
 /* Frames from the shim: output to our fds; EXIT ends the pump. */
 static int conn_readable(struct pump *s, sv_err **err)
 {
@@ -95,6 +117,8 @@ static int conn_readable(struct pump *s, sv_err **err)
 			s->done = true;
 		} else if (h[0] == SV_FRAME_ERROR) {
 			(void)sv_write_all(s->p->err_fd, data, len);
+		} else if (h[0] == SV_FRAME_EXITED && s->p->finish_engine) {
+			finish(s, data, len);
 		}
 		off += 8 + len;
 	}

@@ -163,6 +163,9 @@ int ctr_bundle_write(sv_engine *e, const struct ctr_row *r, sv_err **err);
 
 /* The container's NetworkMode ("bridge" when unset). borrowed. */
 const char *ctr_net_mode(const struct ctr_row *r);
+/* Whether the container's netns needs links made by us after create (a
+ * bridge network); `none` only needs lo, which the runtime brings up. */
+bool ctr_net_wired(const struct ctr_row *r);
 /* Create: normalises networking and resolves mounts into doc. */
 int ctr_netvol_check(sv_engine *e, struct cJSON *doc, const struct cJSON *body, const struct cJSON *image_cfg, sv_err **err);
 /* Create, inside the insert transaction: endpoint and volume claims. */

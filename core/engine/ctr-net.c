@@ -56,6 +56,11 @@ static bool mode_is_bridge(const char *m)
 	return strcmp(m, "none") && strcmp(m, "host") && !sv_str_has_prefix(m, "container:");
 }
 
+bool ctr_net_wired(const struct ctr_row *r)
+{
+	return mode_is_bridge(ctr_net_mode(r));
+}
+
 /* ---------------------------------------------------------------- create: network */
 
 static int check_mode(sv_engine *e, cJSON *h, const char **mode, sv_err **err)
@@ -572,7 +577,8 @@ void ctr_net_running(sv_engine *e, const char *id)
 void ctr_net_stop(sv_engine *e, const struct ctr_row *r)
 {
 	SV_AUTOERR sv_err *err = NULL;
-	if (sv_net_teardown(e->store, e->runroot, r->id, SV_NET_KEEP_LINKS, &err) < 0)
+	/* none, host, container:X: no ports, links or names of ours. */
+	if (ctr_net_wired(r) && sv_net_teardown(e->store, e->runroot, r->id, SV_NET_KEEP_LINKS, &err) < 0)
 		sv_warn("container %.12s: network teardown: %s", r->id, err->msg);
 	struct sv_mount *m;
 	size_t n;
@@ -587,7 +593,7 @@ void ctr_netvol_forget(sv_engine *e, const struct ctr_row *r, bool anonymous_vol
 {
 	ctr_net_stop(e, r);
 	SV_AUTOERR sv_err *err = NULL;
-	if (sv_net_forget(e->store, e->runroot, r->id, &err) < 0)
+	if (ctr_net_wired(r) && sv_net_forget(e->store, e->runroot, r->id, &err) < 0)
 		sv_warn("container %.12s: %s", r->id, err->msg);
 	sv_err_clear(&err);
 	if (anonymous_volumes && sv_volume_remove_anonymous(e->store, r->id, &err) < 0)

@@ -219,10 +219,9 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 	SV_AUTOERR sv_err *e2 = NULL;
 	(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
 	struct sv_runtime_proc proc = { .pidfd = -1, .console_fd = -1 };
-	/* A container with a netns of its own is created, wired (its netns
+	/* A container on a bridge network is created, wired (its netns
 	 * exists from now on) and only then started; the others in one go. */
-	const char *mode = ctr_net_mode(&r);
-	bool wire = strcmp(mode, "host") != 0 && !sv_str_has_prefix(mode, "container:");
+	bool wire = ctr_net_wired(&r);
 	struct sv_runtime_create_opts o = {
 		.state_root = sr,
 		.id = id,
@@ -359,6 +358,31 @@ int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool ma
 	}
 	ctr_row_release(&r);
 	return rc;
+}
+
+int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
+			  sv_err **err)
+{
+	*trash = NULL;
+	int status, manual, canceled;
+	if (sscanf(exited, "%d %d %d", &status, &manual, &canceled) != 3)
+		return sv_err_setx(err, EBADMSG, "container %.12s: bad exit report from its shim", id);
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	/* A restart needs the shim: it is the container's parent. */
+	bool restart = should_restart(&r, sv_runtime_exit_code(status), manual, canceled);
+	ctr_row_release(&r);
+	if (restart)
+		return 1;
+	struct sv_shim_exit x;
+	if (sv_engine_shim_exited(e, id, status, manual, canceled, 0, &x, err) < 0)
+		return -1;
+	*code = x.exit_code;
+	if (x.trash)
+		*trash = sv_path_join(e->root, x.trash);
+	free(x.trash);
+	return 0;
 }
 
 void sv_engine_shim_exit_done(sv_engine *e, struct sv_shim_exit *x)

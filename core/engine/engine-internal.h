@@ -24,6 +24,9 @@ struct sv_engine {
 	 * never pull (servin-shim-ctl) do not link libcurl. */
 	void (*registry_release)(sv_engine *e);
 	pthread_mutex_t registry_mu;
+	bool fork_shim;	 /* sv_engine_opts.fork_shim */
+	pid_t *shim_children; /* shims forked by this process, not yet reaped */
+	size_t n_shim_children;
 };
 
 /* Frees the registry session (registry.c). */

@@ -58,6 +58,7 @@ int engine_open_core(const struct sv_engine_opts *opts, sv_engine **out, sv_err 
 	e->root = pick(opts->root, "SERVIN_ROOT", SV_ENGINE_DEFAULT_ROOT);
 	e->runroot = pick(opts->runroot, "SERVIN_RUNROOT", SV_ENGINE_DEFAULT_RUNROOT);
 	e->config = opts->config ? sv_xstrdup(opts->config) : NULL;
+	e->fork_shim = opts->fork_shim;
 	locate_self(e, opts->self_exe);
 	if (e->root[0] != '/' || e->runroot[0] != '/') {
 		sv_err_setx(err, EINVAL, "--root and --runroot must be absolute paths");
@@ -77,6 +78,13 @@ int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_e
 	return engine_open_core(opts, out, err);
 }
 
+int sv_engine_checkpoint(sv_engine *e, long min_frames, sv_err **err)
+{
+	if (min_frames > 0 && sv_store_wal_pending(e->root) < min_frames)
+		return 0;
+	return sv_store_checkpoint(e->store, err);
+}
+
 void sv_engine_free(sv_engine *e)
 {
 	if (!e)
@@ -90,5 +98,6 @@ void sv_engine_free(sv_engine *e)
 	free(e->config);
 	free(e->self_exe);
 	free(e->bindir);
+	free(e->shim_children);
 	free(e);
 }

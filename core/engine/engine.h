@@ -37,6 +37,10 @@ struct sv_engine_opts {
 	const char *self_exe;	   /* argv[0] of the surface, to find helpers beside it */
 	const char *default_image; /* OCI archive seeded into a new store; NULL: search */
 	bool no_seed;		   /* do not seed the default image */
+	/* Start containers from a fork of this process rather than an exec
+	 * of servin-shim-ctl, whenever it is single-threaded at that moment
+	 * (a CLI: one exec, one dynamic link and one store open less). */
+	bool fork_shim;
 };
 
 /* Opens the store under opts->root (creating it on first use, when the
@@ -47,6 +51,9 @@ SV_API int sv_engine_open(const struct sv_engine_opts *opts, sv_engine **out, sv
  * archive code (no libarchive), so the shim starts fast. */
 SV_API int sv_engine_open_shim(const struct sv_engine_opts *opts, sv_engine **out, sv_err **err);
 SV_API void sv_engine_free(sv_engine *e);
+/* Folds the store's WAL into the database when at least min_frames wait
+ * (0: always). For processes off the hot path. */
+SV_API int sv_engine_checkpoint(sv_engine *e, long min_frames, sv_err **err);
 /* borrowed: valid until sv_engine_free() */
 SV_API const char *sv_engine_root(const sv_engine *e);
 SV_API const char *sv_engine_runroot(const sv_engine *e);
@@ -318,6 +325,10 @@ enum sv_attach_streams {
 	SV_ATTACH_STDIN = 1 << 0,
 	SV_ATTACH_STDOUT = 1 << 1,
 	SV_ATTACH_STDERR = 1 << 2,
+	/* The client records the exit itself (see SV_FRAME_EXITED): only the
+	 * one connection handed over at start, by a process that has the
+	 * store open and waits for the exit anyway (an attached `run`). */
+	SV_ATTACH_FINISH = 1 << 3,
 };
 
 struct sv_start_opts {
@@ -414,6 +425,13 @@ enum sv_frame_type {
 	SV_FRAME_SIGNAL = 20,	  /* client→shim: "<signo>" */
 	SV_FRAME_STOP = 21,	  /* client→shim: "<signo> <timeout>" */
 	SV_FRAME_ERROR = 22,	  /* shim→client: a message */
+	/* shim→finisher: "<wait status> <manual> <canceled>", the process
+	 * ended and its output is drained. The finisher records it (as
+	 * servin-shim-ctl exited would, sparing an exec and a store open) and
+	 * answers FINISHED; the shim then tells the other clients and purges
+	 * the trash. Any other answer, or none, and servin-shim-ctl does it. */
+	SV_FRAME_EXITED = 23,
+	SV_FRAME_FINISHED = 24,	  /* finisher→shim: "<code>[ <trash path>]" or "decline" */
 };
 #define SV_FRAME_MAX (1u << 20)
 
@@ -435,6 +453,10 @@ SV_API int sv_frame_read(int fd, int *type, struct sv_buf *out, sv_err **err);
  * in_fd < 0: no stdin. Returns 0 and sets *exit_code (-1 when detached). */
 struct sv_attach_pump {
 	int conn;		 /* borrowed */
+	/* With SV_ATTACH_FINISH: the container (full id) whose exit this
+	 * pump records when the shim hands it over (NULL: never). */
+	sv_engine *finish_engine;
+	const char *finish_id;
 	int in_fd, out_fd, err_fd; /* borrowed; err_fd unused with a TTY */
 	bool tty;		 /* raw bytes; send resizes of in_fd's terminal */
 	bool close_stdin_at_eof; /* send CLOSE_STDIN when in_fd reaches EOF */
@@ -559,6 +581,29 @@ struct sv_shim_info {
 };
 SV_API void sv_shim_info_release(struct sv_shim_info *i);
 
+/* A shim's start (shim-start.c): servin-shim-ctl's, or a single-threaded
+ * caller's forked child's. */
+struct sv_shim_ctl {
+	sv_engine *e;		  /* owned; freed before the monitor is exec'd */
+	const char *root, *runroot; /* passed on to the monitor's servin-shim-ctl */
+	const char *bindir;	  /* where servin-shim and servin-shim-ctl are */
+	const char *exec_id;	  /* an exec instance; NULL: the container */
+	int sync_fd;		  /* the verdict's fd (-1: nobody waits) */
+	int listen_fd;		  /* the attach socket; -1: bind it */
+	int *clients;		  /* connections handed to the monitor */
+	unsigned *client_streams;
+	size_t nclients;
+	int64_t delay_ms;	  /* the restart delay so far */
+};
+SV_API void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams);
+SV_API void sv_shim_ctl_release(struct sv_shim_ctl *c);
+/* "ok PID" / "err CODE MESSAGE" to sync_fd, which is closed after. */
+SV_API void sv_shim_ctl_verdict(struct sv_shim_ctl *c, const char *fmt, ...) SV_PRINTF(2, 3);
+SV_API void sv_shim_ctl_fail(struct sv_shim_ctl *c, const sv_err *err);
+/* Claim, run, verdict, exec the monitor: return only on failure (-1). */
+SV_API int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err);
+SV_API int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err);
+
 /* Claims container `id` for the calling process (its shim): fails with
  * EALREADY when a live shim owns it. Mounts the rootfs and writes the
  * bundle; fills the static part of *info. */
@@ -584,6 +629,12 @@ struct sv_shim_exit {
  * previous delay, 0 for the first) and AutoRemove. */
 SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
 				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+/* The finisher's side of SV_FRAME_EXITED (payload: its text): records
+ * the exit unless a restart is due (returns 1: declined, nothing done).
+ * On 0, *code is the exit code and *trash (owned, may be NULL) the
+ * absolute path the shim is to purge. */
+SV_API int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
+				 sv_err **err);
 /* Removes what AutoRemove left in the trash (after the clients waiting
  * for the exit code have it: deleting files is the slow part) and frees
  * *x's contents. */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,6 +161,113 @@ static int spawn_ctl(sv_engine *e, char *const *argv, const struct spawn_fds *f,
 	return 0;
 }
 
+/* ---------------------------------------------------------------- forked start */
+
+/* Threads in this process, from /proc/self/stat (0: unknown). */
+static long thread_count(void)
+{
+	char buf[1024];
+	SV_AUTOCLOSE int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* Field 20, counted after the ")" that ends the command name. */
+	char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtol(p + 1, NULL, 10) : 0;
+}
+
+/* Moves fd above the ones being laid out (so no dup2 overwrites it). */
+static int lift(int fd)
+{
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+/* The forked shim: the layout posix_spawn gives servin-shim-ctl (0, 1:
+ * /dev/null, 2: the shim's log, 3: the verdict, 4: the attach client,
+ * nothing else; a session of its own, default signals), then
+ * shim-start.c. Never returns. */
+static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
+		       int logfd)
+{
+	setsid();
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int hs = lift(sync_w), ha = lift(attach), hl = lift(logfd >= 0 ? logfd : null), hn = lift(null);
+	if (hs < 0 || hn < 0 || hl < 0 || (attach >= 0 && ha < 0) || dup2(hn, 0) < 0 || dup2(hn, 1) < 0 ||
+	    dup2(hl, 2) < 0 || dup2(hs, 3) < 0 || (ha >= 0 && dup2(ha, 4) < 0))
+		_exit(1);
+	syscall(SYS_close_range, ha >= 0 ? 5 : 4, ~0U, 0);
+	struct sv_shim_ctl c = { .e = e, .root = e->root, .runroot = e->runroot, .bindir = bindir, .sync_fd = 3,
+				 .listen_fd = -1 };
+	SV_AUTOERR sv_err *err = NULL;
+	sv_log_set_sink(sv_log_fd_sink, (void *)(intptr_t)STDERR_FILENO, SV_LOG_WARN);
+	if (ha >= 0)
+		sv_shim_ctl_add_client(&c, 4, streams);
+	if (sv_store_reopen_root(e->store, &err) == 0)
+		(void)sv_shim_ctl_run_container(&c, id, &err);
+	sv_shim_ctl_fail(&c, err);
+	dprintf(STDERR_FILENO, "servin: %s\n", err ? err->msg : "start failed");
+	_exit(1);
+}
+
+/* The shims this process forked stay its children (one fork, not two: a
+ * CLI exits soon after and they go to init); a long-lived caller (batch,
+ * shell) reaps the ones that ended at its next start. */
+static void reap_shims(sv_engine *e)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->n_shim_children; i++)
+		if (waitpid(e->shim_children[i], NULL, WNOHANG) == 0)
+			e->shim_children[k++] = e->shim_children[i];
+	e->n_shim_children = k;
+}
+
+/* Starts the container from a fork of this process; 1 when it cannot
+ * (threads, or a statement still open): the caller spawns instead. */
+static int start_forked(sv_engine *e, const char *id, const char *name, int attach_fd, unsigned streams,
+			sv_err **err)
+{
+	if (!e->fork_shim || thread_count() != 1)
+		return 1;
+	SV_AUTOFREE char *ctl = ctl_path(e);
+	SV_AUTOFREE char *bindir = sv_xstrndup(ctl, (size_t)(strrchr(ctl, '/') ? strrchr(ctl, '/') - ctl : 0));
+	SV_AUTOFREE char *run = ctr_run_dir(e, id);
+	if (sv_mkdir_p(run, 0700, err) < 0)
+		return -1;
+	SV_AUTOFREE char *logp = sv_xasprintf("%s/shim.log", run);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	SV_AUTOCLOSE int rd = p[0];
+	SV_AUTOCLOSE int wr = p[1];
+	SV_AUTOCLOSE int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (!sv_store_disconnect(e->store))
+		return 1;
+	reap_shims(e);
+	pid_t pid = fork();
+	if (pid < 0)
+		return sv_err_set(err, errno, "fork");
+	if (pid == 0)
+		shim_child(e, id, *bindir ? bindir : ".", wr, attach_fd, streams, logfd);
+	close(sv_steal_fd(&wr));
+	/* Connected again while the child works: warm for what follows, and
+	 * a second connection to the database is no first one (which would
+	 * rebuild the WAL index from the whole WAL). */
+	(void)sv_store_db(e->store, NULL);
+	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
+	e->shim_children[e->n_shim_children++] = pid;
+	return read_verdict(rd, name, err);
+}
+
 /* Runs servin-shim-ctl ARGS with an optional attach fd; returns its verdict. */
 int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int attach_fd,
 		unsigned streams, sv_err **err)
@@ -208,10 +316,14 @@ int sv_engine_container_start(sv_engine *e, const char *name, const struct sv_st
 		rc = sv_err_setx(err, EALREADY, "container %s is already running", r.name);
 		goto out;
 	}
-	char cmd[] = "start", flag[] = "--id";
-	char *args[] = { cmd, flag, r.id, NULL };
-	rc = ctr_run_ctl(e, r.id, r.name, args, opts ? opts->attach_fd : -1, opts ? opts->attach_streams : 0,
-			 err);
+	int attach_fd = opts ? opts->attach_fd : -1;
+	unsigned streams = opts ? opts->attach_streams : 0;
+	rc = start_forked(e, r.id, r.name, attach_fd, streams, err);
+	if (rc == 1) {
+		char cmd[] = "start", flag[] = "--id";
+		char *args[] = { cmd, flag, r.id, NULL };
+		rc = ctr_run_ctl(e, r.id, r.name, args, attach_fd, streams, err);
+	}
 out:
 	ctr_row_release(&r);
 	return rc;

@@ -138,6 +138,10 @@ static int put_namespaces(const struct spec *s, uint32_t *flags, struct sv_buf *
 		const struct spec_ns *ns = &s->ns[i];
 		if (ns->type == CLONE_NEWCGROUP && !ns->path)
 			*flags |= PLAN_F_NEW_CGROUPNS;
+		/* As runc and crun: a fresh network namespace gets its loopback
+		 * up, so `--network none` needs nobody to enter it. */
+		if (ns->type == CLONE_NEWNET && !ns->path)
+			*flags |= PLAN_F_LOOPBACK;
 		if (!ns->path)
 			continue;
 		plan_put_u32(b, PT_NS_JOIN, (uint32_t)ns->type);

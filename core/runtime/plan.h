@@ -50,6 +50,7 @@ enum plan_flags {
 	PLAN_F_HAS_OOM_SCORE = 1 << 8,
 	PLAN_F_DETACH = 1 << 9,		/* the forked process is not the caller's child */
 	PLAN_F_CGROUP_MOUNT_NS = 1 << 10,/* cgroup mounts show the container's own cgroup */
+	PLAN_F_LOOPBACK = 1 << 11,	/* a new network namespace: bring lo up */
 };
 
 enum plan_tag {

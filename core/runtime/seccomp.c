@@ -220,6 +220,11 @@ int seccomp_compile(const cJSON *oci, struct sv_buf *bpf, uint32_t *flags, sv_er
 		return sv_err_setx(err, EINVAL, "linux.seccomp: libseccomp refused the default action");
 	/* Syscalls of a foreign arch not in the list are killed, as runc does. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* A binary tree of syscall numbers, not libseccomp's default linear
+	 * chain: Docker's profile allows ~350 syscalls, and the kernel runs the
+	 * filter for every syscall number when it is loaded (to build its
+	 * allow-cache) and at every syscall not in that cache. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	int rc = compile(ctx, oci, def, bpf, flags, err);
 	seccomp_release(ctx);
 	return rc < 0 ? sv_err_prefix(err, "linux.seccomp") : 0;
@@ -235,7 +240,7 @@ static char *cache_path(const cJSON *oci, const char *cache_dir)
 {
 	SV_AUTOFREE char *text = cJSON_PrintUnformatted(oci);
 	const struct scmp_version *v = seccomp_version();
-	SV_AUTOFREE char *key = sv_xasprintf("%s\n%u.%u.%u\n%s", text, v->major, v->minor, v->micro, sv_host_arch());
+	SV_AUTOFREE char *key = sv_xasprintf("%s\n%u.%u.%u\n%s\nbtree", text, v->major, v->minor, v->micro, sv_host_arch());
 	char digest[SV_DIGEST_STR_LEN];
 	sv_sha256_data(key, strlen(key), digest);
 	return sv_path_join(cache_dir, sv_digest_hex(digest));

@@ -83,6 +83,12 @@ static int init_memfd(sv_err **err)
 	return fd;
 }
 
+void sv_runtime_preload(void)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	(void)init_memfd(&err);
+}
+
 /* Copies every fd the helper gets to a CLOEXEC fd >= base, in target
  * order: 0-2 stdio, 3 the sync socket, then the extra fds. */
 static int collect_fds(const struct spawn_opts *o, int sync, int base, int *dups, sv_err **err)

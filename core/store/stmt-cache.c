@@ -17,6 +17,7 @@
  * table, or the thread exits), so nothing dangles.
  */
 #include "store/store.h"
+#include "store-internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -115,6 +116,20 @@ sqlite3_stmt *sv_store_cached(sv_store *s, const char *sql, sv_err **err)
 		*v = (struct cached_stmt){ .db = db, .st = st, .lent = true, .used = ++c->tick };
 	}
 	return st;
+}
+
+bool store_cache_drop(void)
+{
+	pthread_once(&cache_once, cache_key_init);
+	struct stmt_cache *c = pthread_getspecific(cache_key);
+	for (int i = 0; c && i < CACHE_SLOTS; i++)
+		if (c->slot[i].lent)
+			return false;
+	for (int i = 0; c && i < CACHE_SLOTS; i++) {
+		sqlite3_finalize(c->slot[i].st);
+		c->slot[i] = (struct cached_stmt){ 0 };
+	}
+	return true;
 }
 
 void sv_store_cached_done(sqlite3_stmt **st)

@@ -25,6 +25,10 @@ struct sv_store {
 	struct store_conn *conns;
 };
 
+/* Finalizes the calling thread's cached statements; false (none
+ * finalized) while one is lent out (stmt-cache.c). */
+bool store_cache_drop(void);
+
 /* Applies every migration not yet recorded (schema.c). */
 int store_migrate(sv_store *s, sqlite3 *db, sv_err **err);
 

@@ -74,8 +74,12 @@ static sqlite3 *conn_open(sv_store *s, sv_err **err)
 	 * a checkpoint every dozen runs. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	char *msg = NULL;
-	rc = sqlite3_exec(db,
-			  "PRAGMA journal_mode=WAL;"
+	/* The journal mode is the database's own (kept in its header): set
+	 * once, when the database is made; asking again costs a read of it
+	 * on every connection. */
+	if (s->created)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg);
+	rc = rc != SQLITE_OK ? rc : sqlite3_exec(db,
 			  "PRAGMA synchronous=NORMAL;"
 			  "PRAGMA wal_autocheckpoint=256;"
 			  "PRAGMA journal_size_limit=1048576;"
@@ -271,6 +275,51 @@ int sv_store_open(const char *root, sv_store **out, sv_err **err)
 	}
 	*out = s;
 	return 0;
+}
+
+int sv_store_checkpoint(sv_store *s, sv_err **err)
+{
+	sqlite3 *db = sv_store_db(s, err);
+	if (!db)
+		return -1;
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sv_err_setx(err, EIO, "checkpoint %s: %s", s->db_path, sqlite3_errmsg(db));
+	return 0;
+}
+
+bool sv_store_disconnect(sv_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	bool busy = false;
+	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
+		busy = sqlite3_get_autocommit(c->db) == 0;
+	if (busy || !store_cache_drop()) {
+		pthread_mutex_unlock(&s->mu);
+		return false;
+	}
+	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
+		busy = sqlite3_next_stmt(c->db, NULL) != NULL;
+	if (busy) {
+		pthread_mutex_unlock(&s->mu);
+		return false;
+	}
+	for (struct store_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		sqlite3_close(c->db);
+		free(c);
+	}
+	s->conns = NULL;
+	pthread_mutex_unlock(&s->mu);
+	pthread_setspecific(s->key, NULL);
+	return true;
+}
+
+int sv_store_reopen_root(sv_store *s, sv_err **err)
+{
+	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return s->rootfd < 0 ? sv_err_set(err, errno, "open %s", s->root) : 0;
 }
 
 void sv_store_free(sv_store *s)

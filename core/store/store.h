@@ -49,6 +49,24 @@ SV_API const char *sv_store_root(const sv_store *s);
 SV_API int sv_store_root_fd(const sv_store *s);
 /* True when this open created the database (first use of the root). */
 SV_API bool sv_store_created(const sv_store *s);
+/* Frames in the WAL not yet copied into the database, read from the
+ * WAL index (<root>/servin.db-shm) without opening the database; -1 when
+ * unknown. Cheap enough for a process without SQLite (the shim). */
+SV_API long sv_store_wal_pending(const char *root);
+/* Pending frames from which a process that is off the hot path (a shim
+ * after its container's exit) checkpoints. */
+#define SV_STORE_CHECKPOINT_FRAMES 128
+/* Copies the WAL into the database (PASSIVE: never waits for readers or
+ * writers). Off the hot path: whoever commits past 256 frames would
+ * otherwise pay for it, fsyncs included. */
+SV_API int sv_store_checkpoint(sv_store *s, sv_err **err);
+/* Before a fork whose child uses the store: closes the process's
+ * connections (SQLite state must not cross a fork), to be reopened on
+ * next use. Single-threaded callers only; false (nothing closed) while a
+ * statement is still out. */
+SV_API bool sv_store_disconnect(sv_store *s);
+/* In the child, after it closed the fds it inherited: the root fd again. */
+SV_API int sv_store_reopen_root(sv_store *s, sv_err **err);
 
 /* ---------------------------------------------------------------- SQL */
 

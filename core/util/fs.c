@@ -103,6 +103,11 @@ int sv_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 
 int sv_mkdir_p(const char *path, mode_t mode, sv_err **err)
 {
+	/* Mostly the parents exist already (often the directory too): try
+	 * it first, one syscall, before walking down from the root. */
+	struct stat st;
+	if (mkdir(path, mode) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		return 0;
 	SV_AUTOFREE char *p = sv_xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
@@ -114,7 +119,6 @@ int sv_mkdir_p(const char *path, mode_t mode, sv_err **err)
 	}
 	if (mkdir(p, mode) < 0 && errno != EEXIST)
 		return sv_err_set(err, errno, "mkdir %s", p);
-	struct stat st;
 	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 		return sv_err_setx(err, ENOTDIR, "%s: not a directory", p);
 	return 0;

@@ -328,6 +328,67 @@ static void test_store__locks_exclude(void **state)
 	close(c);
 }
 
+/* The WAL index read without SQLite follows commits and checkpoints. */
+static void test_store__wal_pending_and_checkpoint(void **state)
+{
+	struct store_fx *f = *state;
+	assert_int_equal(sv_store_checkpoint(f->s, NULL), 0);
+	assert_int_equal(sv_store_wal_pending(f->root), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sv_store_event_add(f->s, "container", "start", "abc", NULL, NULL), 0);
+	long n = sv_store_wal_pending(f->root);
+	assert_true(n >= 5); /* one frame a commit at least */
+	assert_int_equal(sv_store_event_add(f->s, "container", "die", "abc", NULL, NULL), 0);
+	assert_true(sv_store_wal_pending(f->root) > n);
+	assert_int_equal(sv_store_checkpoint(f->s, NULL), 0);
+	assert_int_equal(sv_store_wal_pending(f->root), 0);
+	/* No index, or not SQLite's: unknown. */
+	assert_int_equal(sv_store_wal_pending(f->dir), -1);
+	char p[200];
+	snprintf(p, sizeof p, "%s/servin.db-shm", f->dir);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	char junk[200];
+	memset(junk, 0x5a, sizeof junk);
+	assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(sv_store_wal_pending(f->dir), -1);
+	unlink(p);
+}
+
+/* A fork's child may use the store once the parent let go of its
+ * connections; never while a statement is out. */
+static void test_store__disconnect_for_fork(void **state)
+{
+	struct store_fx *f = *state;
+	assert_int_equal(sv_store_event_add(f->s, "container", "create", "abc", NULL, NULL), 0);
+	sqlite3_stmt *st = sv_store_cached(f->s, "SELECT count(*) FROM events", NULL);
+	assert_non_null(st);
+	assert_false(sv_store_disconnect(f->s)); /* lent out */
+	sv_store_cached_done(&st);
+	assert_int_equal(sv_store_begin(f->s, NULL), 0);
+	assert_false(sv_store_disconnect(f->s)); /* in a transaction */
+	sv_store_rollback(f->s);
+	assert_true(sv_store_disconnect(f->s));
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sv_store_root_fd(f->s));
+		int ok = sv_store_reopen_root(f->s, NULL) == 0 &&
+			 sv_store_event_add(f->s, "container", "start", "child", NULL, NULL) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	(void)sv_store_db(f->s, NULL); /* the parent reconnects meanwhile */
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	struct sv_event *ev;
+	size_t n;
+	assert_int_equal(sv_store_events(f->s, 0, 0, 0, 0, &ev, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[1].actor, "child");
+	sv_events_free(ev, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +402,8 @@ int main(void)
 		T(test_store__threads_write_at_once),
 		T(test_store__processes_write_at_once),
 		T(test_store__locks_exclude),
+		T(test_store__wal_pending_and_checkpoint),
+		T(test_store__disconnect_for_fork),
 #undef T
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

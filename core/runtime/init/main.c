@@ -12,12 +12,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -145,6 +148,23 @@ static int fork_container(struct init_ctx *c, bool new_pidns, sv_err **err)
 	return 0;
 }
 
+/* lo of the namespace made for us (ifindex 1, down when made). */
+static int loopback_up(sv_err **err)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sv_err_set(err, errno, "loopback: socket");
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	int e = errno;
+	close(fd);
+	return rc < 0 ? sv_err_set(err, e, "bring the loopback interface up") : 0;
+}
+
 /* The host's /dev/null, checked to really be the null device: masked
  * paths are covered with it (CVE-2025-31133). */
 static int open_devnull(struct init_ctx *c, sv_err **err)
@@ -168,6 +188,8 @@ static int setup_container(struct init_ctx *c, sv_err **err)
 	if ((c->p.flags & PLAN_F_FORK) && fork_container(c, !has_pid_path && (c->p.flags & PLAN_F_DETACH), err) < 0)
 		return -1;
 	if (open_devnull(c, err) < 0)
+		return -1;
+	if ((c->p.flags & PLAN_F_LOOPBACK) && loopback_up(err) < 0)
 		return -1;
 	if (c->p.mode == PLAN_MODE_CREATE && c->fifo < 0)
 		return sv_err_setx(err, EPROTO, "servin-init: no exec.fifo received");

@@ -1,0 +1,242 @@
+/*
+ * The start half of a container's shim, shared by servin-shim-ctl and by
+ * a single-threaded caller that forks instead of spawning it (the CLI's
+ * run and start: one exec, one dynamic link and one store open less per
+ * container). Claims the container, binds its attach socket, makes the
+ * stdio pipes, has the runtime start it as this process's child, records
+ * it running, tells the waiting caller ("ok PID" on the sync fd), and
+ * execs the static servin-shim monitor, which inherits the child, the
+ * stdio and the attach connections.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "containers-internal.h"
+#include "runtime/runtime.h"
+
+void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams)
+{
+	c->clients = sv_xrealloc(c->clients, (c->nclients + 1) * sizeof *c->clients);
+	c->client_streams = sv_xrealloc(c->client_streams, (c->nclients + 1) * sizeof *c->client_streams);
+	c->clients[c->nclients] = fd;
+	c->client_streams[c->nclients++] = streams;
+}
+
+void sv_shim_ctl_release(struct sv_shim_ctl *c)
+{
+	free(c->clients);
+	free(c->client_streams);
+	c->clients = NULL;
+	c->client_streams = NULL;
+	c->nclients = 0;
+}
+
+void sv_shim_ctl_verdict(struct sv_shim_ctl *c, const char *fmt, ...)
+{
+	if (c->sync_fd < 0)
+		return;
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		(void)sv_write_all(c->sync_fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+	close(c->sync_fd);
+	c->sync_fd = -1;
+}
+
+void sv_shim_ctl_fail(struct sv_shim_ctl *c, const sv_err *err)
+{
+	sv_shim_ctl_verdict(c, "err %d %s\n", err ? err->code : EIO, err ? err->msg : "unknown error");
+}
+
+/* ---------------------------------------------------------------- socket */
+
+static int bind_attach(struct sv_shim_ctl *c, const char *id, sv_err **err)
+{
+	SV_AUTOFREE char *dir = sv_xasprintf("%s/containers/%s", c->runroot, id);
+	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sv_err_set(err, errno, "open %s", dir);
+	unlinkat(dfd, "attach", 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/attach", dfd);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sv_err_set(err, errno, "socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+		close(fd);
+		return sv_err_set(err, errno, "bind %s/attach", dir);
+	}
+	return fd;
+}
+
+/* ---------------------------------------------------------------- monitor */
+
+struct io {
+	int in_w, out_r, err_r; /* our ends; -1 when absent */
+	int child[3];		/* the container's ends */
+};
+
+static int make_pipes(const struct sv_shim_info *info, struct io *io, sv_err **err)
+{
+	int p[2];
+	memset(io, -1, sizeof *io);
+	if (info->tty)
+		return 0;
+	if (info->open_stdin) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return sv_err_set(err, errno, "pipe");
+		io->child[0] = p[0];
+		io->in_w = p[1];
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	io->out_r = p[0];
+	io->child[1] = p[1];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	io->err_r = p[0];
+	io->child[2] = p[1];
+	return 0;
+}
+
+static void close_child_ends(struct io *io)
+{
+	for (int i = 0; i < 3; i++)
+		if (io->child[i] >= 0)
+			close(io->child[i]);
+}
+
+static void push_fd(char ***argv, const char *opt, int fd)
+{
+	if (fd < 0)
+		return;
+	fcntl(fd, F_SETFD, 0);
+	sv_strv_push_take(argv, sv_xasprintf("%s=%d", opt, fd));
+}
+
+/* Never returns: execs servin-shim with everything it keeps. */
+static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info, const struct io *io)
+{
+	char **argv = NULL;
+	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim", c->bindir));
+	sv_strv_push_take(&argv, sv_xasprintf("--ctl=%s/servin-shim-ctl", c->bindir));
+	sv_strv_push_take(&argv, sv_xasprintf("--pid=%d", info->pid));
+	push_fd(&argv, "--pidfd", info->pidfd);
+	if (info->tty) {
+		sv_strv_push(&argv, "--tty");
+		push_fd(&argv, "--out", info->console_fd);
+		sv_strv_push_take(&argv, sv_xasprintf("--in=%d", info->console_fd));
+	} else {
+		push_fd(&argv, "--in", io->in_w);
+		push_fd(&argv, "--out", io->out_r);
+		push_fd(&argv, "--err", io->err_r);
+	}
+	push_fd(&argv, "--listen", c->listen_fd);
+	for (size_t i = 0; i < c->nclients; i++) {
+		fcntl(c->clients[i], F_SETFD, 0);
+		sv_strv_push_take(&argv, sv_xasprintf("--client=%d:%u", c->clients[i], c->client_streams[i]));
+	}
+	if (info->stdin_once)
+		sv_strv_push(&argv, "--stdin-once");
+	sv_strv_push_take(&argv, sv_xasprintf("--stop-signal=%d", info->stop_signal));
+	if (info->log_path) {
+		sv_strv_push_take(&argv, sv_xasprintf("--log=%s", info->log_path));
+		sv_strv_push_take(&argv, sv_xasprintf("--log-max-size=%lld", (long long)info->log_max_size));
+		sv_strv_push_take(&argv, sv_xasprintf("--log-max-file=%d", info->log_max_file));
+	}
+	if (info->ring_path) {
+		sv_strv_push_take(&argv, sv_xasprintf("--ring=%s", info->ring_path));
+		for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
+			sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
+	}
+	push_fd(&argv, "--dns-udp", info->dns_udp_fd);
+	push_fd(&argv, "--dns-tcp", info->dns_tcp_fd);
+	if (info->dns_conf)
+		sv_strv_push_take(&argv, sv_xasprintf("--dns-conf=%s", info->dns_conf));
+	sv_strv_push(&argv, "--");
+	sv_strv_push(&argv, c->exec_id ? "exec-exited" : "exited");
+	sv_strv_push_take(&argv, sv_xasprintf(c->exec_id ? "--exec-id=%s" : "--id=%s", c->exec_id ? c->exec_id : id));
+	sv_strv_push_take(&argv, sv_xasprintf("--root=%s", c->root));
+	sv_strv_push_take(&argv, sv_xasprintf("--runroot=%s", c->runroot));
+	sv_strv_push_take(&argv, sv_xasprintf("--delay=%lld", (long long)c->delay_ms));
+	sv_engine_free(c->e);
+	c->e = NULL;
+	execv(argv[0], argv);
+	dprintf(STDERR_FILENO, "servin: exec %s: %s\n", argv[0], strerror(errno));
+	/* The container runs with nobody to watch it: stop it, the row is
+	 * settled by whoever reads it next. */
+	kill(info->pid, SIGKILL);
+	_exit(1);
+}
+
+static void *preload(void *arg)
+{
+	(void)arg;
+	sv_runtime_preload();
+	return NULL;
+}
+
+int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err)
+{
+	struct sv_shim_info info;
+	struct io io;
+	/* servin-init's memfd is made on a thread while the claim (store,
+	 * rootfs mount, bundle) runs here; joined before anything that wants
+	 * this process single-threaded again (network namespaces). */
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, preload, NULL) == 0;
+	int rc = sv_engine_shim_claim(c->e, id, &info, err);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (rc < 0)
+		return -1;
+	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, id, err)) < 0)
+		goto fail;
+	if (make_pipes(&info, &io, err) < 0)
+		goto fail;
+	if (sv_engine_shim_run(c->e, id, io.child, &info, err) < 0) {
+		close_child_ends(&io);
+		goto fail;
+	}
+	close_child_ends(&io);
+	sv_shim_ctl_verdict(c, "ok %d\n", info.pid);
+	exec_monitor(c, id, &info, &io);
+fail:
+	sv_shim_info_release(&info);
+	return -1;
+}
+
+int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err)
+{
+	struct sv_shim_info info;
+	struct io io;
+	if (sv_engine_shim_exec_claim(c->e, c->exec_id, &info, err) < 0)
+		return -1;
+	if (make_pipes(&info, &io, err) < 0)
+		goto fail;
+	if (sv_engine_shim_exec_run(c->e, c->exec_id, io.child, &info, err) < 0) {
+		close_child_ends(&io);
+		goto fail;
+	}
+	close_child_ends(&io);
+	sv_shim_ctl_verdict(c, "ok %d\n", info.pid);
+	exec_monitor(c, NULL, &info, &io);
+fail:
+	sv_shim_info_release(&info);
+	return -1;
+}
