@@ -344,7 +344,7 @@ static void handle_key(struct tui *app, tui_key k, const struct tui_mouse *m)
 	if (app->nmodals) {
 		int i = app->nmodals - 1;
 		struct tui_modal md = app->modals[i];
-		int r = md.ops->key(md.m, k);
+		int r = k != KEYC_MOUSE ? md.ops->key(md.m, k) : md.ops->mouse ? md.ops->mouse(md.m, m) : VIEW_IGNORED;
 		if ((r & VIEW_POP) || (r == VIEW_IGNORED && (k == KEYC_ESC || k == 'q')))
 			modal_close(app, i);
 		return;

@@ -117,6 +117,8 @@ struct modal_ops {
 	/* VIEW_* flags; VIEW_POP closes the modal. */
 	int (*key)(void *m, tui_key k);
 	void (*free)(void *m);
+	/* Optional: a click or the wheel, as key's VIEW_* flags (NULL: ignored). */
+	int (*mouse)(void *m, const struct tui_mouse *ev);
 };
 void tui_modal(struct tui *app, const struct modal_ops *ops, void *m);
 

@@ -112,6 +112,17 @@ click_right 10 $((row - 1))
 ok "a right click on another row opens its menu" wait_for '┌─* fromcli ─*┐'
 keys p
 ok "the entry's key picks it (unpause)" wait_for '^  fromcli +busybox +running' 15
+click_right 10 $((row - 1))
+ok "the menu again" wait_for '│ pause / unpause +p │'
+# A left click on an entry picks it (0-based cell of its label).
+at=$(screen | grep -n '│ pause / unpause' | head -1)
+line=${at%%:*}
+col=$(($(screen | sed -n "${line}p" | sed 's/│ pause \/ unpause.*//' | wc -m) + 2))
+keys -l $'\e[M'"$(printf "\\x20\\x$(printf %x $((33 + col)))\\x$(printf %x $((32 + line)))")"
+keys -l $'\e[M'"$(printf "\\x23\\x$(printf %x $((33 + col)))\\x$(printf %x $((32 + line)))")"
+ok "a click on an entry picks it (pause)" wait_for '^  fromcli +busybox +paused' 15
+keys p
+ok "p on the row unpauses it" wait_for '^  fromcli +busybox +running' 15
 
 # Why did it stop: exit code, OOM, restarts, the last lines.
 "$BIN/servin" run -d --name three busybox sh -c 'echo last words; exit 3' >/dev/null
