@@ -72,9 +72,10 @@ void cmdline_release(struct tui *app)
 static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse", "containers",
 					"images", "volumes", "networks", "events", NULL };
 
-/* Names not listed yet are asked for now; when they come, the Tab that
- * found none is pressed again (cmdline_names_arrived), unless the line
- * changed in between. */
+/* Names not listed yet are asked for now (networks are not listed before:
+ * listing makes the built-in ones, with their events); when they come, the
+ * Tab that found none is pressed again (cmdline_names_arrived), unless the
+ * line changed in between. */
 static char **names_for(const char *kind, void *arg)
 {
 	struct tui *app = arg;
@@ -305,8 +306,6 @@ static bool builtin(struct tui *app, char *const *argv)
 void cmdline_open(struct tui *app, const char *initial)
 {
 	app->cmd_active = true;
-	if (app->watching) /* listing makes the built-in networks: not before the line is used */
-		watch_names_want(app, 1u << TUI_NAME_NETWORK);
 	app->cmd.history = app->history;
 	app->cmd.hist_pos = -1;
 	lineedit_set(&app->cmd, initial);
