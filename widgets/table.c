@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void text_drop(struct table *t);
+
 #define GUTTER 2 /* mark glyph + blank */
 
 struct term_filter {
@@ -39,6 +41,7 @@ void table_release(struct table *t)
 		free(t->marks[i]);
 	free(t->marks);
 	free(t->cursor_key);
+	text_drop(t);
 	memset(t, 0, sizeof *t);
 }
 
@@ -216,8 +219,51 @@ static void filter_free(struct term_filter *v, size_t n)
 	free(v);
 }
 
+static void lower_into(char *dst, size_t len, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 1 < len; s++)
+		dst[n++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+	dst[n] = '\0';
+}
+
+static void text_drop(struct table *t)
+{
+	for (size_t i = 0; i < t->ntext; i++)
+		free(t->text[i]);
+	free(t->text);
+	t->text = NULL;
+	t->ntext = 0;
+}
+
+/* Every row's cells, lowercased, joined by a separator no filter holds:
+ * what the text filter searches while the model stays as it is. */
+static void text_build(struct table *t, size_t count)
+{
+	text_drop(t);
+	t->text = sv_xcalloc(count ? count : 1, sizeof *t->text);
+	t->ntext = count;
+	char line[2048], buf[256];
+	for (size_t r = 0; r < count; r++) {
+		size_t n = 0;
+		for (int c = 0; c < t->ncols && n + 2 < sizeof line; c++) {
+			const char *s = t->ops->cell(t->model, r, c, buf, sizeof buf);
+			lower_into(line + n, sizeof line - n - 1, s ? s : "");
+			n += strlen(line + n);
+			line[n++] = '\x1f';
+		}
+		line[n] = '\0';
+		t->text[r] = sv_xstrdup(line);
+	}
+}
+
 static bool text_match(const struct table *t, size_t row, const char *needle)
 {
+	char low[256];
+	if (t->text && row < t->ntext && strlen(needle) < sizeof low) {
+		lower_into(low, sizeof low, needle);
+		return strstr(t->text[row], low) != NULL;
+	}
 	char buf[256];
 	for (int c = 0; c < t->ncols; c++) {
 		const char *s = t->ops->cell(t->model, row, c, buf, sizeof buf);
@@ -309,11 +355,15 @@ static void cursor_follow(struct table *t)
 	remember_cursor(t);
 }
 
-void table_reload(struct table *t)
+/* Filters and sorts again; the rows' text is built (once per model
+ * change) when there is a filter to search it with. */
+static void reload(struct table *t)
 {
 	size_t count = t->ops->count(t->model);
 	size_t nf = 0;
 	struct term_filter *f = filter_parse(t->filter, &nf);
+	if (nf > 0 && (!t->text || t->ntext != count))
+		text_build(t, count);
 	t->order = sv_xrealloc(t->order, (count ? count : 1) * sizeof *t->order);
 	t->norder = 0;
 	for (size_t r = 0; r < count; r++)
@@ -324,6 +374,12 @@ void table_reload(struct table *t)
 		qsort_r(t->order, t->norder, sizeof *t->order, cmp_rows, t);
 	marks_prune(t, count);
 	cursor_follow(t);
+}
+
+void table_reload(struct table *t)
+{
+	text_drop(t);
+	reload(t);
 }
 
 /* Typing on at the end of a plain word (no "!", no "field:") only narrows
@@ -347,7 +403,7 @@ void table_set_filter(struct table *t, const char *filter)
 	free(t->filter);
 	t->filter = filter && *filter ? sv_xstrdup(filter) : NULL;
 	if (!narrow) {
-		table_reload(t);
+		reload(t);
 		return;
 	}
 	/* Only the rows shown are tested again; their order stays sorted. */
@@ -365,7 +421,7 @@ void table_sort(struct table *t, int col, bool desc)
 {
 	t->sort_col = col >= 0 && col < t->ncols ? col : -1;
 	t->sort_desc = desc;
-	table_reload(t);
+	reload(t);
 }
 
 void table_sort_step(struct table *t, int dir)
