@@ -215,7 +215,7 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 	if (sv_store_reopen_root(e->store, &err) == 0)
 		(void)sv_shim_ctl_run_container(&c, id, &err);
 	sv_shim_ctl_fail(&c, err);
-	dprintf(STDERR_FILENO, "servin: %s\n", err ? err->msg : "start failed");
+	sv_warn("%s", err ? err->msg : "start failed");
 	_exit(1);
 }
 

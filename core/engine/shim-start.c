@@ -177,7 +177,7 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 	sv_engine_free(c->e);
 	c->e = NULL;
 	execv(argv[0], argv);
-	dprintf(STDERR_FILENO, "servin: exec %s: %s\n", argv[0], strerror(errno));
+	sv_warn("exec %s: %s", argv[0], strerror(errno));
 	/* The container runs with nobody to watch it: stop it, the row is
 	 * settled by whoever reads it next. */
 	kill(info->pid, SIGKILL);
