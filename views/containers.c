@@ -71,6 +71,19 @@ static const char *fmt_net(const struct tui_container *c, char *buf, size_t len)
 	return buf;
 }
 
+/* "Up 3 seconds (Paused)": a running container's uptime as of now (the
+ * engine's text is as of the last list, which only events renew). */
+static const char *status_text(const struct tui_container *c, char *buf, size_t len)
+{
+	if (!c->status || !c->started || strncmp(c->status, "Up ", 3) != 0)
+		return c->status;
+	const char *rest = strstr(c->status, " (");
+	char d[32];
+	int64_t up = sv_time_now_ns() / 1000000000 - c->started;
+	snprintf(buf, len, "Up %s%s", sv_str_human_duration(up > 0 ? up : 0, d, sizeof d), rest ? rest : "");
+	return buf;
+}
+
 static const char *m_cell(void *m, size_t row, int col, char *buf, size_t len)
 {
 	const struct tui_container *c = &((struct containers_view *)m)->cts[row];
@@ -98,7 +111,7 @@ static const char *m_cell(void *m, size_t row, int col, char *buf, size_t len)
 			return "-";
 		snprintf(buf, len, "%lld", (long long)c->pids);
 		return buf;
-	case CC_STATUS: return c->status;
+	case CC_STATUS: return status_text(c, buf, len);
 	case CC_PORTS: return c->ports;
 	case CC_ID: snprintf(buf, len, "%.12s", c->id); return buf;
 	default: return "";

@@ -44,7 +44,8 @@ int menu_key(struct menu *m, tui_key k)
 	return -2;
 }
 
-void menu_draw(const struct menu *m, struct canvas *c, struct rect screen, int x, int y)
+/* Where the menu goes: at (x, y), moved to fit the screen. */
+static struct rect place(const struct menu *m, struct rect screen, int x, int y)
 {
 	int w = text_width(m->title) + 6;
 	for (int i = 0; i < m->n; i++) {
@@ -65,14 +66,31 @@ void menu_draw(const struct menu *m, struct canvas *c, struct rect screen, int x
 		x = screen.x;
 	if (y < screen.y)
 		y = screen.y;
-	struct rect r = rect_make(x, y, w, h);
+	return rect_make(x, y, w, h);
+}
+
+void menu_draw(const struct menu *m, struct canvas *c, struct rect screen, int x, int y)
+{
+	struct rect r = place(m, screen, x, y);
 	canvas_fill(c, r, ROLE_MENU, ' ');
 	canvas_box(c, r, ROLE_MENU, m->title);
-	for (int i = 0; i < m->n && i < h - 2; i++) {
+	for (int i = 0; i < m->n && i < r.h - 2; i++) {
 		enum theme_role role = i == m->cur ? ROLE_MENU_SELECTED : ROLE_MENU;
-		canvas_fill(c, rect_make(x + 1, y + 1 + i, w - 2, 1), role, ' ');
-		canvas_text(c, x + 2, y + 1 + i, w - 4, role, m->items[i].label);
+		canvas_fill(c, rect_make(r.x + 1, r.y + 1 + i, r.w - 2, 1), role, ' ');
+		canvas_text(c, r.x + 2, r.y + 1 + i, r.w - 4, role, m->items[i].label);
 		int kw = text_width(m->items[i].key);
-		canvas_text(c, x + w - 2 - kw, y + 1 + i, kw, role, m->items[i].key);
+		canvas_text(c, r.x + r.w - 2 - kw, r.y + 1 + i, kw, role, m->items[i].key);
 	}
+}
+
+int menu_click(struct menu *m, struct rect screen, int x, int y, int cx, int cy)
+{
+	struct rect r = place(m, screen, x, y);
+	if (cx < r.x || cx >= r.x + r.w || cy < r.y || cy >= r.y + r.h)
+		return -1;
+	int i = cy - r.y - 1;
+	if (cx == r.x || cx == r.x + r.w - 1 || i < 0 || i >= m->n || i >= r.h - 2)
+		return -2; /* the frame */
+	m->cur = i;
+	return m->items[i].value;
 }

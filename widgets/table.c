@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void text_drop(struct table *t);
+
 #define GUTTER 2 /* mark glyph + blank */
 
 struct term_filter {
@@ -39,6 +41,7 @@ void table_release(struct table *t)
 		free(t->marks[i]);
 	free(t->marks);
 	free(t->cursor_key);
+	text_drop(t);
 	memset(t, 0, sizeof *t);
 }
 
@@ -216,8 +219,51 @@ static void filter_free(struct term_filter *v, size_t n)
 	free(v);
 }
 
+static void lower_into(char *dst, size_t len, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 1 < len; s++)
+		dst[n++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+	dst[n] = '\0';
+}
+
+static void text_drop(struct table *t)
+{
+	for (size_t i = 0; i < t->ntext; i++)
+		free(t->text[i]);
+	free(t->text);
+	t->text = NULL;
+	t->ntext = 0;
+}
+
+/* Every row's cells, lowercased, joined by a separator no filter holds:
+ * what the text filter searches while the model stays as it is. */
+static void text_build(struct table *t, size_t count)
+{
+	text_drop(t);
+	t->text = sv_xcalloc(count ? count : 1, sizeof *t->text);
+	t->ntext = count;
+	char line[2048], buf[256];
+	for (size_t r = 0; r < count; r++) {
+		size_t n = 0;
+		for (int c = 0; c < t->ncols && n + 2 < sizeof line; c++) {
+			const char *s = t->ops->cell(t->model, r, c, buf, sizeof buf);
+			lower_into(line + n, sizeof line - n - 1, s ? s : "");
+			n += strlen(line + n);
+			line[n++] = '\x1f';
+		}
+		line[n] = '\0';
+		t->text[r] = sv_xstrdup(line);
+	}
+}
+
 static bool text_match(const struct table *t, size_t row, const char *needle)
 {
+	char low[256];
+	if (t->text && row < t->ntext && strlen(needle) < sizeof low) {
+		lower_into(low, sizeof low, needle);
+		return strstr(t->text[row], low) != NULL;
+	}
 	char buf[256];
 	for (int c = 0; c < t->ncols; c++) {
 		const char *s = t->ops->cell(t->model, row, c, buf, sizeof buf);
@@ -295,20 +341,9 @@ static void remember_cursor(struct table *t)
 	t->cursor_key = table_selected(t, &row) ? sv_xstrdup(t->ops->key(t->model, row)) : NULL;
 }
 
-void table_reload(struct table *t)
+/* The cursor goes back to the row it was on (by key), wherever it is now. */
+static void cursor_follow(struct table *t)
 {
-	size_t count = t->ops->count(t->model);
-	size_t nf = 0;
-	struct term_filter *f = filter_parse(t->filter, &nf);
-	t->order = sv_xrealloc(t->order, (count ? count : 1) * sizeof *t->order);
-	t->norder = 0;
-	for (size_t r = 0; r < count; r++)
-		if (nf == 0 || row_passes(t, r, f, nf))
-			t->order[t->norder++] = r;
-	filter_free(f, nf);
-	if (t->sort_col >= 0)
-		qsort_r(t->order, t->norder, sizeof *t->order, cmp_rows, t);
-	marks_prune(t, count);
 	if (t->cursor_key) {
 		for (size_t i = 0; i < t->norder; i++)
 			if (strcmp(t->ops->key(t->model, t->order[i]), t->cursor_key) == 0) {
@@ -320,18 +355,73 @@ void table_reload(struct table *t)
 	remember_cursor(t);
 }
 
+/* Filters and sorts again; the rows' text is built (once per model
+ * change) when there is a filter to search it with. */
+static void reload(struct table *t)
+{
+	size_t count = t->ops->count(t->model);
+	size_t nf = 0;
+	struct term_filter *f = filter_parse(t->filter, &nf);
+	if (nf > 0 && (!t->text || t->ntext != count))
+		text_build(t, count);
+	t->order = sv_xrealloc(t->order, (count ? count : 1) * sizeof *t->order);
+	t->norder = 0;
+	for (size_t r = 0; r < count; r++)
+		if (nf == 0 || row_passes(t, r, f, nf))
+			t->order[t->norder++] = r;
+	filter_free(f, nf);
+	if (t->sort_col >= 0)
+		qsort_r(t->order, t->norder, sizeof *t->order, cmp_rows, t);
+	marks_prune(t, count);
+	cursor_follow(t);
+}
+
+void table_reload(struct table *t)
+{
+	text_drop(t);
+	reload(t);
+}
+
+/* Typing on at the end of a plain word (no "!", no "field:") only narrows
+ * what the filter lets through: every row the new filter passes, the old
+ * one passed. */
+static bool filter_narrows(const char *old, const char *new)
+{
+	if (!old || !*old || !new)
+		return false;
+	size_t n = strlen(old);
+	if (strncmp(old, new, n) != 0 || strchr(new + n, ' '))
+		return false;
+	const char *w = strrchr(new, ' ');
+	w = w ? w + 1 : new;
+	return *w != '!' && !strchr(w, ':');
+}
+
 void table_set_filter(struct table *t, const char *filter)
 {
+	bool narrow = filter_narrows(t->filter, filter);
 	free(t->filter);
 	t->filter = filter && *filter ? sv_xstrdup(filter) : NULL;
-	table_reload(t);
+	if (!narrow) {
+		reload(t);
+		return;
+	}
+	/* Only the rows shown are tested again; their order stays sorted. */
+	size_t nf = 0, kept = 0;
+	struct term_filter *f = filter_parse(t->filter, &nf);
+	for (size_t i = 0; i < t->norder; i++)
+		if (row_passes(t, t->order[i], f, nf))
+			t->order[kept++] = t->order[i];
+	t->norder = kept;
+	filter_free(f, nf);
+	cursor_follow(t);
 }
 
 void table_sort(struct table *t, int col, bool desc)
 {
 	t->sort_col = col >= 0 && col < t->ncols ? col : -1;
 	t->sort_desc = desc;
-	table_reload(t);
+	reload(t);
 }
 
 void table_sort_step(struct table *t, int dir)

@@ -67,6 +67,10 @@ struct table {
 	char *cursor_key; /* owned: the row the cursor is on */
 	int page;	  /* rows in the last drawing, for page moves */
 	int widths[32];	  /* from the last drawing, for mouse hits */
+	char **text;	  /* per model row: its cells, lowercased, for the text
+			   * filter; owned; built while filtering, dropped when
+			   * the model changes (table_reload) */
+	size_t ntext;
 };
 
 void table_init(struct table *t, const struct table_col *cols, int ncols,

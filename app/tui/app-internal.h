@@ -16,6 +16,8 @@
 #define TUI_MAX_VIEWS 16
 #define TUI_MAX_MODALS 8
 #define TUI_MIN_W 40
+/* How long an info or warning message stays in the status bar. */
+#define TUI_STATUS_MS 4000
 #define TUI_MIN_H 8
 #define TUI_HISTORY_MAX 500
 /* The kinds of names kept for completion (bits of tui.names_*). */
@@ -89,6 +91,9 @@ struct tui {
 	bool names_asked;	/* after the first screen */
 	unsigned names_want;	/* kinds to list on the next read */
 	unsigned names_listed;	/* kinds asked for once (then their events refresh them) */
+	unsigned complete_wait;	/* kinds a Tab found unlisted: Tab again when they come */
+	char *complete_line;	/* the ':' line at that Tab; owned */
+	size_t complete_cur;
 
 	int tab_x[6]; /* title-bar tab starts, for mouse hits */
 
@@ -117,6 +122,9 @@ void cmdline_draw(struct tui *app, struct canvas *c);
 void cmdline_history_load(struct tui *app);
 void cmdline_release(struct tui *app);
 char **cmdline_complete(const char *text, size_t cursor, size_t *word_start, void *arg);
+/* Names of these kinds (1 << enum tui_name_kind) were just listed: a Tab
+ * that waited for them completes now. */
+void cmdline_names_arrived(struct tui *app, unsigned kinds);
 /* watch.c */
 /* The kinds of object names kept for completion, as cli_names_fn names
  * them; indexes of tui.names. */

@@ -99,7 +99,18 @@ void tui_status(struct tui *app, enum tui_level level, const char *fmt, ...)
 	app->status_level = level;
 	app->status_on = true;
 	app->dirty = true;
-	uv_timer_start(&app->status_timer, on_status_expire, level == TUI_ERROR ? 10000 : 4000, 0);
+	/* An error stays until the next key or click (status_dismiss). */
+	if (level == TUI_ERROR)
+		uv_timer_stop(&app->status_timer);
+	else
+		uv_timer_start(&app->status_timer, on_status_expire, TUI_STATUS_MS, 0);
+}
+
+/* A key or click dismisses an error left in the status bar. */
+static void status_dismiss(struct tui *app)
+{
+	if (app->status_on && app->status_level == TUI_ERROR)
+		app->status_on = false;
 }
 
 /* ----------------------------------------------------------------- views */
@@ -329,10 +340,11 @@ static void handle_key(struct tui *app, tui_key k, const struct tui_mouse *m)
 	app->dirty = true;
 	if (app->trace_fd >= 0 && !app->key_ns)
 		app->key_ns = sv_time_mono_ns();
+	status_dismiss(app);
 	if (app->nmodals) {
 		int i = app->nmodals - 1;
 		struct tui_modal md = app->modals[i];
-		int r = md.ops->key(md.m, k);
+		int r = k != KEYC_MOUSE ? md.ops->key(md.m, k) : md.ops->mouse ? md.ops->mouse(md.m, m) : VIEW_IGNORED;
 		if ((r & VIEW_POP) || (r == VIEW_IGNORED && (k == KEYC_ESC || k == 'q')))
 			modal_close(app, i);
 		return;

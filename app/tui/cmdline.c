@@ -58,6 +58,8 @@ static void history_save(struct tui *app)
 
 void cmdline_release(struct tui *app)
 {
+	free(app->complete_line);
+	app->complete_line = NULL;
 	lineedit_release(&app->cmd);
 	sv_strv_free(app->history);
 	app->history = NULL;
@@ -70,13 +72,39 @@ void cmdline_release(struct tui *app)
 static const char *const builtins[] = { "q", "quit", "help", "theme", "mouse", "containers",
 					"images", "volumes", "networks", "events", NULL };
 
+/* Names not listed yet are asked for now (networks are not listed before:
+ * listing makes the built-in ones, with their events); when they come, the
+ * Tab that found none is pressed again (cmdline_names_arrived), unless the
+ * line changed in between. */
 static char **names_for(const char *kind, void *arg)
 {
 	struct tui *app = arg;
-	for (int k = 0; k < TUI_NAME_KINDS; k++)
-		if (strcmp(kind, tui_name_kinds[k]) == 0)
-			return sv_strv_dup(app->names[k]);
+	for (int k = 0; k < TUI_NAME_KINDS; k++) {
+		if (strcmp(kind, tui_name_kinds[k]) != 0)
+			continue;
+		if (!app->names[k] && app->watching) {
+			watch_names_want(app, 1u << k);
+			app->complete_wait |= 1u << k;
+			free(app->complete_line);
+			app->complete_line = sv_xstrndup(app->cmd.buf, app->cmd.len);
+			app->complete_cur = app->cmd.cur;
+		}
+		return sv_strv_dup(app->names[k]);
+	}
 	return NULL;
+}
+
+void cmdline_names_arrived(struct tui *app, unsigned kinds)
+{
+	if (!(app->complete_wait & kinds))
+		return;
+	app->complete_wait = 0;
+	SV_AUTOFREE char *line = sv_steal_ptr(&app->complete_line);
+	if (app->cmd_active && line && app->cmd.cur == app->complete_cur &&
+	    strlen(line) == app->cmd.len && memcmp(line, app->cmd.buf, app->cmd.len) == 0) {
+		lineedit_key(&app->cmd, KEYC_TAB);
+		app->dirty = true;
+	}
 }
 
 char **cmdline_complete(const char *text, size_t cursor, size_t *word_start, void *arg)

@@ -56,7 +56,7 @@ static void ask_free(void *m)
 	free(a);
 }
 
-static const struct modal_ops ask_ops = { ask_draw, ask_key, ask_free };
+static const struct modal_ops ask_ops = { ask_draw, ask_key, ask_free, NULL };
 
 void tui_confirm(struct tui *app, const char *title, char **lines, const char *yes_label,
 		 tui_confirm_fn *on_yes, void *arg, void (*free_arg)(void *))
@@ -183,7 +183,7 @@ static void pane_free(void *m)
 	free(p);
 }
 
-static const struct modal_ops pane_ops = { pane_draw, pane_key, pane_free };
+static const struct modal_ops pane_ops = { pane_draw, pane_key, pane_free, NULL };
 
 void tui_show_text(struct tui *app, const char *title, char *text)
 {
@@ -276,7 +276,7 @@ static void form_modal_free(void *m)
 	free(fm);
 }
 
-static const struct modal_ops form_modal_ops = { form_modal_draw, form_modal_key, form_modal_free };
+static const struct modal_ops form_modal_ops = { form_modal_draw, form_modal_key, form_modal_free, NULL };
 
 void tui_form(struct tui *app, struct form *f, tui_form_fn *on_ok, void *arg, void (*free_arg)(void *))
 {
@@ -295,12 +295,31 @@ struct menu_modal {
 	struct tui *app;
 	struct menu m;
 	int x, y;
+	struct rect screen; /* where it was last drawn, for clicks */
 };
 
 static void menu_modal_draw(void *m, struct canvas *c, struct rect screen)
 {
 	struct menu_modal *mm = m;
+	mm->screen = screen;
 	menu_draw(&mm->m, c, screen, mm->x, mm->y);
+}
+
+/* A click on an item picks it, one outside the menu closes it; the wheel
+ * moves the highlight. */
+static int menu_modal_mouse(void *m, const struct tui_mouse *ev)
+{
+	struct menu_modal *mm = m;
+	if (ev->button == 4 || ev->button == 5) {
+		menu_key(&mm->m, ev->button == 4 ? KEYC_UP : KEYC_DOWN);
+		return VIEW_REDRAW;
+	}
+	int v = menu_click(&mm->m, mm->screen, mm->x, mm->y, ev->x, ev->y);
+	if (v == -2)
+		return VIEW_REDRAW;
+	if (v >= 0)
+		tui_dispatch(mm->app, (enum tui_action)v); /* the menu closes after */
+	return VIEW_POP;
 }
 
 static int menu_modal_key(void *m, tui_key k)
@@ -314,7 +333,7 @@ static int menu_modal_key(void *m, tui_key k)
 	return VIEW_POP;
 }
 
-static const struct modal_ops menu_modal_ops = { menu_modal_draw, menu_modal_key, free };
+static const struct modal_ops menu_modal_ops = { menu_modal_draw, menu_modal_key, free, menu_modal_mouse };
 
 void tui_action_menu(struct tui *app, const char *title, const enum tui_action *actions, int x, int y)
 {

@@ -77,7 +77,8 @@ const struct keymap *tui_keymap(struct tui *app);
 struct tui_backend *tui_backend(struct tui *app);
 /* Asks for a redraw at the end of this loop turn. */
 void tui_dirty(struct tui *app);
-/* A transient message in the status bar (errors stay longer). */
+/* A message in the status bar: info and warnings go after TUI_STATUS_MS,
+ * an error stays until the next key or click. */
 void tui_status(struct tui *app, enum tui_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Runs a job for a view: job->done is called on the loop thread only if
@@ -116,6 +117,8 @@ struct modal_ops {
 	/* VIEW_* flags; VIEW_POP closes the modal. */
 	int (*key)(void *m, tui_key k);
 	void (*free)(void *m);
+	/* Optional: a click or the wheel, as key's VIEW_* flags (NULL: ignored). */
+	int (*mouse)(void *m, const struct tui_mouse *ev);
 };
 void tui_modal(struct tui *app, const struct modal_ops *ops, void *m);
 

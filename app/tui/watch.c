@@ -118,12 +118,15 @@ static void events_done(struct tui_job *j)
 	struct events_job *e = (struct events_job *)j;
 	struct tui *app = e->app;
 	app->events_busy = false;
+	unsigned arrived = 0;
 	for (int k = 0; k < TUI_NAME_KINDS; k++) {
 		if (e->names[k]) {
 			sv_strv_free(app->names[k]);
 			app->names[k] = sv_steal_ptr(&e->names[k]);
+			arrived |= 1u << k;
 		}
 	}
+	cmdline_names_arrived(app, arrived);
 	if (e->err) {
 		tui_status(app, TUI_WARN, "reading events: %s", e->err->msg);
 		return;

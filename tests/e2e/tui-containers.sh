@@ -17,6 +17,13 @@ sv_setup
 mkdir -p "$SV_TMP/home" "$SV_TMP/config/servin" "$SV_TMP/state"
 cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done'
 sv images -q >/dev/null
+# An image with a /bin/bash (busybox sh behind a script that says so), for
+# exec's shell detection: bash where there is one, sh otherwise.
+mkdir -p "$SV_TMP/bashlayer/bin"
+printf '#!/bin/sh\nexport SHELL_WAS=bash\nexec /bin/sh "$@"\n' >"$SV_TMP/bashlayer/bin/bash"
+chmod 755 "$SV_TMP/bashlayer/bin/bash"
+mkimage busybox --layer "$SV_TMP/bashlayer" --out "$SV_TMP/bash.tar" --tag withbash:1 >/dev/null
+sv load -i "$SV_TMP/bash.tar" >/dev/null
 
 tui_start 120 40 tmux-256color C.UTF-8
 ok "the dashboard comes up empty" wait_for 'nothing here yet'
@@ -28,6 +35,9 @@ ok "its CPU is sampled while it runs" wait_for '^  ticker +busybox +running +Up 
 "$BIN/servin" run -d --name fromcli busybox sleep 300 >/dev/null
 ok "a container started by another process appears" wait_for '^  fromcli +busybox +running' 5
 
+# The shim samples once a second from the start: a ticker 4 s old has
+# history before any screen of it opens (waited for on screen, not slept).
+ok "the ticker has run 4 s" wait_for '^  ticker +busybox +running +Up ([4-9]|[1-9][0-9]) seconds' 20
 keys / 'ticker'
 ok "filtering by name" wait_for '1 of 2 containers'
 keys Enter
@@ -73,6 +83,47 @@ ok "back on the dashboard" wait_for 'NAME +IMAGE +STATE'
 keys Escape
 ok "Esc clears the filter" wait_for '^ 2 containers'
 
+# The actions menu: 'a' opens it on the cursor's row, a right click on a
+# row selects the row and opens it there; the entry chosen runs.
+# click_right COL ROW — an X10 button-3 press and release (0-based cells).
+click_right() {
+	keys -l $'\e[M'"$(printf "\\x22\\x$(printf %x $((33 + $1)))\\x$(printf %x $((33 + $2)))")"
+	keys -l $'\e[M'"$(printf "\\x23\\x$(printf %x $((33 + $1)))\\x$(printf %x $((33 + $2)))")"
+}
+row=$(screen | grep -n '^  fromcli ' | cut -d: -f1)
+keys g
+for ((i = 3; i < row; i++)); do keys j; done
+keys a
+ok "a opens the actions menu, titled with the row's name" wait_for '┌─* fromcli ─*┐'
+ok "... listing the actions with their keys" wait_for '│ pause / unpause +p │'
+keys Down Down Down Down Down Down
+ok "... Down moves to an entry" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | grep 'pause / unpause' | grep -q '48;5;25m'"
+keys Enter
+ok "Enter on the entry runs it (pause)" wait_for '^  fromcli +busybox +paused' 15
+ok "... the menu has closed" wait_gone 'pause / unpause'
+is "$(sv inspect -f '{{.State.Status}}' fromcli)" paused "... and the engine says paused"
+other=$(screen | grep -n '^  ticker ' | cut -d: -f1)
+click_right 10 $((other - 1))
+ok "a right click on a row opens the menu for that row" wait_for '┌─* ticker ─*┐'
+keys Escape
+ok "Esc closes it, doing nothing" wait_gone '┌─* ticker ─*┐'
+ok "... ticker is still running" wait_for '^  ticker +busybox +running'
+click_right 10 $((row - 1))
+ok "a right click on another row opens its menu" wait_for '┌─* fromcli ─*┐'
+keys p
+ok "the entry's key picks it (unpause)" wait_for '^  fromcli +busybox +running' 15
+click_right 10 $((row - 1))
+ok "the menu again" wait_for '│ pause / unpause +p │'
+# A left click on an entry picks it (0-based cell of its label).
+at=$(screen | grep -n '│ pause / unpause' | head -1)
+line=${at%%:*}
+col=$(($(screen | sed -n "${line}p" | sed 's/│ pause \/ unpause.*//' | wc -m) + 2))
+keys -l $'\e[M'"$(printf "\\x20\\x$(printf %x $((33 + col)))\\x$(printf %x $((32 + line)))")"
+keys -l $'\e[M'"$(printf "\\x23\\x$(printf %x $((33 + col)))\\x$(printf %x $((32 + line)))")"
+ok "a click on an entry picks it (pause)" wait_for '^  fromcli +busybox +paused' 15
+keys p
+ok "p on the row unpauses it" wait_for '^  fromcli +busybox +running' 15
+
 # Why did it stop: exit code, OOM, restarts, the last lines.
 "$BIN/servin" run -d --name three busybox sh -c 'echo last words; exit 3' >/dev/null
 "$BIN/servin" wait three >/dev/null
@@ -117,17 +168,41 @@ tui_start 80 24 tmux-256color C.UTF-8
 ok "only the configured columns are shown" wait_for '^  NAME +IMAGE +STATE *$'
 golden tui-containers-columns-80x24
 
-# exec: the terminal is handed over, then the screen comes back exactly.
+# exec: the terminal is handed over, then the screen comes back exactly;
+# sh in an image without bash.
 row=$(screen | grep -n '^  fromcli' | cut -d: -f1)
 keys g
 for ((i = 3; i < row; i++)); do keys j; done
+before=$(tm capture-pane -p -e -t t)
 keys e
 ok "e opens a shell in the container" wait_for '^/ #' 15
-keys 'echo in-$((6*7)) $(stty size)' Enter
-ok "the shell runs inside, at the window size" wait_for '^in-42 24 80$'
+keys 'echo in-$((6*7)) $(stty size) shell=${SHELL_WAS:-sh}' Enter
+ok "the shell runs inside, at the window size, sh where there is no bash" wait_for '^in-42 24 80 shell=sh$'
 keys 'exit' Enter
-ok "the dashboard comes back after the shell" wait_for 'exec -it .* ended \(exit 0\)'
+ok "the dashboard comes back after the shell, /bin/sh it was" wait_for 'exec -it fromcli /bin/sh ended \(exit 0\)'
 ok "... with the table drawn again" wait_for '^  fromcli +busybox +running'
+is "$(tm capture-pane -p -e -t t | head -n -1)" "$(head -n -1 <<<"$before")" "... every row above the status bar as it was, colours included"
+ok "... and once the message has gone" wait_gone 'exec -it' 10
+is "$(tm capture-pane -p -e -t t)" "$before" "... the whole screen as it was before the shell"
+
+# bash where the image has one; a resize while the shell runs reaches it.
+sv run -d --name withbash withbash:1 sleep 300 >/dev/null
+ok "a container with bash appears" wait_for '^  withbash +withbash:1 +running'
+row=$(screen | grep -n '^  withbash' | cut -d: -f1)
+keys g
+for ((i = 3; i < row; i++)); do keys j; done
+keys e
+ok "e opens a shell in the container with bash" wait_for '^/ #' 15
+keys 'echo shell=${SHELL_WAS:-sh}' Enter
+ok "... bash is the one chosen" wait_for '^shell=bash$'
+tm resize-window -t t -x 100 -y 30
+keys 'echo size $(stty size)' Enter
+ok "a resize while the shell runs reaches it (stty size)" wait_for '^size 30 100$'
+keys 'exit' Enter
+ok "back from bash, /bin/bash it was" wait_for 'exec -it withbash /bin/bash ended \(exit 0\)'
+ok "... the dashboard at the new size" bash -c "[ \"\$(tmux -L '$TMUX_SOCK' capture-pane -p -t t | sed -n 30p)\" != '' ] && tmux -L '$TMUX_SOCK' capture-pane -p -t t | sed -n 30p | grep -q 'withbash /bin/bash ended'"
+sv rm -f withbash >/dev/null
+ok "... where the removed container goes" wait_gone '^  withbash' 15
 
 # Mark both and remove them: a preview first, then per-container results.
 keys g Space Space D

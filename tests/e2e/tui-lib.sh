@@ -9,6 +9,7 @@ tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 # tui_start W H TERM LANG ARGS... — starts servin-desktop in a new session.
 # Its raw output is appended to $TUI_OUT (pipe-pane), for byte checks; its
 # stderr goes to $TUI_ERR, which must stay empty (tui_stderr_empty).
+# $TUI_ENV (NAME=VALUE...) is set last, over the private HOME/XDG ones.
 tui_start() {
 	local w=$1 h=$2 term=$3 lang=$4
 	shift 4
@@ -20,7 +21,7 @@ tui_start() {
 	: >"$TUI_OUT"
 	cleanup "tmux -L '$TMUX_SOCK' kill-server"
 	tm new-session -d -x "$w" -y "$h" -s t "sleep 0.2; exec env TERM=$term LANG=$lang LC_ALL=$lang \
-		HOME='$SV_TMP/home' XDG_CONFIG_HOME='$SV_TMP/config' XDG_STATE_HOME='$SV_TMP/state' \
+		HOME='$SV_TMP/home' XDG_CONFIG_HOME='$SV_TMP/config' XDG_STATE_HOME='$SV_TMP/state' ${TUI_ENV:-} \
 		'$BIN/servin-desktop' --root '$SERVIN_ROOT' --runroot '$SERVIN_RUNROOT' $* 2>'$TUI_ERR'"
 	tm set-option -t t remain-on-exit on >/dev/null
 	tm pipe-pane -t t -o "cat >>'$TUI_OUT'"

@@ -24,6 +24,8 @@ click() {
 	keys -l $'\e[M'"$(printf "\\x23\\x$(printf %x $((33 + $1)))\\x$(printf %x $((33 + $2)))")"
 }
 sgr() { tm capture-pane -p -e -t t; }
+# sgr_has REGEX... — the coloured screen matches each (grep -E, SGR kept).
+sgr_has() { local s; s=$(sgr); for re; do grep -qE -- "$re" <<<"$s" || return 1; done; }
 # row_is N REGEX — until screen row N (from 1) matches.
 row_is() {
 	local deadline=$((SECONDS + 10))
@@ -76,8 +78,17 @@ ok "256 colours on tmux-256color" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p 
 keys : 'theme light' Enter
 ok ":theme light switches live" wait_for 'theme light'
 ok "... with the light theme's title colour" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | head -1 | grep -q '48;5;31'"
+# The status bar's rule: info and warnings go after 4 s (TUI_STATUS_MS),
+# an error stays until the next key.
+shown=$SECONDS
+ok "an info message goes by itself" wait_gone 'theme light' 10
+ok "... after its time, not at once ($((SECONDS - shown)) s)" test $((SECONDS - shown)) -ge 3
 keys : 'theme no-such-theme' Enter
 ok "an unknown theme is a clear error" wait_for 'unknown theme "no-such-theme"'
+sleep 5 # longer than an info message lives
+ok "an error is still there after 5 s" bash -c "tmux -L '$TMUX_SOCK' capture-pane -p -t t | grep -q 'unknown theme \"no-such-theme\"'"
+keys k
+ok "... and the next key dismisses it" wait_gone 'unknown theme' 5
 keys : 'rmi no-such-image' Enter
 ok "a failing command's error is on the screen" wait_for 'No such image'
 keys q q
@@ -97,6 +108,35 @@ keys Escape Q
 ok "Q quits" wait_exit
 ok "remapped: stderr stayed empty" tui_stderr_empty
 rm "$SV_TMP/config/servin/desktop.json"
+
+# The theme named in desktop.json is the one drawn: high-contrast's pairs
+# (black on bright white title, black on bright yellow selection; 16
+# colours, none of dark's 256-colour codes), from $XDG_CONFIG_HOME...
+printf '{ "theme": "high-contrast" }' >"$SV_TMP/config/servin/desktop.json"
+tui_start 100 20 tmux-256color C.UTF-8
+ok "config theme: comes up" wait_for 'Containers'
+keys 2
+ok "config theme: the images" wait_for '^  busybox'
+ok "high-contrast from desktop.json: black on bright white title bar" sgr_has $'^\e\\[1m\e\\[30m\e\\[107m servin '
+ok "... black on bright yellow selection" sgr_has $'^\e\\[[0;]*1m\e\\[30m\e\\[103m  (zz/last|busybox|aa/first) '
+ok "... and none of dark's 256-colour pairs" bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -e -t t | grep -qE '(38|48);5;'"
+keys q
+ok "quits" wait_exit
+rm "$SV_TMP/config/servin/desktop.json"
+# ... or from $HOME/.config when XDG_CONFIG_HOME is empty; --theme wins.
+mkdir -p "$SV_TMP/home/.config/servin"
+printf '{ "theme": "light" }' >"$SV_TMP/home/.config/servin/desktop.json"
+TUI_ENV=XDG_CONFIG_HOME= tui_start 100 20 tmux-256color C.UTF-8
+ok "config theme from HOME: comes up" wait_for 'Containers'
+ok "light from ~/.config/servin/desktop.json: its title colour" sgr_has '^.{0,20}48;5;31m servin '
+keys q
+ok "quits" wait_exit
+TUI_ENV=XDG_CONFIG_HOME= tui_start 100 20 tmux-256color C.UTF-8 --theme dark
+ok "--theme dark over the file's light: comes up" wait_for 'Containers'
+ok "--theme dark: dark's title colour, not light's" sgr_has '^.{0,20}48;5;24m servin '
+keys q
+ok "quits" wait_exit
+rm -r "$SV_TMP/home/.config"
 
 tui_start 100 20 xterm-16color C.UTF-8
 ok "xterm-16color: comes up" wait_for 'Containers'

@@ -11,7 +11,7 @@ need_root
 need_cmd tmux ip
 sv_setup
 mkdir -p "$SV_TMP/home" "$SV_TMP/config" "$SV_TMP/state"
-cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done; sv network rm e2etuinet e2e-prunenet; sv volume rm e2e-vol e2e-keep'
+cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done; sv network rm e2etuinet e2e-prunenet e2e-compnet; sv volume rm e2e-vol e2e-keep'
 sv images -q >/dev/null
 
 tui_start 120 30 tmux-256color C.UTF-8
@@ -20,8 +20,16 @@ keys 3
 ok "3 shows volumes" wait_for 'VOLUME NAME +DRIVER'
 keys c
 ok "c opens the create form" wait_for 'Create a volume'
-keys e2e-vol Tab Tab Tab 'tier=e2e' Enter Enter
+keys e2e-vol Tab C-u nosuch Tab Tab Enter Enter
+ok "the form's driver reaches the engine (an unknown one is refused)" wait_for 'plugin "nosuch" not found'
+keys q
+keys c
+ok "c opens the form again" wait_for 'Create a volume'
+keys e2e-vol Tab C-u local Tab 'type=tmpfs device=tmpfs o=size=1m' Tab 'tier=e2e' Enter Enter
 ok "the new volume is listed with its label" wait_for '^  e2e-vol +local .*tier=e2e'
+vi=$(sv volume inspect e2e-vol)
+like "$vi" '"Driver": "local"' "the form's driver is the volume's (servin volume inspect)"
+like "$(tr -d ' \n' <<<"$vi")" '"Options":\{"type":"tmpfs","device":"tmpfs","o":"size=1m"\}' "... and so are its options"
 keys : 'volume inspect e2e-v' Tab
 ok "':' line: Tab completes a volume name" wait_for '^:volume inspect e2e-vol'
 keys Enter
@@ -56,8 +64,11 @@ keys Escape
 sv run -d --name ctn busybox sleep 300 >/dev/null
 keys 4
 ok "4 shows networks, the built-in ones first" wait_for '^  bridge +[0-9a-f]{12} +bridge'
-keys c e2etuinet Tab 10.98.7.0/24 Tab Tab Tab Space Tab Enter
-ok "a network made in the form is listed with its subnet, internal" wait_for '^  e2etuinet +[0-9a-f]{12} +bridge +10\.98\.7\.0/24 +10\.98\.7\.1 +yes +0$' 20
+keys c e2etuinet Tab 10.98.7.0/24 Tab 10.98.7.254 Tab Tab Space Tab Enter
+ok "a network made in the form is listed with its subnet, gateway, internal" wait_for '^  e2etuinet +[0-9a-f]{12} +bridge +10\.98\.7\.0/24 +10\.98\.7\.254 +yes +0$' 20
+ni=$(sv network inspect e2etuinet | tr -d ' \n')
+like "$ni" '"Subnet":"10\.98\.7\.0/24","Gateway":"10\.98\.7\.254"' "the typed subnet and gateway are the network's (servin network inspect)"
+like "$ni" '"Internal":true' "... and it is internal"
 keys : 'network inspect e2etui' Tab
 ok "':' line: Tab completes a network name" wait_for '^:network inspect e2etuinet'
 keys C-u 'stop ct' Tab
@@ -94,10 +105,16 @@ keys q
 ok "quits" wait_exit
 tm kill-server
 
+# Network names complete without the Networks screen ever opening: the
+# line lists them when it is used (a Tab before they come completes once
+# they do).
+sv network create e2e-compnet >/dev/null
 tui_start 120 30 tmux-256color C.UTF-8
 ok "comes up again" wait_for 'Containers'
 keys : Up
 ok "':' line history survives a restart (Up)" wait_for '^:volume inspect e2e-vol'
+keys C-u 'network inspect e2e-comp' Tab
+ok "':' line: Tab completes a network name, the Networks screen never opened" wait_for '^:network inspect e2e-compnet'
 keys Escape q
 ok "quits" wait_exit
 done_testing

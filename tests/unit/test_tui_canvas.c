@@ -1,6 +1,7 @@
 /*
  * The canvas: UTF-8 decoding, wide characters, clipping, and the ASCII
- * fallback that never produces a byte above 0x7F.
+ * fallback that never produces a byte above 0x7F. The menu's clicks land
+ * on the items where it drew them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "widgets/canvas.h"
 #include "widgets/logpane.h"
+#include "widgets/menu.h"
 #include "widgets/spark.h"
 
 static void test_tui_canvas__utf8_and_widths(void **state)
@@ -109,12 +111,45 @@ static void test_tui_logpane__ring_counts_dropped_lines(void **state)
 	logpane_release(&lp);
 }
 
+/* A menu opened near the bottom-right corner is moved to fit; a click
+ * on a drawn label picks that item, one on the frame nothing, one
+ * outside closes. */
+static void test_tui_menu__click_picks_the_item_drawn_there(void **state)
+{
+	(void)state;
+	struct menu m;
+	menu_init(&m, "web");
+	menu_add(&m, "start", "s", 10);
+	menu_add(&m, "stop", "x", 11);
+	menu_add(&m, "pause / unpause", "p", 12);
+	struct canvas c;
+	canvas_init(&c, 40, 10, false);
+	struct rect screen = rect_make(0, 0, 40, 10);
+	menu_draw(&m, &c, screen, 35, 8); /* does not fit there: moved up and left */
+	int found = 0;
+	for (int y = 0; y < 10; y++)
+		for (int x = 0; x < 40; x++)
+			if (canvas_at(&c, x, y)->ch == 's' && canvas_at(&c, x + 1, y)->ch == 't' &&
+			    canvas_at(&c, x + 2, y)->ch == 'o') {
+				assert_int_equal(menu_click(&m, screen, 35, 8, x + 1, y), 11);
+				assert_int_equal(m.cur, 1);
+				assert_int_equal(menu_click(&m, screen, 35, 8, x, y + 1), 12);
+				assert_int_equal(menu_click(&m, screen, 35, 8, x, y - 2), -2); /* the top border */
+				assert_int_equal(menu_click(&m, screen, 35, 8, x - 3, y), -1);
+				found++;
+			}
+	assert_int_equal(found, 1);
+	assert_int_equal(menu_click(&m, screen, 35, 8, 0, 0), -1);
+	canvas_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tui_canvas__utf8_and_widths),
 		cmocka_unit_test(test_tui_canvas__clips_and_blanks_split_wide),
 		cmocka_unit_test(test_tui_canvas__ascii_mode_is_7bit),
+		cmocka_unit_test(test_tui_menu__click_picks_the_item_drawn_there),
 		cmocka_unit_test(test_tui_logpane__ring_counts_dropped_lines),
 	};
 	return cmocka_run_group_tests_name("tui_canvas", tests, NULL, NULL);

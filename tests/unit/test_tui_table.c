@@ -137,6 +137,54 @@ static void test_tui_table__filter_10000_rows(void **state)
 	free(m);
 }
 
+/* Typing a filter letter by letter: each step tests only the rows still
+ * shown and gives what a fresh table gives; a step that is not a
+ * narrowing ("!", "field:", a deletion) goes through every row again, in
+ * the rows' text kept since the model last changed (no cell asked for);
+ * a model change reads the cells once more. */
+static void test_tui_table__filter_as_you_type_narrows(void **state)
+{
+	(void)state;
+	struct model *m = model_new();
+	struct table t, fresh;
+	table_init(&t, cols, 3, &ops, m);
+	table_init(&fresh, cols, 3, &ops, m);
+	table_sort(&t, COL_CPU, true);
+	table_sort(&fresh, COL_CPU, true);
+	static const char *const steps[] = { "c", "ct", "ct-", "ct-0", "ct-00", "ct-001", "ct-0012",
+					     "ct-0012 ", "ct-0012 r", "ct-0012 ru", "ct-0012 ru!",
+					     "ct-0012 ru", "ct-001", "ct-001 state:exited", "ct-0" };
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		size_t before = t.norder;
+		m->cell_calls = 0;
+		table_set_filter(&t, steps[i]);
+		size_t calls = m->cell_calls;
+		table_set_filter(&fresh, steps[i]);
+		assert_int_equal(t.norder, fresh.norder);
+		assert_memory_equal(t.order, fresh.order, t.norder * sizeof *t.order);
+		assert_table_sane(&t, m);
+		if (i >= 1 && i <= 10 && i != 7) /* narrowing: each shown row's cells, per term */
+			assert_true(calls <= before * 3 * 2);
+		if (i == 11 || i == 12) /* a deletion widens: every row again, from their text */
+			assert_int_equal(calls, 0);
+	}
+	assert_int_equal(t.norder, N);
+	/* The model changed: its text is read again, once. */
+	snprintf(m->name[5], sizeof m->name[5], "ZZ-new");
+	m->cell_calls = 0;
+	table_reload(&t);
+	assert_int_equal(m->cell_calls, (size_t)N * 3);
+	assert_int_equal(t.norder, N - 1);
+	m->cell_calls = 0;
+	table_set_filter(&t, "zz-N");
+	assert_int_equal(m->cell_calls, 0);
+	assert_int_equal(t.norder, 1);
+	assert_string_equal(m->name[t.order[0]], "ZZ-new");
+	table_release(&t);
+	table_release(&fresh);
+	free(m);
+}
+
 static void test_tui_table__sort_10000_rows(void **state)
 {
 	(void)state;
@@ -251,6 +299,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tui_table__filter_10000_rows),
+		cmocka_unit_test(test_tui_table__filter_as_you_type_narrows),
 		cmocka_unit_test(test_tui_table__sort_10000_rows),
 		cmocka_unit_test(test_tui_table__scroll_and_draw_is_virtual),
 		cmocka_unit_test(test_tui_table__cursor_and_marks_follow_keys),
