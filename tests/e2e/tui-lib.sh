@@ -20,7 +20,9 @@ tui_start() {
 	TUI_ERR=$SV_TMP/stderr-$_tui_n
 	: >"$TUI_OUT"
 	cleanup "tmux -L '$TMUX_SOCK' kill-server"
-	tm new-session -d -x "$w" -y "$h" -s t "sleep 0.2; exec env TERM=$term LANG=$lang LC_ALL=$lang \
+	# In the test's own directory: a file the app writes (a saved log)
+	# never lands in the working tree.
+	tm new-session -d -x "$w" -y "$h" -s t -c "$SV_TMP" "sleep 0.2; exec env TERM=$term LANG=$lang LC_ALL=$lang \
 		HOME='$SV_TMP/home' XDG_CONFIG_HOME='$SV_TMP/config' XDG_STATE_HOME='$SV_TMP/state' ${TUI_ENV:-} \
 		'$BIN/servin-desktop' --root '$SERVIN_ROOT' --runroot '$SERVIN_RUNROOT' $* 2>'$TUI_ERR'"
 	tm set-option -t t remain-on-exit on >/dev/null
