@@ -109,6 +109,10 @@ char *ctr_state_root(const sv_engine *e);
 /* Kills whatever is left of a container whose shim is gone and removes
  * its runtime state (cgroups included); nothing left is fine. */
 int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
+/* A row still 'created' whose live shim started the container but whose
+ * start was never recorded (the attached CLI that records it died first):
+ * recorded now, from the runtime's state (ctr-shim.c). 1 when it did. */
+int ctr_settle_started(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Records a start that failed (why), releases the claim; AutoRemove. */
 int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
 

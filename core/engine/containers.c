@@ -261,8 +261,17 @@ int ctr_event(sv_engine *e, const struct ctr_row *r, const char *action, const c
 
 int ctr_reconcile(sv_engine *e, struct ctr_row *r, sv_err **err)
 {
-	if (r->shim_pid <= 0 || ctr_pid_alive(r->shim_pid, r->shim_start))
+	if (r->shim_pid <= 0)
 		return 0;
+	if (ctr_pid_alive(r->shim_pid, r->shim_start)) {
+		int s = ctr_settle_started(e, r, err);
+		if (s <= 0)
+			return s;
+		char id[SV_CONTAINER_ID_LEN + 1];
+		memcpy(id, r->id, sizeof id);
+		ctr_row_release(r);
+		return ctr_load(e, id, r, err);
+	}
 	/* The shim is gone: nothing can be left running under this row. */
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (ctr_runtime_cleanup(e, r->id, &e2) < 0)

@@ -178,22 +178,53 @@ int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, s
 	return 0;
 }
 
-static int record_running(sv_engine *e, const struct ctr_row *r, int pid, sv_err **err)
+/* shim_pid > 0: only while that shim owns the row and has not recorded
+ * an exit (its `exited` clears the claim, or leaves state 'restarting'). */
+static int record_running(sv_engine *e, const struct ctr_row *r, int pid, int64_t started, int shim_pid, sv_err **err)
 {
 	if (sv_store_begin(e->store, err) < 0)
 		return -1;
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
 		e->store,
 		"UPDATE containers SET state = 'running', pid = ?, started = ?, error = '', oom_killed = 0,"
-		" manual_stop = 0 WHERE id = ?",
+		" manual_stop = 0 WHERE id = ? AND (?4 = 0 OR (shim_pid = ?4 AND state NOT IN ('restarting', 'running')))",
 		err);
-	if (!st || (sqlite3_bind_int(st, 1, pid), sqlite3_bind_int64(st, 2, sv_time_now_ns()),
-		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "record start", err)) < 0 ||
-	    ctr_event(e, r, "start", NULL, err) < 0 || sv_store_commit(e->store, err) < 0) {
+	if (!st || (sqlite3_bind_int(st, 1, pid), sqlite3_bind_int64(st, 2, started),
+		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), sqlite3_bind_int(st, 4, shim_pid),
+		    step(e, st, "record start", err)) < 0 ||
+	    (sqlite3_changes(sqlite3_db_handle(st)) > 0 && ctr_event(e, r, "start", NULL, err) < 0) ||
+	    sv_store_commit(e->store, err) < 0) {
 		sv_store_rollback(e->store);
 		return -1;
 	}
 	return 0;
+}
+
+int ctr_settle_started(sv_engine *e, const struct ctr_row *r, sv_err **err)
+{
+	if (r->state != SV_CTR_CREATED || r->shim_pid <= 0)
+		return 0;
+	SV_AUTOFREE char *sr = ctr_state_root(e);
+	struct sv_runtime_state st;
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (sv_runtime_state(sr, r->id, &st, &e2) < 0)
+		return 0; /* not created yet, or gone: nothing to settle */
+	int rc = 0;
+	if (st.status == SV_RUNTIME_RUNNING && st.pid > 0)
+		rc = record_running(e, r, st.pid, st.created_ns, r->shim_pid, err) < 0 ? -1 : 1;
+	sv_runtime_state_release(&st);
+	return rc;
+}
+
+int sv_engine_shim_record_running(sv_engine *e, const char *id, int shim_pid, int pid, int64_t started_ns,
+				  sv_err **err)
+{
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	int rc = record_running(e, &r, pid, started_ns, shim_pid, err);
+	ctr_row_release(&r);
+	return rc;
 }
 
 static char **cgroup_paths(sv_engine *e, const char *id)
@@ -247,7 +278,8 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 	info->pidfd = proc.pidfd;
 	info->console_fd = proc.console_fd;
 	info->cgroup_paths = cgroup_paths(e, id);
-	if (record_running(e, &r, proc.pid, err) < 0) {
+	info->started_ns = sv_time_now_ns();
+	if (!info->defer_running && record_running(e, &r, proc.pid, info->started_ns, 0, err) < 0) {
 		kill(proc.pid, SIGKILL);
 		goto out;
 	}

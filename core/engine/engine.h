@@ -578,8 +578,18 @@ struct sv_shim_info {
 	int dns_udp_fd;		 /* owned: the embedded resolver's sockets in */
 	int dns_tcp_fd;		 /*   the container's netns, else -1 */
 	char *dns_conf;		 /* its conf file (sv_dns_conf_path) */
+	/* in: sv_engine_shim_run leaves recording the container running to
+	 * whoever waits for the verdict (sv_engine_shim_record_running), so
+	 * that the monitor takes over sooner; out: when it started. */
+	bool defer_running;
+	int64_t started_ns;
 };
 SV_API void sv_shim_info_release(struct sv_shim_info *i);
+/* Records container id running as pid since started_ns, claimed by the
+ * shim shim_pid — unless that shim already recorded its exit (a process
+ * over at once): then nothing. */
+SV_API int sv_engine_shim_record_running(sv_engine *e, const char *id, int shim_pid, int pid, int64_t started_ns,
+					 sv_err **err);
 
 /* A shim's start (shim-start.c): servin-shim-ctl's, or a single-threaded
  * caller's forked child's. */
@@ -594,6 +604,9 @@ struct sv_shim_ctl {
 	unsigned *client_streams;
 	size_t nclients;
 	int64_t delay_ms;	  /* the restart delay so far */
+	/* The caller records the container running (after "ok PID NS"):
+	 * see sv_shim_info.defer_running. */
+	bool defer_running;
 };
 SV_API void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams);
 SV_API void sv_shim_ctl_release(struct sv_shim_ctl *c);

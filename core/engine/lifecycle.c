@@ -105,15 +105,24 @@ static char *ctl_path(const sv_engine *e)
 	return sv_xasprintf("%s/servin-shim-ctl", e->bindir ? e->bindir : "/usr/libexec/servin");
 }
 
-/* Parses "ok <pid>" or "err <code> <message>". */
-static int read_verdict(int fd, const char *name, sv_err **err)
+/* Parses "ok <pid>[ <started ns>]" or "err <code> <message>". */
+static int read_verdict(int fd, const char *name, int *pid, long long *started, sv_err **err)
 {
 	SV_AUTOBUF struct sv_buf b;
 	sv_buf_init(&b);
 	if (sv_read_fd(fd, 64 << 10, &b, err) < 0)
 		return -1;
-	if (sv_str_has_prefix(b.data, "ok "))
+	if (sv_str_has_prefix(b.data, "ok ")) {
+		int p = 0;
+		long long ns = 0;
+		if (sscanf(b.data + 3, "%d %lld", &p, &ns) < 1)
+			p = 0;
+		if (pid)
+			*pid = p;
+		if (started)
+			*started = ns;
 		return 0;
+	}
 	int code = 0, off = 0;
 	if (sscanf(b.data, "err %d %n", &code, &off) >= 1 && off > 0) {
 		size_t n = strlen(b.data + off);
@@ -190,7 +199,7 @@ static int lift(int fd)
  * nothing else; a session of its own, default signals), then
  * shim-start.c. Never returns. */
 static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
-		       int logfd)
+		       int logfd, bool defer_running)
 {
 	setsid();
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -207,7 +216,7 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 		_exit(1);
 	syscall(SYS_close_range, ha >= 0 ? 5 : 4, ~0U, 0);
 	struct sv_shim_ctl c = { .e = e, .root = e->root, .runroot = e->runroot, .bindir = bindir, .sync_fd = 3,
-				 .listen_fd = -1 };
+				 .listen_fd = -1, .defer_running = defer_running };
 	SV_AUTOERR sv_err *err = NULL;
 	sv_log_set_sink(sv_log_fd_sink, (void *)(intptr_t)STDERR_FILENO, SV_LOG_WARN);
 	if (ha >= 0)
@@ -262,8 +271,12 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 	pid_t pid = fork();
 	if (pid < 0)
 		return sv_err_set(err, errno, "fork");
+	/* An attached run that records the exit also records the start: it
+	 * does so before it reads any frame, so never after the exit; a
+	 * detached start leaves both to the shim's side. */
+	bool defer = attach_fd >= 0 && (streams & SV_ATTACH_FINISH);
 	if (pid == 0)
-		shim_child(e, id, *bindir ? bindir : ".", wr, attach_fd, streams, logfd);
+		shim_child(e, id, *bindir ? bindir : ".", wr, attach_fd, streams, logfd, defer);
 	close(sv_steal_fd(&wr));
 	/* Connected again while the child works, once the child is (it said
 	 * "+"): warm for what follows, and never the first connection, which
@@ -276,7 +289,15 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 		(void)sv_store_warm(e->store, NULL);
 	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
 	e->shim_children[e->n_shim_children++] = pid;
-	return read_verdict(rd, name, err);
+	int cpid = 0;
+	long long started = 0;
+	if (read_verdict(rd, name, &cpid, &started, err) < 0)
+		return -1;
+	/* The child went on to the monitor at once; the record is ours. */
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (defer && cpid > 0 && sv_engine_shim_record_running(e, id, pid, cpid, started, &e2) < 0)
+		sv_warn("container %.12s: %s", id, e2->msg);
+	return 0;
 }
 
 /* Runs servin-shim-ctl ARGS with an optional attach fd; returns its verdict. */
@@ -310,7 +331,7 @@ int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int
 	if (rc < 0)
 		return -1;
 	close(sv_steal_fd(&wr));
-	rc = read_verdict(rd, name, err);
+	rc = read_verdict(rd, name, NULL, NULL, err);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

@@ -205,6 +205,7 @@ int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **er
 		pthread_join(t, NULL);
 	if (rc < 0)
 		return -1;
+	info.defer_running = c->defer_running;
 	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, id, err)) < 0)
 		goto fail;
 	if (make_pipes(&info, &io, err) < 0)
@@ -214,7 +215,7 @@ int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **er
 		goto fail;
 	}
 	close_child_ends(&io);
-	sv_shim_ctl_verdict(c, "ok %d\n", info.pid);
+	sv_shim_ctl_verdict(c, "ok %d %lld\n", info.pid, (long long)info.started_ns);
 	exec_monitor(c, id, &info, &io);
 fail:
 	sv_shim_info_release(&info);

@@ -8,6 +8,7 @@
 # wrapper that logs each call, so the test sees which path was taken.
 . "$(dirname "$0")/lib.sh"
 need_root
+need_cmd sqlite3 jq curl
 sv_setup
 cleanup 'for c in $(sv ps -aq); do sv rm -f $c; done'
 
@@ -117,6 +118,17 @@ ok "through servin-shim-ctl start (and exited)" wait_calls "exited:1 start:1"
 kill "$server"
 wait "$server" 2>/dev/null
 sv rm "$cid" >/dev/null
+
+# --- an attached run records the start too (the shim goes on to the
+# monitor at once); when that CLI died before it did, the row still says
+# 'created' under a live shim: the next reader settles it from the runtime
+id=$(sv run -d --name fin6 busybox sleep 30)
+sqlite3 "$SERVIN_ROOT/servin.db" "UPDATE containers SET state = 'created', pid = 0, started = 0 WHERE id = '$id'"
+like "$(sv ps --format '{{.Names}} {{.Status}}' --filter name=fin6)" '^fin6 Up ' "a started container left 'created' is settled running by the next ps"
+like "$(sv inspect -f '{{.State.Status}} {{.State.Pid}} {{.State.StartedAt}}' fin6)" '^running [1-9][0-9]* 20[0-9]{2}-' "with its pid and start time"
+is "$(sv events --since 1m --until 0s --filter container=fin6 --format '{{.Action}}' | grep -c start)" "2" "and a start event for it"
+exit_is 0 "stop works on it" sv stop -t 1 fin6
+sv rm fin6 >/dev/null
 
 # --- only the connection handed over at start may finish: a client that
 # claims SV_ATTACH_FINISH in its HELLO gets the plain EXIT frame.
