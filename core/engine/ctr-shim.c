@@ -355,13 +355,12 @@ fail:
 	return -1;
 }
 
-int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
-			  int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
+/* sv_engine_shim_exited on a row already loaded (released here). */
+static int exited_row(sv_engine *e, struct ctr_row *row, int wait_status, bool manual, bool canceled,
+		      int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
 {
-	memset(out, 0, sizeof *out);
-	struct ctr_row r;
-	if (ctr_load(e, id, &r, err) < 0)
-		return -1;
+	struct ctr_row r = *row;
+	const char *id = r.id;
 	SV_AUTOFREE char *sr = ctr_state_root(e);
 	SV_AUTOERR sv_err *e2 = NULL;
 	uint64_t ooms = 0;
@@ -392,6 +391,16 @@ int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool ma
 	return rc;
 }
 
+int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
+			  int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
+{
+	memset(out, 0, sizeof *out);
+	struct ctr_row r;
+	if (ctr_load(e, id, &r, err) < 0)
+		return -1;
+	return exited_row(e, &r, wait_status, manual, canceled, delay_ms, out, err);
+}
+
 int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
 			  sv_err **err)
 {
@@ -403,12 +412,13 @@ int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int 
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
 	/* A restart needs the shim: it is the container's parent. */
-	bool restart = should_restart(&r, sv_runtime_exit_code(status), manual, canceled);
-	ctr_row_release(&r);
-	if (restart)
+	if (should_restart(&r, sv_runtime_exit_code(status), manual, canceled)) {
+		ctr_row_release(&r);
 		return 1;
+	}
 	struct sv_shim_exit x;
-	if (sv_engine_shim_exited(e, id, status, manual, canceled, 0, &x, err) < 0)
+	memset(&x, 0, sizeof x);
+	if (exited_row(e, &r, status, manual, canceled, 0, &x, err) < 0)
 		return -1;
 	*code = x.exit_code;
 	if (x.trash)

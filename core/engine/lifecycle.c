@@ -170,6 +170,24 @@ static int spawn_ctl(sv_engine *e, char *const *argv, const struct spawn_fds *f,
 	return 0;
 }
 
+/* What a starting shim needs from its caller: the container's run dir,
+ * a pipe for the verdict (rd ours, wr the shim's), and its log on stderr
+ * (-1 if it cannot be opened: the shim's stderr is /dev/null then). */
+static int shim_channel(sv_engine *e, const char *id, int *rd, int *wr, int *logfd, sv_err **err)
+{
+	SV_AUTOFREE char *run = ctr_run_dir(e, id);
+	if (sv_mkdir_p(run, 0700, err) < 0)
+		return -1;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	*rd = p[0];
+	*wr = p[1];
+	SV_AUTOFREE char *logp = sv_xasprintf("%s/shim.log", run);
+	*logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- forked start */
 
 /* Threads in this process, from /proc/self/stat (0: unknown). */
@@ -255,16 +273,11 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 		return 1;
 	SV_AUTOFREE char *ctl = ctl_path(e);
 	SV_AUTOFREE char *bindir = sv_xstrndup(ctl, (size_t)(strrchr(ctl, '/') ? strrchr(ctl, '/') - ctl : 0));
-	SV_AUTOFREE char *run = ctr_run_dir(e, id);
-	if (sv_mkdir_p(run, 0700, err) < 0)
+	SV_AUTOCLOSE int rd = -1;
+	SV_AUTOCLOSE int wr = -1;
+	SV_AUTOCLOSE int logfd = -1;
+	if (shim_channel(e, id, &rd, &wr, &logfd, err) < 0)
 		return -1;
-	SV_AUTOFREE char *logp = sv_xasprintf("%s/shim.log", run);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "pipe");
-	SV_AUTOCLOSE int rd = p[0];
-	SV_AUTOCLOSE int wr = p[1];
-	SV_AUTOCLOSE int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (!sv_store_disconnect(e->store))
 		return 1;
 	reap_shims(e);
@@ -305,16 +318,11 @@ int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int
 		unsigned streams, sv_err **err)
 {
 	SV_AUTOFREE char *ctl = ctl_path(e);
-	SV_AUTOFREE char *run = ctr_run_dir(e, id);
-	if (sv_mkdir_p(run, 0700, err) < 0)
+	SV_AUTOCLOSE int rd = -1;
+	SV_AUTOCLOSE int wr = -1;
+	SV_AUTOCLOSE int logfd = -1;
+	if (shim_channel(e, id, &rd, &wr, &logfd, err) < 0)
 		return -1;
-	SV_AUTOFREE char *logp = sv_xasprintf("%s/shim.log", run);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "pipe");
-	SV_AUTOCLOSE int rd = p[0];
-	SV_AUTOCLOSE int wr = p[1];
-	SV_AUTOCLOSE int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	char **argv = NULL;
 	sv_strv_push(&argv, ctl);
 	for (size_t i = 0; args[i]; i++)

@@ -310,31 +310,32 @@ int sv_store_checkpoint(sv_store *s, sv_err **err)
 	return 0;
 }
 
-bool sv_store_disconnect(sv_store *s)
+/* Closes every connection (s->mu held); the calling thread's is forgotten. */
+static void conns_close(sv_store *s)
 {
-	pthread_mutex_lock(&s->mu);
-	bool busy = false;
-	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
-		busy = sqlite3_get_autocommit(c->db) == 0;
-	if (busy || !store_cache_drop()) {
-		pthread_mutex_unlock(&s->mu);
-		return false;
-	}
-	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
-		busy = sqlite3_next_stmt(c->db, NULL) != NULL;
-	if (busy) {
-		pthread_mutex_unlock(&s->mu);
-		return false;
-	}
 	for (struct store_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		sqlite3_close(c->db);
+		sqlite3_close_v2(c->db);
 		free(c);
 	}
 	s->conns = NULL;
-	pthread_mutex_unlock(&s->mu);
 	pthread_setspecific(s->key, NULL);
-	return true;
+}
+
+bool sv_store_disconnect(sv_store *s)
+{
+	/* The cached statements go first (finalizing them is harmless if we
+	 * then keep the connections): afterwards any statement left is out. */
+	if (!store_cache_drop())
+		return false;
+	pthread_mutex_lock(&s->mu);
+	bool busy = false;
+	for (struct store_conn *c = s->conns; c && !busy; c = c->next)
+		busy = !sqlite3_get_autocommit(c->db) || sqlite3_next_stmt(c->db, NULL);
+	if (!busy)
+		conns_close(s);
+	pthread_mutex_unlock(&s->mu);
+	return !busy;
 }
 
 int sv_store_warm(sv_store *s, sv_err **err)
@@ -353,14 +354,8 @@ void sv_store_free(sv_store *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
-	for (struct store_conn *c = s->conns, *next; c; c = next) {
-		next = c->next;
-		sqlite3_close_v2(c->db);
-		free(c);
-	}
-	s->conns = NULL;
+	conns_close(s);
 	pthread_mutex_unlock(&s->mu);
-	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->mu);
 	if (s->rootfd >= 0)
