@@ -11,22 +11,23 @@ mapfile -t layers < <(jq -r '.layers[].digest' "$manifest" | cut -d: -f2)
 largest=$(cd "$IMG/blobs/sha256" && ls -S "${layers[@]}" | head -1)
 trash=()
 
-one_layer() { # blob → prints "tar_ms servin_ms"
-	local blob=$IMG/blobs/sha256/$1 a b ta tb
+# (run in this shell, not in a subshell: the trash list must reach the
+# final rm, or every run leaks two unpacked layers into $SCRATCH)
+one_layer() { # blob → sets LAYER_TAR_MS and LAYER_SV_MS
+	local blob=$IMG/blobs/sha256/$1 a b
 	a=$(fresh_dir); b=$(fresh_dir); trash+=("$a" "$b")
 	settle 1
-	ta=$(time_ms tar -xzf "$blob" -C "$a")
+	LAYER_TAR_MS=$(time_ms tar -xzf "$blob" -C "$a")
 	settle 1
-	tb=$(time_ms "$BIN/servin" layer unpack "$blob" "$b")
-	echo "$ta $tb"
+	LAYER_SV_MS=$(time_ms "$BIN/servin" layer unpack "$blob" "$b")
 }
 
 # Per layer: alternate tar and servin, RUNS times each.
 for l in "${layers[@]}"; do
 	ts=() ss=()
 	for ((r = 0; r < RUNS; r++)); do
-		read -r t s < <(one_layer "$l")
-		ts+=("$t"); ss+=("$s")
+		one_layer "$l"
+		ts+=("$LAYER_TAR_MS"); ss+=("$LAYER_SV_MS")
 	done
 	read -r tm _ _ < <(stats "${ts[@]}")
 	read -r sm _ _ < <(stats "${ss[@]}")
