@@ -76,6 +76,7 @@ one() {
 	shift 2
 	# (hugetlb may sit in a v1 hierarchy podman left populated: mount it anyway)
 	[ "$crun_based" = 1 ] && mount -t cgroup -o hugetlb none "$hug" 2>/dev/null
+	sleep ${PAUSE:-0}
 	t0=$EPOCHREALTIME
 	"$@" >/dev/null 2>"$work/err" || echo "containers.sh: $name failed: $* ($(tail -1 "$work/err"))" >&2
 	t1=$EPOCHREALTIME

@@ -57,8 +57,10 @@ SV_API long sv_store_wal_pending(const char *root);
  * after its container's exit) checkpoints. */
 #define SV_STORE_CHECKPOINT_FRAMES 128
 /* Copies the WAL into the database (PASSIVE: never waits for readers or
- * writers). Off the hot path: whoever commits past 256 frames would
- * otherwise pay for it, fsyncs included. */
+ * writers), then empties the WAL if that took all of it and nobody uses
+ * it (so a new process's first connection has no frames to read). Off
+ * the hot path: whoever commits past 256 frames would otherwise pay for
+ * it, fsyncs included. */
 SV_API int sv_store_checkpoint(sv_store *s, sv_err **err);
 /* Before a fork whose child uses the store: closes the process's
  * connections (SQLite state must not cross a fork), to be reopened on
