@@ -298,18 +298,6 @@ int sv_store_open(const char *root, sv_store **out, sv_err **err)
 	return 0;
 }
 
-/* The busy handler's clock of this thread's connection. */
-static int64_t *busy_clock(sv_store *s, sqlite3 *db)
-{
-	int64_t *since = NULL;
-	pthread_mutex_lock(&s->mu);
-	for (struct store_conn *c = s->conns; c && !since; c = c->next)
-		if (c->db == db)
-			since = &c->busy_since;
-	pthread_mutex_unlock(&s->mu);
-	return since;
-}
-
 int sv_store_checkpoint(sv_store *s, sv_err **err)
 {
 	sqlite3 *db = sv_store_db(s, err);
@@ -322,18 +310,21 @@ int sv_store_checkpoint(sv_store *s, sv_err **err)
 	/* Every copied frame stays valid in the WAL until a writer restarts
 	 * it, and the first connection of each process (one per CLI call)
 	 * rebuilds the WAL index by reading every valid frame and counts them
-	 * all as pending again (so no writer restarts it: the frames would be
-	 * read and copied again and again). So once it is all in the
-	 * database, empty the WAL here (TRUNCATE: RESTART leaves the restart
-	 * to the next writer), if nobody uses it at this moment: no waiting,
-	 * as a restart waits for readers while holding off writers. */
-	int64_t *since = busy_clock(s, db);
-	if (rc == SQLITE_OK && log > 0 && done == log && since) {
-		sqlite3_busy_handler(db, NULL, NULL);
-		rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		sqlite3_busy_handler(db, busy_wait, since);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			return sv_err_setx(err, EIO, "checkpoint %s: %s", s->db_path, sqlite3_errmsg(db));
+	 * all as pending again (then no writer restarts it: the frames would
+	 * be read, and copied, again and again). So once the WAL is all in
+	 * the database, a write from here restarts it: it is the first
+	 * writer to see it so, and it pays the sync of the new WAL header
+	 * that synchronous=NORMAL asks of a restart, instead of some CLI.
+	 * (TRUNCATE would restart it too, but the next commit then grows the
+	 * file again and syncs its inode along with the header.) */
+	if (rc == SQLITE_OK && log > 0 && done == log) {
+		SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
+			s, "INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)", err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, sv_time_now_ns() / 1000000000);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return sv_store_sql_err(s, "checkpoint", err);
 	}
 	return 0;
 }

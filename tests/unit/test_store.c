@@ -332,26 +332,28 @@ static void test_store__locks_exclude(void **state)
 static void test_store__wal_pending_and_checkpoint(void **state)
 {
 	struct store_fx *f = *state;
+	/* (what a checkpoint leaves pending: its own small write) */
 	assert_int_equal(sv_store_checkpoint(f->s, NULL), 0);
-	assert_int_equal(sv_store_wal_pending(f->root), 0);
+	long base = sv_store_wal_pending(f->root);
+	assert_true(base >= 0 && base <= 2);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sv_store_event_add(f->s, "container", "start", "abc", NULL, NULL), 0);
 	long n = sv_store_wal_pending(f->root);
-	assert_true(n >= 5); /* one frame a commit at least */
+	assert_true(n >= base + 5); /* one frame a commit at least */
 	assert_int_equal(sv_store_event_add(f->s, "container", "die", "abc", NULL, NULL), 0);
 	assert_true(sv_store_wal_pending(f->root) > n);
 	assert_int_equal(sv_store_checkpoint(f->s, NULL), 0);
-	assert_int_equal(sv_store_wal_pending(f->root), 0);
-	/* The checkpoint emptied the WAL: the next process's first connection,
-	 * which rebuilds the index from every valid frame (and counts them all
-	 * as pending again), finds none, and its commits start the WAL anew. */
+	assert_true(sv_store_wal_pending(f->root) <= 2);
+	/* The checkpoint restarted the WAL: the next process's first
+	 * connection, which rebuilds the index from every valid frame (and
+	 * counts them all as pending again), finds only the checkpoint's own
+	 * small write, not the frames copied already. */
 	sv_store_free(f->s);
 	assert_int_equal(sv_store_open(f->root, &f->s, NULL), 0);
 	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM events WHERE action = 'die'"), 1);
-	assert_int_equal(sv_store_wal_pending(f->root), 0);
-	assert_int_equal(sv_store_event_add(f->s, "container", "destroy", "abc", NULL, NULL), 0);
-	long one = sv_store_wal_pending(f->root);
-	assert_true(one >= 1 && one < n);
+	assert_int_equal(count_sql(f->s, "SELECT COUNT(*) FROM meta WHERE key = 'checkpoint'"), 1);
+	long after = sv_store_wal_pending(f->root);
+	assert_true(after >= 0 && after < n);
 	/* No index, or not SQLite's: unknown. */
 	assert_int_equal(sv_store_wal_pending(f->dir), -1);
 	char p[200];
