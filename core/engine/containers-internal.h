@@ -7,6 +7,7 @@
 #define SV_CORE_ENGINE_CONTAINERS_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "engine-internal.h"
@@ -115,6 +116,21 @@ int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
 int ctr_settle_started(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Records a start that failed (why), releases the claim; AutoRemove. */
 int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
+/* Claims the container for the shim process `shim`, mounts its rootfs and
+ * writes its bundle; a failure is recorded (ctr_start_failed). */
+int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err);
+/* What the monitor needs to know of the container (its config only). */
+void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_info *info);
+/* Has the runtime start the claimed container as this process's child.
+ * !store: this process must not touch the store (a fork of the one that
+ * holds it, which records the start, or its failure, on the verdict):
+ * only for a container with no network to wire and defer_running set. */
+int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], struct sv_shim_info *info, bool store,
+		 sv_err **err);
+/* The start half of the shim for a container claimed already (by the
+ * parent of this fork: c->no_store): shim-start.c. Returns only on
+ * failure (-1); the verdict is the caller's to send. */
+int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, sv_err **err);
 
 /* ------------------------------------------------------------ ctr-check.c */
 

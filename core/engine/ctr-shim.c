@@ -72,8 +72,10 @@ static int step(sv_engine *e, sqlite3_stmt *st, const char *what, sv_err **err)
 	return 0;
 }
 
-static void fill_info(sv_engine *e, const struct ctr_row *r, struct sv_shim_info *info)
+void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_info *info)
 {
+	memset(info, 0, sizeof *info);
+	info->pidfd = info->console_fd = info->dns_udp_fd = info->dns_tcp_fd = -1;
 	const cJSON *cfg = ctr_cfg(r), *host = ctr_host(r);
 	info->tty = sv_json_bool(cfg, "Tty", false);
 	info->open_stdin = sv_json_bool(cfg, "OpenStdin", false);
@@ -95,12 +97,12 @@ static void fill_info(sv_engine *e, const struct ctr_row *r, struct sv_shim_info
 	info->ring_path = sv_xasprintf("%s/stats", ctr_run_dir(e, r->id));
 }
 
-/* shim_pid := ours, unless a live shim already owns the container. */
-static int claim_row(sv_engine *e, struct ctr_row *r, sv_err **err)
+/* shim_pid := shim's, unless a live shim already owns the container. */
+static int claim_row(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err)
 {
 	if (ctr_reconcile(e, r, err) < 0)
 		return -1;
-	if (r->shim_pid > 0 && r->shim_pid != getpid())
+	if (r->shim_pid > 0 && r->shim_pid != shim)
 		return sv_err_setx(err, EALREADY, "container %s is already running", r->name);
 	if (r->state == SV_CTR_REMOVING)
 		return sv_err_setx(err, EBUSY, "container %s is marked for removal and cannot be started", r->name);
@@ -109,7 +111,7 @@ static int claim_row(sv_engine *e, struct ctr_row *r, sv_err **err)
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
 		e->store, "UPDATE containers SET shim_pid = ?, shim_start = ? WHERE id = ? AND shim_pid IN (0, ?1)",
 		err);
-	if (!st || (sqlite3_bind_int(st, 1, getpid()), sqlite3_bind_int64(st, 2, ctr_pid_start(getpid())),
+	if (!st || (sqlite3_bind_int(st, 1, shim), sqlite3_bind_int64(st, 2, ctr_pid_start(shim)),
 		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "claim container", err)) < 0)
 		goto fail;
 	if (sqlite3_changes(sqlite3_db_handle(st)) == 0) {
@@ -122,32 +124,21 @@ fail:
 	return -1;
 }
 
-int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err)
+int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err)
 {
-	memset(info, 0, sizeof *info);
-	info->pidfd = info->console_fd = info->dns_udp_fd = info->dns_tcp_fd = -1;
-	struct ctr_row r;
-	if (ctr_load(e, id, &r, err) < 0)
+	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
+	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", r->id);
+	if (claim_row(e, r, shim, err) < 0)
 		return -1;
-	int rc = -1;
-	SV_AUTOFREE char *run = ctr_run_dir(e, id);
-	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", id);
-	SV_AUTOCLOSE int lock = -1;
-	if (claim_row(e, &r, err) < 0)
-		goto out;
 	/* The lock keeps a concurrent `cp` from unmounting under us. */
-	lock = sv_store_lock(e->store, lname, true, err);
-	if (lock < 0 || sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, &r, err) < 0 ||
-	    ctr_bundle_write(e, &r, err) < 0) {
+	SV_AUTOCLOSE int lock = sv_store_lock(e->store, lname, true, err);
+	if (lock < 0 || sv_mkdir_p(run, 0700, err) < 0 || ctr_rootfs_mount(e, r, err) < 0 ||
+	    ctr_bundle_write(e, r, err) < 0) {
 		SV_AUTOERR sv_err *e2 = NULL;
-		(void)ctr_start_failed(e, &r, *err, &e2);
-		goto out;
+		(void)ctr_start_failed(e, r, *err, &e2);
+		return -1;
 	}
-	fill_info(e, &r, info);
-	rc = 0;
-out:
-	ctr_row_release(&r);
-	return rc;
+	return 0;
 }
 
 /* Records a failed start: state as before (created or exited) with the
@@ -239,11 +230,14 @@ static char **cgroup_paths(sv_engine *e, const char *id)
 	return v;
 }
 
-int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct sv_shim_info *info, sv_err **err)
+int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], struct sv_shim_info *info, bool store,
+		 sv_err **err)
 {
-	struct ctr_row r;
-	if (ctr_load(e, id, &r, err) < 0)
-		return -1;
+	const char *id = r->id;
+	/* Wiring and recording use the store: never asked of a caller
+	 * without it (a fork of the process that holds it). */
+	if (!store && (ctr_net_wired(r) || !info->defer_running))
+		return sv_err_setx(err, EINVAL, "container %.12s: its start needs the store", id);
 	SV_AUTOFREE char *sr = ctr_state_root(e);
 	SV_AUTOFREE char *bundle = ctr_run_dir(e, id);
 	/* Leftover runtime state of an earlier run (a killed shim) goes first. */
@@ -252,7 +246,7 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 	struct sv_runtime_proc proc = { .pidfd = -1, .console_fd = -1 };
 	/* A container on a bridge network is created, wired (its netns
 	 * exists from now on) and only then started; the others in one go. */
-	bool wire = ctr_net_wired(&r);
+	bool wire = ctr_net_wired(r);
 	struct sv_runtime_create_opts o = {
 		.state_root = sr,
 		.id = id,
@@ -260,35 +254,32 @@ int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct 
 		.stdio = stdio,
 		.flags = wire ? 0 : SV_RUNTIME_START,
 	};
-	int rc = -1;
 	if (sv_runtime_create(&o, &proc, err) < 0) {
 		sv_err_clear(&e2);
-		(void)ctr_start_failed(e, &r, *err, &e2);
-		goto out;
+		if (store)
+			(void)ctr_start_failed(e, r, *err, &e2);
+		return -1;
 	}
-	if (wire && (ctr_net_start(e, &r, proc.pid, info, err) < 0 || sv_runtime_start(sr, id, err) < 0)) {
+	if (wire && (ctr_net_start(e, r, proc.pid, info, err) < 0 || sv_runtime_start(sr, id, err) < 0)) {
 		sv_err_clear(&e2);
 		(void)sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2);
 		sv_runtime_proc_release(&proc);
 		sv_err_clear(&e2);
-		(void)ctr_start_failed(e, &r, *err, &e2);
-		goto out;
+		(void)ctr_start_failed(e, r, *err, &e2);
+		return -1;
 	}
 	info->pid = proc.pid;
 	info->pidfd = proc.pidfd;
 	info->console_fd = proc.console_fd;
 	info->cgroup_paths = cgroup_paths(e, id);
 	info->started_ns = sv_time_now_ns();
-	if (!info->defer_running && record_running(e, &r, proc.pid, info->started_ns, 0, err) < 0) {
+	if (!info->defer_running && record_running(e, r, proc.pid, info->started_ns, 0, err) < 0) {
 		kill(proc.pid, SIGKILL);
-		goto out;
+		return -1;
 	}
 	if (wire)
 		ctr_net_running(e, id);
-	rc = 0;
-out:
-	ctr_row_release(&r);
-	return rc;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- exit */

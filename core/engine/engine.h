@@ -578,7 +578,7 @@ struct sv_shim_info {
 	int dns_udp_fd;		 /* owned: the embedded resolver's sockets in */
 	int dns_tcp_fd;		 /*   the container's netns, else -1 */
 	char *dns_conf;		 /* its conf file (sv_dns_conf_path) */
-	/* in: sv_engine_shim_run leaves recording the container running to
+	/* in: the start (ctr_shim_run) leaves recording the container running to
 	 * whoever waits for the verdict (sv_engine_shim_record_running), so
 	 * that the monitor takes over sooner; out: when it started. */
 	bool defer_running;
@@ -607,6 +607,9 @@ struct sv_shim_ctl {
 	/* The caller records the container running (after "ok PID NS"):
 	 * see sv_shim_info.defer_running. */
 	bool defer_running;
+	/* A fork of the caller, which claimed the container and records the
+	 * start or its failure: never touch the store. */
+	bool no_store;
 };
 SV_API void sv_shim_ctl_add_client(struct sv_shim_ctl *c, int fd, unsigned streams);
 SV_API void sv_shim_ctl_release(struct sv_shim_ctl *c);
@@ -616,17 +619,6 @@ SV_API void sv_shim_ctl_fail(struct sv_shim_ctl *c, const sv_err *err);
 /* Claim, run, verdict, exec the monitor: return only on failure (-1). */
 SV_API int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err);
 SV_API int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err);
-
-/* Claims container `id` for the calling process (its shim): fails with
- * EALREADY when a live shim owns it. Mounts the rootfs and writes the
- * bundle; fills the static part of *info. */
-SV_API int sv_engine_shim_claim(sv_engine *e, const char *id, struct sv_shim_info *info, sv_err **err);
-/* Creates and starts the container as the caller's child with stdio
- * (three fds, -1 for /dev/null; ignored with a tty) and records it
- * running. On failure the container is left stopped (or removed with
- * AutoRemove), its error recorded, the claim released. */
-SV_API int sv_engine_shim_run(sv_engine *e, const char *id, const int stdio[3], struct sv_shim_info *info,
-			      sv_err **err);
 
 struct sv_shim_exit {
 	int exit_code;

@@ -212,12 +212,12 @@ static int lift(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
-/* The forked shim: the layout posix_spawn gives servin-shim-ctl (0, 1:
- * /dev/null, 2: the shim's log, 3: the verdict, 4: the attach client,
- * nothing else; a session of its own, default signals), then
- * shim-start.c. Never returns. */
-static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
-		       int logfd, bool defer_running)
+/* A forked shim's process: the layout posix_spawn gives servin-shim-ctl
+ * (0, 1: /dev/null, 2: the shim's log, 3: the verdict, 4: the attach
+ * client, nothing else, but `keep` at 5 when asked; a session of its own,
+ * default signals), and the struct shim-start.c runs on. */
+static void shim_child_setup(struct sv_shim_ctl *c, sv_engine *e, const char *bindir, int sync_w, int attach,
+			     unsigned streams, int logfd, int keep)
 {
 	setsid();
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -228,17 +228,38 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int hs = lift(sync_w), ha = lift(attach), hl = lift(logfd >= 0 ? logfd : null), hn = lift(null);
-	if (hs < 0 || hn < 0 || hl < 0 || (attach >= 0 && ha < 0) || dup2(hn, 0) < 0 || dup2(hn, 1) < 0 ||
-	    dup2(hl, 2) < 0 || dup2(hs, 3) < 0 || (ha >= 0 && dup2(ha, 4) < 0))
+	int hs = lift(sync_w), ha = lift(attach), hl = lift(logfd >= 0 ? logfd : null), hn = lift(null),
+	    hk = lift(keep);
+	if (hs < 0 || hn < 0 || hl < 0 || (attach >= 0 && ha < 0) || (keep >= 0 && hk < 0) || dup2(hn, 0) < 0 ||
+	    dup2(hn, 1) < 0 || dup2(hl, 2) < 0 || dup2(hs, 3) < 0 || (ha >= 0 && dup2(ha, 4) < 0) ||
+	    (hk >= 0 && dup3(hk, 5, O_CLOEXEC) < 0))
 		_exit(1);
-	syscall(SYS_close_range, ha >= 0 ? 5 : 4, ~0U, 0);
-	struct sv_shim_ctl c = { .e = e, .root = e->root, .runroot = e->runroot, .bindir = bindir, .sync_fd = 3,
-				 .listen_fd = -1, .defer_running = defer_running };
-	SV_AUTOERR sv_err *err = NULL;
+	if (hk >= 0 && ha < 0)
+		close(4);
+	syscall(SYS_close_range, hk >= 0 ? 6 : ha >= 0 ? 5 : 4, ~0U, 0);
+	*c = (struct sv_shim_ctl){ .e = e, .root = e->root, .runroot = e->runroot, .bindir = bindir, .sync_fd = 3,
+				   .listen_fd = -1 };
 	sv_log_set_sink(sv_log_fd_sink, (void *)(intptr_t)STDERR_FILENO, SV_LOG_WARN);
 	if (ha >= 0)
-		sv_shim_ctl_add_client(&c, 4, streams);
+		sv_shim_ctl_add_client(c, 4, streams);
+}
+
+/* The failure of a forked shim: its verdict, and gone. */
+static _Noreturn void shim_child_fail(struct sv_shim_ctl *c, const sv_err *err)
+{
+	sv_shim_ctl_fail(c, err);
+	sv_warn("%s", err ? err->msg : "start failed");
+	_exit(1);
+}
+
+/* The forked shim that claims the container itself. Never returns. */
+static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
+		       int logfd, bool defer_running)
+{
+	struct sv_shim_ctl c;
+	shim_child_setup(&c, e, bindir, sync_w, attach, streams, logfd, -1);
+	c.defer_running = defer_running;
+	SV_AUTOERR sv_err *err = NULL;
 	/* Connected first (the WAL index rebuilt if need be), then "+" lets
 	 * the parent connect too without waiting on our locks. */
 	if (sv_store_reopen_root(e->store, &err) == 0) {
@@ -247,9 +268,31 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 		(void)sv_write_all(3, "+", 1);
 		(void)sv_shim_ctl_run_container(&c, id, &err);
 	}
-	sv_shim_ctl_fail(&c, err);
-	sv_warn("%s", err ? err->msg : "start failed");
-	_exit(1);
+	shim_child_fail(&c, err);
+}
+
+/* The forked shim of a container the parent claims for it: it never
+ * touches the store (the parent's connections are left alone), makes
+ * servin-init's memfd while the parent mounts the rootfs and writes the
+ * bundle, and starts on "g" at fd 5 (EOF: the claim failed, the parent
+ * recorded it). Never returns. */
+static void shim_child_claimed(sv_engine *e, const struct ctr_row *r, const char *bindir, int sync_w, int go,
+			       int attach, unsigned streams, int logfd)
+{
+	struct sv_shim_ctl c;
+	shim_child_setup(&c, e, bindir, sync_w, attach, streams, logfd, go);
+	c.defer_running = true;
+	c.no_store = true;
+	sv_runtime_preload();
+	char g = 0;
+	while (read(5, &g, 1) < 0 && errno == EINTR)
+		;
+	close(5);
+	if (g != 'g')
+		_exit(0);
+	SV_AUTOERR sv_err *err = NULL;
+	(void)ctr_shim_start_claimed(&c, r, &err);
+	shim_child_fail(&c, err);
 }
 
 /* The shims this process forked stay its children (one fork, not two: a
@@ -264,15 +307,81 @@ static void reap_shims(sv_engine *e)
 	e->n_shim_children = k;
 }
 
+/* Records the failed start of a child that is gone without the container
+ * (its verdict comes after the runtime's; a crash before it leaves
+ * nothing running). */
+static void start_claimed_failed(sv_engine *e, const char *id, pid_t child, const sv_err *why)
+{
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	SV_AUTOERR sv_err *err = NULL;
+	struct ctr_row now;
+	if (ctr_load(e, id, &now, &err) == 0) {
+		(void)ctr_start_failed(e, &now, why, &err);
+		ctr_row_release(&now);
+	}
+}
+
+/* The fork of an attached run that records the start and the exit itself,
+ * for a container with no network to wire: this process claims it for the
+ * child (which waits on a pipe meanwhile), mounts the rootfs and writes
+ * the bundle with the connection it has, and records the start, or its
+ * failure, on the child's verdict. */
+static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, int attach_fd, unsigned streams,
+			 sv_err **err)
+{
+	SV_AUTOCLOSE int rd = -1;
+	SV_AUTOCLOSE int wr = -1;
+	SV_AUTOCLOSE int logfd = -1;
+	int go[2];
+	if (shim_channel(e, r->id, &rd, &wr, &logfd, err) < 0)
+		return -1;
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return sv_err_set(err, errno, "pipe");
+	reap_shims(e);
+	pid_t pid = fork();
+	if (pid == 0)
+		shim_child_claimed(e, r, bindir, wr, go[0], attach_fd, streams, logfd);
+	close(go[0]);
+	SV_AUTOCLOSE int gw = go[1];
+	if (pid < 0)
+		return sv_err_set(err, errno, "fork");
+	close(sv_steal_fd(&wr));
+	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
+	e->shim_children[e->n_shim_children++] = pid;
+	if (ctr_shim_claim(e, r, pid, err) < 0)
+		return -1; /* (recorded; the child goes at the pipe's EOF) */
+	int cpid = 0;
+	long long started = 0;
+	if (sv_write_all(gw, "g", 1) < 0)
+		sv_err_set(err, errno, "container %s: start its shim", r->name);
+	close(sv_steal_fd(&gw));
+	if (sv_err_code(err) || read_verdict(rd, r->name, &cpid, &started, err) < 0) {
+		start_claimed_failed(e, r->id, pid, err ? *err : NULL);
+		return -1;
+	}
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (cpid > 0 && sv_engine_shim_record_running(e, r->id, pid, cpid, started, &e2) < 0)
+		sv_warn("container %.12s: %s", r->id, e2->msg);
+	return 0;
+}
+
 /* Starts the container from a fork of this process; 1 when it cannot
  * (threads, or a statement still open): the caller spawns instead. */
-static int start_forked(sv_engine *e, const char *id, const char *name, int attach_fd, unsigned streams,
-			sv_err **err)
+static int start_forked(sv_engine *e, struct ctr_row *r, int attach_fd, unsigned streams, sv_err **err)
 {
 	if (!e->fork_shim || thread_count() != 1)
 		return 1;
+	const char *id = r->id, *name = r->name;
 	SV_AUTOFREE char *ctl = ctl_path(e);
 	SV_AUTOFREE char *bindir = sv_xstrndup(ctl, (size_t)(strrchr(ctl, '/') ? strrchr(ctl, '/') - ctl : 0));
+	/* An attached run that records the exit also records the start: it
+	 * does so before it reads any frame, so never after the exit; a
+	 * detached start leaves both to the shim's side. */
+	bool defer = attach_fd >= 0 && (streams & SV_ATTACH_FINISH);
+	if (defer && !ctr_net_wired(r))
+		return start_claimed(e, r, *bindir ? bindir : ".", attach_fd, streams, err);
 	SV_AUTOCLOSE int rd = -1;
 	SV_AUTOCLOSE int wr = -1;
 	SV_AUTOCLOSE int logfd = -1;
@@ -284,10 +393,6 @@ static int start_forked(sv_engine *e, const char *id, const char *name, int atta
 	pid_t pid = fork();
 	if (pid < 0)
 		return sv_err_set(err, errno, "fork");
-	/* An attached run that records the exit also records the start: it
-	 * does so before it reads any frame, so never after the exit; a
-	 * detached start leaves both to the shim's side. */
-	bool defer = attach_fd >= 0 && (streams & SV_ATTACH_FINISH);
 	if (pid == 0)
 		shim_child(e, id, *bindir ? bindir : ".", wr, attach_fd, streams, logfd, defer);
 	close(sv_steal_fd(&wr));
@@ -358,7 +463,7 @@ int sv_engine_container_start(sv_engine *e, const char *name, const struct sv_st
 	}
 	int attach_fd = opts ? opts->attach_fd : -1;
 	unsigned streams = opts ? opts->attach_streams : 0;
-	rc = start_forked(e, r.id, r.name, attach_fd, streams, err);
+	rc = start_forked(e, &r, attach_fd, streams, err);
 	if (rc == 1) {
 		char cmd[] = "start", flag[] = "--id";
 		char *args[] = { cmd, flag, r.id, NULL };

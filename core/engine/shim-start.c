@@ -174,7 +174,10 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 	sv_strv_push_take(&argv, sv_xasprintf("--root=%s", c->root));
 	sv_strv_push_take(&argv, sv_xasprintf("--runroot=%s", c->runroot));
 	sv_strv_push_take(&argv, sv_xasprintf("--delay=%lld", (long long)c->delay_ms));
-	sv_engine_free(c->e);
+	/* (a fork of the process holding the store leaves its connections
+	 * alone: closing them here would touch the database) */
+	if (!c->no_store)
+		sv_engine_free(c->e);
 	c->e = NULL;
 	execv(argv[0], argv);
 	sv_warn("exec %s: %s", argv[0], strerror(errno));
@@ -191,35 +194,55 @@ static void *preload(void *arg)
 	return NULL;
 }
 
+/* Socket, pipes, the runtime, the verdict, the monitor: the container
+ * claimed (its rootfs mounted, its bundle written) and info filled. */
+static int run_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, struct sv_shim_info *info, sv_err **err)
+{
+	struct io io;
+	info->defer_running = c->defer_running;
+	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, r->id, err)) < 0)
+		goto fail;
+	if (make_pipes(info, &io, err) < 0)
+		goto fail;
+	if (ctr_shim_run(c->e, r, io.child, info, !c->no_store, err) < 0) {
+		close_child_ends(&io);
+		goto fail;
+	}
+	close_child_ends(&io);
+	sv_shim_ctl_verdict(c, "ok %d %lld\n", info->pid, (long long)info->started_ns);
+	exec_monitor(c, r->id, info, &io);
+fail:
+	sv_shim_info_release(info);
+	return -1;
+}
+
 int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **err)
 {
-	struct sv_shim_info info;
-	struct io io;
+	struct ctr_row r;
+	if (ctr_load(c->e, id, &r, err) < 0)
+		return -1;
 	/* servin-init's memfd is made on a thread while the claim (store,
 	 * rootfs mount, bundle) runs here; joined before anything that wants
 	 * this process single-threaded again (network namespaces). */
 	pthread_t t;
 	bool threaded = pthread_create(&t, NULL, preload, NULL) == 0;
-	int rc = sv_engine_shim_claim(c->e, id, &info, err);
+	int rc = ctr_shim_claim(c->e, &r, getpid(), err);
 	if (threaded)
 		pthread_join(t, NULL);
-	if (rc < 0)
-		return -1;
-	info.defer_running = c->defer_running;
-	if (c->listen_fd < 0 && (c->listen_fd = bind_attach(c, id, err)) < 0)
-		goto fail;
-	if (make_pipes(&info, &io, err) < 0)
-		goto fail;
-	if (sv_engine_shim_run(c->e, id, io.child, &info, err) < 0) {
-		close_child_ends(&io);
-		goto fail;
+	struct sv_shim_info info;
+	if (rc == 0) {
+		ctr_shim_info_fill(c->e, &r, &info);
+		(void)run_claimed(c, &r, &info, err);
 	}
-	close_child_ends(&io);
-	sv_shim_ctl_verdict(c, "ok %d %lld\n", info.pid, (long long)info.started_ns);
-	exec_monitor(c, id, &info, &io);
-fail:
-	sv_shim_info_release(&info);
+	ctr_row_release(&r);
 	return -1;
+}
+
+int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, sv_err **err)
+{
+	struct sv_shim_info info;
+	ctr_shim_info_fill(c->e, r, &info);
+	return run_claimed(c, r, &info, err);
 }
 
 int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err)
