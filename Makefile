@@ -212,7 +212,7 @@ $(call obj,themes/theme.c) $(call aobj,themes/theme.c) $(call fobj,themes/theme.
 # sealed memfd (core/runtime/spawn.c). Both library variants embed the same
 # (uninstrumented) build.
 INIT_SRC := $(sort $(wildcard core/runtime/init/*.c)) core/runtime/plan.c \
-	core/util/buf.c core/util/err.c core/util/fs.c core/util/log.c core/util/mem.c core/util/path.c \
+	core/util/buf.c core/util/err.c core/util/fs.c core/util/log.c core/util/mem.c core/util/msg.c core/util/path.c \
 	core/util/str.c
 INIT_BIN := $(BUILD)/gen/servin-init
 INIT_BLOB := $(BUILD)/gen/runtime-init-blob.o

@@ -12,11 +12,16 @@
  * servin-shim-ctl with the wait status and the fds it must keep (the
  * listening socket, the clients waiting for the exit frame).
  *
- * Arguments (all from servin-shim-ctl):
- *   --ctl PATH --pid N --pidfd N [--tty] [--in N] [--out N] [--err N]
- *   --listen N [--client N:STREAMS]... [--stdin-once] [--stop-signal N]
- *   [--log PATH --log-max-size N --log-max-file N] [--ring PATH]
- *   [--cgroup CTRL:DIR]... -- CTL-ARGS...
+ * Arguments (all from servin-shim-ctl, or a forked CLI):
+ *   --ctl PATH (--pid N --pidfd N | --report N --helper N) [--tty] [--in N]
+ *   [--out N] [--err N] --listen N [--client N:STREAMS]... [--stdin-once]
+ *   [--stop-signal N] [--log PATH --log-max-size N --log-max-file N]
+ *   [--ring PATH] [--cgroup CTRL:DIR]... -- CTL-ARGS...
+ *
+ * With --report, this process was exec'd before the container existed:
+ * its child --helper starts it and writes "PID\n" and "cgroup CTRL:DIR"
+ * lines to the report fd, then exits; the container, its child, comes to
+ * us (a child subreaper), and we watch it from then on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +60,8 @@ struct shim {
 	const char *ctl;
 	pid_t pid;
 	int pidfd;
+	int report_fd;	 /* --report: the helper's account of the start */
+	pid_t helper;
 	bool tty, stdin_once;
 	int in_fd, out_fd, err_fd;
 	struct sv_buf pending_in; /* bytes for the container's stdin */
@@ -452,6 +459,10 @@ static int parse_args(struct shim *s, int argc, char **argv)
 			s->pid = (pid_t)atoi(v);
 		else if (IS("--pidfd"))
 			s->pidfd = fd_arg(v);
+		else if (IS("--report"))
+			s->report_fd = fd_arg(v);
+		else if (IS("--helper"))
+			s->helper = (pid_t)atoi(v);
 		else if (IS("--in"))
 			s->in_fd = fd_arg(v);
 		else if (IS("--out"))
@@ -676,6 +687,45 @@ static void exec_ctl(struct shim *s)
 	_exit(1);
 }
 
+/* The helper's report (one message: "PID\n", "cgroup CTRL:DIR" lines, and
+ * the attach socket, the stdout and stderr pipes and the stdin one if
+ * any), the helper reaped: the container is our child from then on (we
+ * are its subreaper), even if it is over already. False when the helper
+ * started nothing (it told the caller). */
+static bool take_report(struct shim *s)
+{
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	SV_AUTOERR sv_err *err = NULL;
+	int fds[4];
+	size_t nfds = 4;
+	int rc = sv_msg_recv(s->report_fd, 16 << 10, &b, fds, &nfds, &err);
+	close(s->report_fd);
+	s->report_fd = -1;
+	while (s->helper > 0 && waitpid(s->helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (rc <= 0 || nfds < 3) {
+		for (size_t i = 0; rc > 0 && i < nfds; i++)
+			close(fds[i]);
+		return false;
+	}
+	s->listen_fd = fds[0];
+	s->out_fd = fds[1];
+	s->err_fd = fds[2];
+	s->in_fd = nfds > 3 ? fds[3] : -1;
+	char *save = NULL;
+	for (char *line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "cgroup ", 7) == 0)
+			sv_strv_push(&s->ring.cgroups, line + 7);
+		else if (!s->pid)
+			s->pid = (pid_t)atoi(line);
+	}
+	if (s->pid <= 0)
+		return false;
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	return s->pidfd >= 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -683,16 +733,20 @@ int main(int argc, char **argv)
 	if (strcmp(base, "docker-init") == 0)
 		return shim_init_main(argc, argv);
 	struct shim s = { .pidfd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1, .listen_fd = -1,
-			  .stop_signal = SIGTERM, .dns_udp = -1, .dns_tcp = -1 };
+			  .stop_signal = SIGTERM, .dns_udp = -1, .dns_tcp = -1, .report_fd = -1 };
 	signal(SIGPIPE, SIG_IGN);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 	s.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	s.log.max_file = 1;
-	if (s.epfd < 0 || s.timer_fd < 0 || parse_args(&s, argc, argv) < 0 || !s.ctl || s.pidfd < 0) {
+	if (s.epfd < 0 || s.timer_fd < 0 || parse_args(&s, argc, argv) < 0 || !s.ctl ||
+	    (s.pidfd < 0 && s.report_fd < 0)) {
 		static const char usage[] = "servin-shim: started by servin-shim-ctl only\n";
 		(void)!write(2, usage, sizeof usage - 1);
 		return 2;
 	}
+	/* Nothing started: the helper told whoever waits. */
+	if (s.report_fd >= 0 && !take_report(&s))
+		return 0;
 	if (shim_log_open(&s.log, s.log_path, s.log.max_size, s.log.max_file) < 0)
 		s.log.fd = -1;
 	s.has_ring = s.ring_path && shim_ring_open(&s.ring, s.ring_path, s.ring.cgroups) == 0;

@@ -127,10 +127,13 @@ void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_in
  * only for a container with no network to wire and defer_running set. */
 int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], struct sv_shim_info *info, bool store,
 		 sv_err **err);
-/* The start half of the shim for a container claimed already (by the
- * parent of this fork: c->no_store): shim-start.c. Returns only on
- * failure (-1); the verdict is the caller's to send. */
-int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, sv_err **err);
+/* The start half of the shim for a container its parent (the caller of
+ * this fork: c->no_store) claims: starts it once "g" comes on fd go (EOF:
+ * exits quietly, the claim failed). Without a tty the monitor is exec'd
+ * here at once and a helper child starts the container meanwhile.
+ * shim-start.c. Returns only on failure (-1); the verdict is then the
+ * caller's to send. */
+int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int go, sv_err **err);
 
 /* ------------------------------------------------------------ ctr-check.c */
 

@@ -105,7 +105,8 @@ static char *ctl_path(const sv_engine *e)
 	return sv_xasprintf("%s/servin-shim-ctl", e->bindir ? e->bindir : "/usr/libexec/servin");
 }
 
-/* Parses "ok <pid>[ <started ns>]" or "err <code> <message>". */
+/* Parses "ok <pid>[ <started ns>]" or "err <code> <message>" (-1); -2 when
+ * there is no verdict at all (the other side died first). */
 static int read_verdict(int fd, const char *name, int *pid, long long *started, sv_err **err)
 {
 	SV_AUTOBUF struct sv_buf b;
@@ -130,7 +131,8 @@ static int read_verdict(int fd, const char *name, int *pid, long long *started, 
 			b.data[off + --n] = '\0';
 		return sv_err_setx(err, code ? code : EIO, "%s", b.data + off);
 	}
-	return sv_err_setx(err, EIO, "container %s: servin-shim-ctl exited without starting it", name);
+	sv_err_setx(err, EIO, "container %s: servin-shim-ctl exited without starting it", name);
+	return -2;
 }
 
 struct spawn_fds {
@@ -272,10 +274,9 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 }
 
 /* The forked shim of a container the parent claims for it: it never
- * touches the store (the parent's connections are left alone), makes
- * servin-init's memfd while the parent mounts the rootfs and writes the
- * bundle, and starts on "g" at fd 5 (EOF: the claim failed, the parent
- * recorded it). Never returns. */
+ * touches the store (the parent's connections are left alone), and starts
+ * the container on "g" at fd 5 (EOF: the claim failed, the parent
+ * recorded it): see ctr_shim_start_claimed. Never returns. */
 static void shim_child_claimed(sv_engine *e, const struct ctr_row *r, const char *bindir, int sync_w, int go,
 			       int attach, unsigned streams, int logfd)
 {
@@ -283,15 +284,8 @@ static void shim_child_claimed(sv_engine *e, const struct ctr_row *r, const char
 	shim_child_setup(&c, e, bindir, sync_w, attach, streams, logfd, go);
 	c.defer_running = true;
 	c.no_store = true;
-	sv_runtime_preload();
-	char g = 0;
-	while (read(5, &g, 1) < 0 && errno == EINTR)
-		;
-	close(5);
-	if (g != 'g')
-		_exit(0);
 	SV_AUTOERR sv_err *err = NULL;
-	(void)ctr_shim_start_claimed(&c, r, &err);
+	(void)ctr_shim_start_claimed(&c, r, 5, &err);
 	shim_child_fail(&c, err);
 }
 
@@ -307,14 +301,10 @@ static void reap_shims(sv_engine *e)
 	e->n_shim_children = k;
 }
 
-/* Records the failed start of a child that is gone without the container
- * (its verdict comes after the runtime's; a crash before it leaves
- * nothing running). */
-static void start_claimed_failed(sv_engine *e, const char *id, pid_t child, const sv_err *why)
+/* Records a start that failed in the child (its verdict said so: the
+ * container does not run). */
+static void start_claimed_failed(sv_engine *e, const char *id, const sv_err *why)
 {
-	int st;
-	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-		;
 	SV_AUTOERR sv_err *err = NULL;
 	struct ctr_row now;
 	if (ctr_load(e, id, &now, &err) == 0) {
@@ -337,8 +327,9 @@ static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, in
 	int go[2];
 	if (shim_channel(e, r->id, &rd, &wr, &logfd, err) < 0)
 		return -1;
-	if (pipe2(go, O_CLOEXEC) < 0)
-		return sv_err_set(err, errno, "pipe");
+	/* (a socket: a send to a child gone is EPIPE, never SIGPIPE) */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+		return sv_err_set(err, errno, "socketpair");
 	reap_shims(e);
 	pid_t pid = fork();
 	if (pid == 0)
@@ -351,16 +342,19 @@ static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, in
 	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
 	e->shim_children[e->n_shim_children++] = pid;
 	if (ctr_shim_claim(e, r, pid, err) < 0)
-		return -1; /* (recorded; the child goes at the pipe's EOF) */
+		return -1; /* (recorded; the child goes at the socket's EOF) */
 	int cpid = 0;
 	long long started = 0;
-	if (sv_write_all(gw, "g", 1) < 0)
-		sv_err_set(err, errno, "container %s: start its shim", r->name);
+	/* (a child gone before it read this has sent its verdict) */
+	(void)!send(gw, "g", 1, MSG_NOSIGNAL);
 	close(sv_steal_fd(&gw));
-	if (sv_err_code(err) || read_verdict(rd, r->name, &cpid, &started, err) < 0) {
-		start_claimed_failed(e, r->id, pid, err ? *err : NULL);
+	int v = read_verdict(rd, r->name, &cpid, &started, err);
+	/* (no verdict at all: what runs is unknown; the row is reconciled
+	 * from the shim's and the runtime's state when next read) */
+	if (v == -1)
+		start_claimed_failed(e, r->id, err ? *err : NULL);
+	if (v < 0)
 		return -1;
-	}
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (cpid > 0 && sv_engine_shim_record_running(e, r->id, pid, cpid, started, &e2) < 0)
 		sv_warn("container %.12s: %s", r->id, e2->msg);
@@ -444,7 +438,7 @@ int ctr_run_ctl(sv_engine *e, const char *id, const char *name, char **args, int
 	if (rc < 0)
 		return -1;
 	close(sv_steal_fd(&wr));
-	rc = read_verdict(rd, name, NULL, NULL, err);
+	rc = read_verdict(rd, name, NULL, NULL, err) < 0 ? -1 : 0;
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -129,8 +130,14 @@ static void push_fd(char ***argv, const char *opt, int fd)
 	sv_strv_push_take(argv, sv_xasprintf("%s=%d", opt, fd));
 }
 
+/* Never returns: execs servin-shim with argv (its first part made) and
+ * the rest of what it keeps. */
+static _Noreturn void exec_monitor_argv(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info,
+					 char **argv);
+
 /* Never returns: execs servin-shim with everything it keeps. */
-static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info, const struct io *io)
+static _Noreturn void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info,
+				   const struct io *io)
 {
 	char **argv = NULL;
 	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim", c->bindir));
@@ -147,6 +154,27 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 		push_fd(&argv, "--err", io->err_r);
 	}
 	push_fd(&argv, "--listen", c->listen_fd);
+	for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
+		sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
+	exec_monitor_argv(c, id, info, argv);
+}
+
+/* Never returns: execs servin-shim before the container exists; its
+ * helper child reports on `report` (see servin-shim's --report). */
+static _Noreturn void exec_monitor_early(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info,
+					 int report, pid_t helper)
+{
+	char **argv = NULL;
+	sv_strv_push_take(&argv, sv_xasprintf("%s/servin-shim", c->bindir));
+	sv_strv_push_take(&argv, sv_xasprintf("--ctl=%s/servin-shim-ctl", c->bindir));
+	push_fd(&argv, "--report", report);
+	sv_strv_push_take(&argv, sv_xasprintf("--helper=%d", (int)helper));
+	exec_monitor_argv(c, id, info, argv);
+}
+
+static _Noreturn void exec_monitor_argv(struct sv_shim_ctl *c, const char *id, const struct sv_shim_info *info,
+					 char **argv)
+{
 	for (size_t i = 0; i < c->nclients; i++) {
 		fcntl(c->clients[i], F_SETFD, 0);
 		sv_strv_push_take(&argv, sv_xasprintf("--client=%d:%u", c->clients[i], c->client_streams[i]));
@@ -159,11 +187,8 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 		sv_strv_push_take(&argv, sv_xasprintf("--log-max-size=%lld", (long long)info->log_max_size));
 		sv_strv_push_take(&argv, sv_xasprintf("--log-max-file=%d", info->log_max_file));
 	}
-	if (info->ring_path) {
+	if (info->ring_path)
 		sv_strv_push_take(&argv, sv_xasprintf("--ring=%s", info->ring_path));
-		for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
-			sv_strv_push_take(&argv, sv_xasprintf("--cgroup=%s", info->cgroup_paths[i]));
-	}
 	push_fd(&argv, "--dns-udp", info->dns_udp_fd);
 	push_fd(&argv, "--dns-tcp", info->dns_tcp_fd);
 	if (info->dns_conf)
@@ -182,8 +207,10 @@ static void exec_monitor(struct sv_shim_ctl *c, const char *id, const struct sv_
 	execv(argv[0], argv);
 	sv_warn("exec %s: %s", argv[0], strerror(errno));
 	/* The container runs with nobody to watch it: stop it, the row is
-	 * settled by whoever reads it next. */
-	kill(info->pid, SIGKILL);
+	 * settled by whoever reads it next. (Exec'd early, there is none yet:
+	 * the helper finds no monitor to report to and stops it.) */
+	if (info->pid > 0)
+		kill(info->pid, SIGKILL);
 	_exit(1);
 }
 
@@ -238,11 +265,91 @@ int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **er
 	return -1;
 }
 
-int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, sv_err **err)
+/* Blocks for the claimer's "g"; false at EOF (its claim failed). */
+static bool wait_go(int go)
+{
+	char g = 0;
+	while (read(go, &g, 1) < 0 && errno == EINTR)
+		;
+	close(go);
+	return g == 'g';
+}
+
+/* The helper of a monitor exec'd early (the forked path without a tty):
+ * on "g", binds the attach socket, makes the pipes, has the runtime start
+ * the container, hands the monitor (its parent, and the container's
+ * subreaper) the pid, the cgroups and the fds it keeps, and sends the
+ * verdict. Never returns. */
+static _Noreturn void helper(struct sv_shim_ctl *c, const struct ctr_row *r, struct sv_shim_info *info, int go,
+			     int report)
+{
+	SV_AUTOERR sv_err *err = NULL;
+	SV_AUTOBUF struct sv_buf b;
+	sv_buf_init(&b);
+	struct io io;
+	sv_runtime_preload();
+	if (!wait_go(go))
+		_exit(0);
+	if ((c->listen_fd = bind_attach(c, r->id, &err)) < 0 || make_pipes(info, &io, &err) < 0)
+		goto fail;
+	if (ctr_shim_run(c->e, r, io.child, info, false, &err) < 0)
+		goto fail;
+	close_child_ends(&io);
+	sv_buf_addf(&b, "%d\n", info->pid);
+	for (size_t i = 0; info->cgroup_paths && info->cgroup_paths[i]; i++)
+		sv_buf_addf(&b, "cgroup %s\n", info->cgroup_paths[i]);
+	int fds[4] = { c->listen_fd, io.out_r, io.err_r, io.in_w };
+	if (sv_msg_send(report, b.data, b.len, fds, io.in_w >= 0 ? 4 : 3, &err) < 0) {
+		/* No monitor: nobody may run it. */
+		kill(info->pid, SIGKILL);
+		sv_err_prefix(&err, "container %.12s: hand it to its monitor", r->id);
+		goto fail;
+	}
+	sv_shim_ctl_verdict(c, "ok %d %lld\n", info->pid, (long long)info->started_ns);
+	_exit(0);
+fail:
+	sv_shim_ctl_fail(c, err);
+	sv_warn("%s", err ? err->msg : "start failed");
+	_exit(1);
+}
+
+int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int go, sv_err **err)
 {
 	struct sv_shim_info info;
 	ctr_shim_info_fill(c->e, r, &info);
-	return run_claimed(c, r, &info, err);
+	info.defer_running = c->defer_running;
+	/* A tty: one process, which execs the monitor once the container
+	 * runs (the runtime makes the console). */
+	if (info.tty) {
+		sv_runtime_preload();
+		if (!wait_go(go))
+			_exit(0);
+		return run_claimed(c, r, &info, err);
+	}
+	/* Else the monitor is exec'd here while a helper waits for the claim
+	 * and starts the container: the exec is done by the time the
+	 * container runs, and a process that is over at once is reaped
+	 * without waiting for it. */
+	int rp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rp) < 0)
+		return sv_err_set(err, errno, "socketpair");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return sv_err_set(err, errno, "become a child subreaper");
+	pid_t h = fork();
+	if (h < 0)
+		return sv_err_set(err, errno, "fork");
+	if (h == 0) {
+		close(rp[0]);
+		for (size_t i = 0; i < c->nclients; i++)
+			close(c->clients[i]);
+		helper(c, r, &info, go, rp[1]);
+	}
+	close(rp[1]);
+	close(go);
+	/* The verdict is the helper's to send. */
+	close(c->sync_fd);
+	c->sync_fd = -1;
+	exec_monitor_early(c, r->id, &info, rp[0], h);
 }
 
 int sv_shim_ctl_exec(struct sv_shim_ctl *c, sv_err **err)

@@ -335,43 +335,10 @@ int plan_msg_send(int sock, uint32_t type, const void *data, size_t len, const i
 	}
 	struct frame f = { type, (uint32_t)len };
 	struct iovec iov[2] = { { &f, sizeof f }, { (void *)(uintptr_t)data, len } };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * PLAN_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
+	union sv_msg_ctl u;
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
-	if (nfds) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	sv_msg_put_fds(&mh, &u, fds, nfds);
 	return send_all(sock, &mh, sizeof f + len);
-}
-
-/* Keeps up to *want received fds, closes the rest. */
-static void take_fds(struct msghdr *mh, int *fds, size_t *nfds)
-{
-	size_t want = fds ? *nfds : 0, got = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-			if (got < want)
-				fds[got++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (nfds)
-		*nfds = got;
 }
 
 static int read_full(int sock, void *buf, size_t len)
@@ -405,7 +372,7 @@ int plan_msg_recv(int sock, uint32_t *type, struct sv_buf *b, int *fds, size_t *
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (n < 0 && errno == EINTR);
-	take_fds(&mh, fds, nfds);
+	sv_msg_take_fds(&mh, fds, nfds);
 	if (n == 0)
 		return 1;
 	if (n < 0)

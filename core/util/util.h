@@ -189,6 +189,26 @@ SV_API int sv_read_fileat(int dirfd, const char *path, size_t max, struct sv_buf
 SV_API int sv_read_fd(int fd, size_t max, struct sv_buf *out, sv_err **err);
 /* Writes all of buf, retrying on EINTR and short writes. */
 SV_API int sv_write_all(int fd, const void *buf, size_t len);
+/* One message with up to SV_MSG_MAX_FDS fds on a SOCK_SEQPACKET socket. */
+#define SV_MSG_MAX_FDS 8
+SV_API int sv_msg_send(int sock, const void *data, size_t len, const int *fds, size_t nfds, sv_err **err);
+/* Receives one such message: its data (at most max bytes) into out, its
+ * fds into fds (*nfds: room in, received out; the rest closed). 0 at EOF,
+ * else 1. */
+SV_API int sv_msg_recv(int sock, size_t max, struct sv_buf *out, int *fds, size_t *nfds, sv_err **err);
+/* The fds of a received message's SCM_RIGHTS: up to *nfds kept in fds
+ * (*nfds: how many), the rest closed. */
+struct msghdr;
+SV_API void sv_msg_take_fds(struct msghdr *mh, int *fds, size_t *nfds);
+/* Attaches nfds (at most SV_MSG_MAX_FDS) fds to mh as SCM_RIGHTS, in ctl. */
+union sv_msg_ctl {
+	char buf[64]; /* CMSG_SPACE(sizeof(int) * SV_MSG_MAX_FDS) on Linux */
+	struct {
+		size_t len;
+		int level, type;
+	} align;
+};
+SV_API void sv_msg_put_fds(struct msghdr *mh, union sv_msg_ctl *ctl, const int *fds, size_t nfds);
 /* Atomic replace: writes dir/name.tmp-<pid>-<n>, fsyncs it, renames it over
  * name and fsyncs the directory. */
 SV_API int sv_write_file_atomic(int dirfd, const char *name, const void *data, size_t len,

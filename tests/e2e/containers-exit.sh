@@ -55,6 +55,33 @@ is "$(sv ps -aq | wc -l)" "0" "the container is gone when run --rm returns"
 is "$(calls)" "" "no servin-shim-ctl for run --rm either"
 ok "the shim purges what --rm moved aside" tmp_empty
 
+# --- with no network to wire, the attached run claims the container for
+# its forked shim (which never opens the store); that process execs the
+# monitor at once while a helper child starts the container, which then
+# comes to the monitor (a child subreaper) with the cgroups and the fds
+reset_calls
+svc run --network none --name early busybox sh -c 'sleep 2; exit 6' >/dev/null &
+runner=$!
+wait_inspect '{{.State.Status}}' early running >/dev/null
+cpid=$(sv inspect -f '{{.State.Pid}}' early)
+mon=$(awk '{ print $4 }' "/proc/$cpid/stat")
+is "$(cat "/proc/$mon/comm")" "servin-shim" "the container's parent is its monitor"
+is "$(ps -o pid= --ppid "$mon" | tr -d ' ')" "$cpid" "and the helper that started it is gone (reaped)"
+# (the ring: a 64-byte header, then samples; pids at byte 48 of one)
+ring_pids() { od -An -td8 -j $((64 + 48)) -N8 "$SERVIN_RUNROOT/containers/$(sv inspect -f '{{.Id}}' early)/stats" | tr -d ' '; }
+ring_has_pids() { local i; for ((i = 0; i < 40; i++)); do [ "$(ring_pids)" -gt 0 ] 2>/dev/null && return 0; sleep 0.05; done; ring_pids; return 1; }
+ok "the cgroups reached the monitor: its stats ring counts the processes" ring_has_pids
+wait "$runner"
+is "$?" "6" "the code"
+is "$(calls)" "" "no servin-shim-ctl"
+is "$(sv inspect -f '{{.State.Status}} {{.State.ExitCode}}' early)" "exited 6" "recorded"
+sv rm early >/dev/null
+exit_is 127 "a command missing in the image: 127" svc run --rm --network none busybox nosuchcmd
+is "$(sv ps -aq | wc -l)" "0" "and --rm removed it"
+ok "the monitor that got nothing to watch is gone" no_shim "--root=$SERVIN_ROOT"
+echo in | svc run -i --rm --network none busybox sh -c 'cat; echo e >&2' >"$T/out" 2>"$T/err"
+is "$(cat "$T/out") $(cat "$T/err")" "in e" "stdin, stdout and stderr pipes handed to the monitor"
+
 # --- the WAL is folded into the database after exits, by a shim (off the
 # CLI's path), not inside some CLI's commit
 reset_calls

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -408,6 +409,51 @@ static void test_log__sink_or_nothing(void **state)
 	assert_int_equal(seen.n, 3);
 }
 
+/* One message carries its data and fds together; fds beyond the room
+ * given are closed, a message beyond max is refused (its fds closed). */
+static void test_msg__data_and_fds_together(void **state)
+{
+	(void)state;
+	int sp[2], p[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	assert_int_equal(pipe(p), 0);
+	int fds[2] = { p[0], p[1] };
+	assert_int_equal(sv_msg_send(sp[0], "42\ncgroup x", 11, fds, 2, NULL), 0);
+	struct sv_buf b;
+	sv_buf_init(&b);
+	int got[1] = { -1 };
+	size_t n = 1;
+	assert_int_equal(sv_msg_recv(sp[1], 64, &b, got, &n, NULL), 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(b.data, "42\ncgroup x");
+	/* the received fd is the pipe's read end: what goes in comes out */
+	assert_int_equal(write(p[1], "z", 1), 1);
+	char c = 0;
+	assert_int_equal(read(got[0], &c, 1), 1);
+	assert_int_equal(c, 'z');
+	assert_true(fcntl(got[0], F_GETFD) & FD_CLOEXEC);
+	close(got[0]);
+	/* too large for max: refused, fds closed */
+	assert_int_equal(sv_msg_send(sp[0], "0123456789", 10, fds, 1, NULL), 0);
+	n = 1;
+	sv_err *err = NULL;
+	assert_int_equal(sv_msg_recv(sp[1], 4, &b, got, &n, &err), -1);
+	assert_int_equal(sv_err_code(&err), EMSGSIZE);
+	assert_int_equal(n, 0);
+	sv_err_clear(&err);
+	assert_int_equal(sv_msg_send(sp[0], "x", 1, fds, SV_MSG_MAX_FDS + 1, &err), -1);
+	assert_int_equal(sv_err_code(&err), E2BIG);
+	sv_err_clear(&err);
+	/* the peer gone: 0 */
+	close(sp[0]);
+	n = 1;
+	assert_int_equal(sv_msg_recv(sp[1], 64, &b, got, &n, NULL), 0);
+	close(sp[1]);
+	close(p[0]);
+	close(p[1]);
+	sv_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_digest__sha256_and_validation),
 		cmocka_unit_test(test_json__bounded_and_typed),
 		cmocka_unit_test(test_log__sink_or_nothing),
+		cmocka_unit_test(test_msg__data_and_fds_together),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
