@@ -61,7 +61,8 @@ struct shim {
 	pid_t pid;
 	int pidfd;
 	int report_fd;	 /* --report: the helper's account of the start */
-	pid_t helper;
+	pid_t helper;	 /* not reaped yet; its pidfd is watched */
+	int helper_pidfd;
 	bool tty, stdin_once;
 	int in_fd, out_fd, err_fd;
 	struct sv_buf pending_in; /* bytes for the container's stdin */
@@ -357,8 +358,21 @@ static void output_readable(struct shim *s, int *fd, int stream)
 	}
 }
 
+/* The helper that started the container, reaped once it is gone (it
+ * exits right after its report; its exit, freeing a fork of the CLI's
+ * memory, overlaps our setup): from then on the container is our child.
+ * Blocking; a no-op after the first time. */
+static void reap_helper(struct shim *s)
+{
+	while (s->helper > 0 && waitpid(s->helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	s->helper = 0;
+	unwatch_close(s, &s->helper_pidfd);
+}
+
 static void process_exited(struct shim *s)
 {
+	reap_helper(s);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	if (waitid((idtype_t)P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
@@ -538,6 +552,8 @@ static void run_loop(struct shim *s)
 				sv_dns_run(s->dns);
 			else if (fd == s->pidfd)
 				process_exited(s);
+			else if (fd == s->helper_pidfd)
+				reap_helper(s);
 			else if (fd == s->listen_fd)
 				accept_client(s);
 			else if (fd == s->out_fd && (evs[i].events & EPOLLOUT))
@@ -689,9 +705,9 @@ static void exec_ctl(struct shim *s)
 
 /* The helper's report (one message: "PID\n", "cgroup CTRL:DIR" lines, and
  * the attach socket, the stdout and stderr pipes and the stdin one if
- * any), the helper reaped: the container is our child from then on (we
- * are its subreaper), even if it is over already. False when the helper
- * started nothing (it told the caller). */
+ * any). The container becomes our child (we are its subreaper) when the
+ * helper is gone, even if it is over already: reap_helper before waiting
+ * for it. False when the helper started nothing (it told the caller). */
 static bool take_report(struct shim *s)
 {
 	SV_AUTOBUF struct sv_buf b;
@@ -702,11 +718,10 @@ static bool take_report(struct shim *s)
 	int rc = sv_msg_recv(s->report_fd, 16 << 10, &b, fds, &nfds, &err);
 	close(s->report_fd);
 	s->report_fd = -1;
-	while (s->helper > 0 && waitpid(s->helper, NULL, 0) < 0 && errno == EINTR)
-		;
 	if (rc <= 0 || nfds < 3) {
 		for (size_t i = 0; rc > 0 && i < nfds; i++)
 			close(fds[i]);
+		reap_helper(s);
 		return false;
 	}
 	s->listen_fd = fds[0];
@@ -733,7 +748,8 @@ int main(int argc, char **argv)
 	if (strcmp(base, "docker-init") == 0)
 		return shim_init_main(argc, argv);
 	struct shim s = { .pidfd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1, .listen_fd = -1,
-			  .stop_signal = SIGTERM, .dns_udp = -1, .dns_tcp = -1, .report_fd = -1 };
+			  .stop_signal = SIGTERM, .dns_udp = -1, .dns_tcp = -1, .report_fd = -1,
+			  .helper_pidfd = -1 };
 	signal(SIGPIPE, SIG_IGN);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 	s.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -753,6 +769,9 @@ int main(int argc, char **argv)
 	sv_buf_init(&s.pending_in);
 	watch(&s, s.timer_fd, EPOLLIN);
 	watch(&s, s.pidfd, EPOLLIN);
+	/* (the helper's exit, reaped when it comes) */
+	if (s.helper > 0 && (s.helper_pidfd = (int)syscall(SYS_pidfd_open, s.helper, 0)) >= 0)
+		watch(&s, s.helper_pidfd, EPOLLIN);
 	if (s.listen_fd >= 0)
 		watch(&s, s.listen_fd, EPOLLIN);
 	int fds[] = { s.out_fd, s.err_fd, s.in_fd };

@@ -128,7 +128,9 @@ void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_in
 int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], struct sv_shim_info *info, bool store,
 		 sv_err **err);
 /* The start half of the shim for a container its parent (the caller of
- * this fork: c->no_store) claims: starts it once "g" comes on fd go (EOF:
+ * this fork: c->no_store) claims: says "r" on the socket go once it is
+ * ready to start it (the parent claims meanwhile, rather than keep this
+ * process waiting for a CPU), and starts it once "g" comes back (EOF:
  * exits quietly, the claim failed). Without a tty the monitor is exec'd
  * here at once and a helper child starts the container meanwhile.
  * shim-start.c. Returns only on failure (-1); the verdict is then the

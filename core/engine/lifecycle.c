@@ -341,6 +341,11 @@ static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, in
 	close(sv_steal_fd(&wr));
 	e->shim_children = sv_xrealloc(e->shim_children, (e->n_shim_children + 1) * sizeof *e->shim_children);
 	e->shim_children[e->n_shim_children++] = pid;
+	/* The child's first steps come first: the scheduler tends to queue a
+	 * new child behind its busy parent, on the same CPU. */
+	char ready;
+	while (read(gw, &ready, 1) < 0 && errno == EINTR)
+		;
 	if (ctr_shim_claim(e, r, pid, err) < 0)
 		return -1; /* (recorded; the child goes at the socket's EOF) */
 	int cpid = 0;

@@ -321,6 +321,7 @@ int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int g
 	/* A tty: one process, which execs the monitor once the container
 	 * runs (the runtime makes the console). */
 	if (info.tty) {
+		(void)!send(go, "r", 1, MSG_NOSIGNAL);
 		sv_runtime_preload();
 		if (!wait_go(go))
 			_exit(0);
@@ -345,6 +346,7 @@ int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int g
 		helper(c, r, &info, go, rp[1]);
 	}
 	close(rp[1]);
+	(void)!send(go, "r", 1, MSG_NOSIGNAL);
 	close(go);
 	/* The verdict is the helper's to send. */
 	close(c->sync_fd);
