@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "containers-internal.h"
@@ -378,7 +379,65 @@ static cJSON *resources_json(const cJSON *host, bool privileged)
 	return res;
 }
 
-static int seccomp_for(const cJSON *host, char *const *caps, cJSON **out, sv_err **err)
+/* FNV-1a, two lanes: a cache key, not a defence (every input is root's). */
+struct key {
+	uint64_t a, b;
+};
+
+static void key_add(struct key *k, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		k->a = (k->a ^ p[i]) * 0x100000001b3ULL;
+		k->b = (k->b ^ p[i]) * 0x100000001b3ULL;
+	}
+	k->a = (k->a ^ 0xff) * 0x100000001b3ULL; /* (a separator after each part) */
+	k->b = (k->b ^ 0xfe) * 0x100000001b3ULL;
+}
+
+/* The OCI form of a Docker seccomp profile (NULL: the built-in one) for
+ * these capabilities: translated once per profile, capability set, kernel
+ * and servin build, and kept in <runroot>/cache (tmpfs, gone at a reboot,
+ * when the kernel may change): the translation was most of the time it
+ * took to write a bundle. */
+static char *seccomp_text(sv_engine *e, const char *custom, char *const *caps, sv_err **err)
+{
+	struct key k = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL };
+	struct utsname u;
+	struct stat self;
+	if (uname(&u) < 0 || stat("/proc/self/exe", &self) < 0)
+		return sv_runtime_seccomp_from_docker(custom, caps, err);
+	key_add(&k, SV_VERSION " " SV_GITREV, sizeof SV_VERSION " " SV_GITREV);
+	key_add(&k, &self.st_mtim, sizeof self.st_mtim); /* (a rebuilt binary) */
+	key_add(&k, &self.st_size, sizeof self.st_size);
+	key_add(&k, u.release, strlen(u.release));
+	key_add(&k, u.machine, strlen(u.machine));
+	key_add(&k, custom ? custom : "", custom ? strlen(custom) : 0);
+	for (size_t i = 0; caps && caps[i]; i++)
+		key_add(&k, caps[i], strlen(caps[i]));
+	SV_AUTOFREE char *dir = sv_path_join(e->runroot, "cache");
+	char name[64];
+	snprintf(name, sizeof name, "seccomp-%016llx%016llx.json", (unsigned long long)k.a, (unsigned long long)k.b);
+	SV_AUTOCLOSE int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		struct sv_buf b;
+		sv_buf_init(&b);
+		if (sv_read_fileat(dfd, name, 4u << 20, &b, NULL) == 0 && b.len)
+			return sv_buf_detach(&b, NULL);
+		sv_buf_release(&b);
+	}
+	char *text = sv_runtime_seccomp_from_docker(custom, caps, err);
+	if (!text)
+		return NULL;
+	SV_AUTOERR sv_err *e2 = NULL;
+	if (dfd < 0 && sv_mkdir_p(dir, 0700, &e2) == 0)
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || sv_write_file_atomic(dfd, name, text, strlen(text), 0600, &e2) < 0)
+		sv_debug("seccomp cache %s/%s: %s", dir, name, e2 ? e2->msg : strerror(errno));
+	return text;
+}
+
+static int seccomp_for(sv_engine *e, const cJSON *host, char *const *caps, cJSON **out, sv_err **err)
 {
 	*out = NULL;
 	if (sv_json_bool(host, "Privileged", false))
@@ -394,14 +453,15 @@ static int seccomp_for(const cJSON *host, char *const *caps, cJSON **out, sv_err
 	if (custom && strcmp(custom, "unconfined") == 0)
 		return 0;
 	bool builtin = !custom || strcmp(custom, "builtin") == 0;
-	SV_AUTOFREE char *text = sv_runtime_seccomp_from_docker(builtin ? NULL : custom, caps, err);
+	SV_AUTOFREE char *text = seccomp_text(e, builtin ? NULL : custom, caps, err);
 	if (!text)
 		return -1;
-	*out = sv_json_parse(text, strlen(text), 16 << 20, "seccomp profile", err);
-	return *out ? 0 : -1;
+	/* (our own JSON, printed as it is: no parse and print again) */
+	*out = cJSON_CreateRaw(text);
+	return 0;
 }
 
-static cJSON *linux_json(const struct ctr_row *r, char *const *caps, bool host_net, sv_err **err)
+static cJSON *linux_json(sv_engine *e, const struct ctr_row *r, char *const *caps, bool host_net, sv_err **err)
 {
 	const cJSON *host = ctr_host(r);
 	bool priv = sv_json_bool(host, "Privileged", false);
@@ -415,7 +475,7 @@ static cJSON *linux_json(const struct ctr_row *r, char *const *caps, bool host_n
 		cJSON_AddItemToObject(l, "readonlyPaths", strv_json(sv_runtime_default_readonly_paths()));
 	}
 	cJSON *sc;
-	if (seccomp_for(host, caps, &sc, err) < 0) {
+	if (seccomp_for(e, host, caps, &sc, err) < 0) {
 		cJSON_Delete(l);
 		return NULL;
 	}
@@ -460,7 +520,7 @@ cJSON *ctr_bundle_spec(sv_engine *e, const struct ctr_row *r, sv_err **err)
 		cJSON_AddStringToObject(spec, "hostname", sv_json_str(cfg, "Hostname"));
 	cJSON_AddItemToObject(spec, "mounts", mounts_json(e, r, run, priv));
 	ctr_user_release(&u);
-	cJSON *lx = linux_json(r, caps, host_net, err);
+	cJSON *lx = linux_json(e, r, caps, host_net, err);
 	if (!lx) {
 		cJSON_Delete(spec);
 		return NULL;

@@ -28,6 +28,8 @@ struct cgroup_ops {
 	void (*stats)(const struct cgroup_dir *d, struct sv_runtime_stats *st);
 	/* An fd readable on OOM events, or -1 (ENOTSUP: no memory here). */
 	int (*oom_fd)(const struct cgroup_dir *d, sv_err **err);
+	/* Processes the OOM killer killed here (0: none, or no memory here). */
+	uint64_t (*oom_kills)(const struct cgroup_dir *d);
 };
 
 struct cgroup_dir {

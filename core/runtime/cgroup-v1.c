@@ -234,7 +234,7 @@ static void v1_stats(const struct cgroup_dir *d, struct sv_runtime_stats *st)
 		uint64_t lim = cgroup_read_u64(p, "memory.limit_in_bytes");
 		st->mem_limit = lim >= (UINT64_C(1) << 62) ? UINT64_MAX : lim;
 		st->mem_inactive_file = cgroup_read_key(p, "memory.stat", "total_inactive_file");
-		st->oom_kills = cgroup_read_key(p, "memory.oom_control", "oom_kill");
+		st->oom_kills = d->ops->oom_kills(d);
 	}
 	if (has(d, "cpuacct")) {
 		st->cpu_usage_ns = cgroup_read_u64(p, "cpuacct.usage");
@@ -249,6 +249,11 @@ static void v1_stats(const struct cgroup_dir *d, struct sv_runtime_stats *st)
 	}
 	if (has(d, "blkio"))
 		blkio_bytes(p, st);
+}
+
+static uint64_t v1_oom_kills(const struct cgroup_dir *d)
+{
+	return has(d, "memory") ? cgroup_read_key(d->path, "memory.oom_control", "oom_kill") : 0;
 }
 
 static int v1_oom_fd(const struct cgroup_dir *d, sv_err **err)
@@ -274,4 +279,5 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.is_frozen = v1_is_frozen,
 	.stats = v1_stats,
 	.oom_fd = v1_oom_fd,
+	.oom_kills = v1_oom_kills,
 };

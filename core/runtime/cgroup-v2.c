@@ -167,7 +167,7 @@ static void v2_stats(const struct cgroup_dir *d, struct sv_runtime_stats *st)
 		st->mem_usage = cgroup_read_u64(p, "memory.current");
 		st->mem_limit = cgroup_read_u64(p, "memory.max");
 		st->mem_inactive_file = cgroup_read_key(p, "memory.stat", "inactive_file");
-		st->oom_kills = cgroup_read_key(p, "memory.events", "oom_kill");
+		st->oom_kills = d->ops->oom_kills(d);
 	}
 	if (!st->cpu_usage_ns) {
 		st->cpu_usage_ns = cgroup_read_key(p, "cpu.stat", "usage_usec") * 1000;
@@ -180,6 +180,12 @@ static void v2_stats(const struct cgroup_dir *d, struct sv_runtime_stats *st)
 	}
 	if (strstr(avail, "io"))
 		io_bytes(p, st);
+}
+
+/* (memory.events exists only where the memory controller is on) */
+static uint64_t v2_oom_kills(const struct cgroup_dir *d)
+{
+	return cgroup_read_key(d->path, "memory.events", "oom_kill");
 }
 
 static int v2_oom_fd(const struct cgroup_dir *d, sv_err **err)
@@ -206,4 +212,5 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.is_frozen = v2_is_frozen,
 	.stats = v2_stats,
 	.oom_fd = v2_oom_fd,
+	.oom_kills = v2_oom_kills,
 };

@@ -607,6 +607,14 @@ int cgroup_stats(const struct cgroup *cg, struct sv_runtime_stats *st, sv_err **
 	return 0;
 }
 
+uint64_t cgroup_oom_kills(const struct cgroup *cg)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; cg && i < cg->n; i++)
+		n += cg->dirs[i].ops->oom_kills(&cg->dirs[i]);
+	return n;
+}
+
 int cgroup_oom_fd(const struct cgroup *cg, sv_err **err)
 {
 	for (size_t i = 0; cg && i < cg->n; i++) {

@@ -195,10 +195,12 @@ int sv_runtime_stats(const char *state_root, const char *id, struct sv_runtime_s
 
 int sv_runtime_oom_count(const char *state_root, const char *id, uint64_t *count, sv_err **err)
 {
-	struct sv_runtime_stats st;
-	if (sv_runtime_stats(state_root, id, &st, err) < 0)
+	/* (its one counter, not every statistic: read at each exit) */
+	struct loaded l;
+	if (load(state_root, id, &l, err) < 0)
 		return -1;
-	*count = st.oom_kills;
+	*count = cgroup_oom_kills(l.cg);
+	unload(&l);
 	return 0;
 }
 

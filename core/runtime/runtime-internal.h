@@ -245,6 +245,8 @@ int cgroup_is_frozen(const struct cgroup *cg);
 int cgroup_pids(const struct cgroup *cg, pid_t **pids, size_t *n, sv_err **err);
 int cgroup_kill_all(struct cgroup *cg, int sig, sv_err **err);
 int cgroup_stats(const struct cgroup *cg, struct sv_runtime_stats *st, sv_err **err);
+/* OOM kills in the container's cgroups (its memory controller's count). */
+uint64_t cgroup_oom_kills(const struct cgroup *cg);
 int cgroup_oom_fd(const struct cgroup *cg, sv_err **err);
 /* Removes the directories (waiting briefly for exiting tasks). */
 int cgroup_destroy(struct cgroup *cg, sv_err **err);

@@ -89,6 +89,12 @@ cat > "$SV_TMP/prof.json" <<'EOF'
 {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}
 EOF
 exit_is 1 "a Docker seccomp profile file is applied" sv run --rm --security-opt seccomp="$SV_TMP/prof.json" busybox mkdir /x
+exit_is 0 "and the same run without it may mkdir (its translation is not reused)" sv run --rm busybox mkdir /x
+# (translations are cached in the run root, per profile and capability set)
+exit_is 1 "the default profile refuses unshare" sv run --rm --network none busybox unshare -n true
+exit_is 0 "with CAP_SYS_ADMIN it allows it, as Docker's does" sv run --rm --network none --cap-add SYS_ADMIN busybox unshare -n true
+exit_is 1 "and refuses it again without (a translation for each capability set)" sv run --rm --network none busybox unshare -n true
+exit_is 1 "the profile file again: still applied" sv run --rm --security-opt seccomp="$SV_TMP/prof.json" busybox mkdir /x
 is "$(sv run --rm --security-opt no-new-privileges busybox sh -c 'grep ^NoNewPrivs: /proc/self/status')" "NoNewPrivs:	1" "no-new-privileges"
 is "$(sv run --rm --ulimit nofile=256:512 busybox sh -c 'ulimit -n')" "256" "--ulimit"
 is "$(sv run --rm --init busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "')" "/sbin/docker-init -- sh -c cat /proc/1/cmdline | tr \"\0\" \" \" " "--init runs an init as PID 1"
