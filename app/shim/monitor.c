@@ -641,8 +641,9 @@ static bool hand_over_exit(struct shim *s)
 		close(s->clients[i].fd);
 	s->nclients = 0;
 	if (trash && trash[1] == '/') {
+		/* (the rootfs still mounted in it, when the CLI left it so) */
 		SV_AUTOERR sv_err *err = NULL;
-		(void)sv_rm_rf(trash + 1, &err);
+		(void)sv_rm_rf_unmounting(trash + 1, &err);
 	}
 	return true;
 }

@@ -78,7 +78,11 @@ static void finish(struct pump *s, const char *data, size_t len)
 		return;
 	}
 	SV_AUTOFREE char *reply = trash ? sv_xasprintf("%d %s", code, trash) : sv_xasprintf("%d", code);
-	(void)sv_frame_write(s->p->conn, SV_FRAME_FINISHED, reply, strlen(reply), NULL);
+	/* The shim purges the trash (and unmounts the rootfs left in it);
+	 * gone, it cannot: then here. */
+	if (sv_frame_write(s->p->conn, SV_FRAME_FINISHED, reply, strlen(reply), NULL) < 0 && trash &&
+	    sv_rm_rf_unmounting(trash, &err) < 0)
+		sv_warn("container %.12s: %s", s->p->finish_id, err->msg);
 	s->exit_code = code;
 	s->done = true;
 }

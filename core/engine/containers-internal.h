@@ -85,8 +85,9 @@ void ctr_rows_free(struct ctr_row *v, size_t n);
 /* Removes a stopped container: unmount, files to the trash, row (with a
  * destroy event). */
 int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err);
-/* The same, leaving the files in the trash: *trash for sv_store_purge. */
-int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, char **trash, sv_err **err);
+/* The same, leaving the files in the trash: *trash for sv_store_purge
+ * (keep_mount: with the rootfs still mounted in it, for sv_trash_purge). */
+int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, bool keep_mount, char **trash, sv_err **err);
 /* Bytes in the container's upper dir. */
 int64_t ctr_upper_size(sv_engine *e, const char *id);
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
@@ -116,9 +117,10 @@ int ctr_runtime_cleanup(sv_engine *e, const char *id, sv_err **err);
 int ctr_settle_started(sv_engine *e, const struct ctr_row *r, sv_err **err);
 /* Records a start that failed (why), releases the claim; AutoRemove. */
 int ctr_start_failed(sv_engine *e, const struct ctr_row *r, const sv_err *why, sv_err **err);
-/* Claims the container for the shim process `shim`, mounts its rootfs and
- * writes its bundle; a failure is recorded (ctr_start_failed). */
-int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err);
+/* Claims the container for the shim process `shim` (started at
+ * shim_start: ctr_pid_start's ticks), mounts its rootfs and writes its
+ * bundle; a failure is recorded (ctr_start_failed). */
+int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, int64_t shim_start, sv_err **err);
 /* What the monitor needs to know of the container (its config only). */
 void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_info *info);
 /* Has the runtime start the claimed container as this process's child.
@@ -128,10 +130,11 @@ void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_in
 int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], struct sv_shim_info *info, bool store,
 		 sv_err **err);
 /* The start half of the shim for a container its parent (the caller of
- * this fork: c->no_store) claims: says "r" on the socket go once it is
- * ready to start it (the parent claims meanwhile, rather than keep this
- * process waiting for a CPU), and starts it once "g" comes back (EOF:
- * exits quietly, the claim failed). Without a tty the monitor is exec'd
+ * this fork: c->no_store) claims: says "r <its start ticks>" on the
+ * SOCK_SEQPACKET socket go once it is ready to start it (the parent claims
+ * meanwhile, rather than keep this process waiting for a CPU, and need not
+ * read this process's /proc stat while it forks), and starts it once "g"
+ * comes back (EOF: exits quietly, the claim failed). Without a tty the monitor is exec'd
  * here at once and a helper child starts the container meanwhile.
  * shim-start.c. Returns only on failure (-1); the verdict is then the
  * caller's to send. */

@@ -562,10 +562,10 @@ out:
 
 /* Moves the files of a stopped container aside (*trash, for
  * sv_store_purge) then deletes its row. */
-int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, char **trash, sv_err **err)
+int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, bool keep_mount, char **trash, sv_err **err)
 {
 	*trash = NULL;
-	if (ctr_rootfs_unmount(e, r->id, err) < 0)
+	if (!keep_mount && ctr_rootfs_unmount(e, r->id, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
 	/* --rm takes the anonymous volumes along, as Docker does (rm -v
 	 * removed them before calling here). */
@@ -600,7 +600,7 @@ fail:
 int ctr_destroy(sv_engine *e, const struct ctr_row *r, sv_err **err)
 {
 	SV_AUTOFREE char *trash = NULL;
-	int rc = ctr_destroy_deferred(e, r, &trash, err);
+	int rc = ctr_destroy_deferred(e, r, false, &trash, err);
 	SV_AUTOERR sv_err *e2 = NULL;
 	if (sv_store_purge(e->store, trash, &e2) < 0)
 		sv_warn("container %.12s: %s", r->id, e2->msg);

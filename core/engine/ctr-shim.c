@@ -97,8 +97,9 @@ void ctr_shim_info_fill(sv_engine *e, const struct ctr_row *r, struct sv_shim_in
 	info->ring_path = sv_xasprintf("%s/stats", ctr_run_dir(e, r->id));
 }
 
-/* shim_pid := shim's, unless a live shim already owns the container. */
-static int claim_row(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err)
+/* shim_pid := shim's (started at shim_start, ctr_pid_start's ticks),
+ * unless a live shim already owns the container. */
+static int claim_row(sv_engine *e, struct ctr_row *r, pid_t shim, int64_t shim_start, sv_err **err)
 {
 	if (ctr_reconcile(e, r, err) < 0)
 		return -1;
@@ -111,7 +112,7 @@ static int claim_row(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err)
 	SV_AUTOSTMT sqlite3_stmt *st = sv_store_prepare(
 		e->store, "UPDATE containers SET shim_pid = ?, shim_start = ? WHERE id = ? AND shim_pid IN (0, ?1)",
 		err);
-	if (!st || (sqlite3_bind_int(st, 1, shim), sqlite3_bind_int64(st, 2, ctr_pid_start(shim)),
+	if (!st || (sqlite3_bind_int(st, 1, shim), sqlite3_bind_int64(st, 2, shim_start),
 		    sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC), step(e, st, "claim container", err)) < 0)
 		goto fail;
 	if (sqlite3_changes(sqlite3_db_handle(st)) == 0) {
@@ -124,11 +125,11 @@ fail:
 	return -1;
 }
 
-int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, sv_err **err)
+int ctr_shim_claim(sv_engine *e, struct ctr_row *r, pid_t shim, int64_t shim_start, sv_err **err)
 {
 	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
 	SV_AUTOFREE char *lname = sv_xasprintf("mount-%s", r->id);
-	if (claim_row(e, r, shim, err) < 0)
+	if (claim_row(e, r, shim, shim_start, err) < 0)
 		return -1;
 	/* The lock keeps a concurrent `cp` from unmounting under us. */
 	SV_AUTOCLOSE int lock = sv_store_lock(e->store, lname, true, err);
@@ -346,9 +347,12 @@ fail:
 	return -1;
 }
 
-/* sv_engine_shim_exited on a row already loaded (released here). */
+/* sv_engine_shim_exited on a row already loaded (released here). With
+ * shim_unmounts, a container removed at exit keeps its rootfs mounted in
+ * the trash: the shim that purges the trash unmounts it first, after the
+ * code went to the CLI (an unmount waits for RCU grace periods). */
 static int exited_row(sv_engine *e, struct ctr_row *row, int wait_status, bool manual, bool canceled,
-		      int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
+		      int64_t delay_ms, bool shim_unmounts, struct sv_shim_exit *out, sv_err **err)
 {
 	struct ctr_row r = *row;
 	const char *id = r.id;
@@ -368,14 +372,17 @@ static int exited_row(sv_engine *e, struct ctr_row *row, int wait_status, bool m
 		out->delay_ms = !delay_ms || long_run ? RESTART_DELAY_MIN_MS : delay_ms * 2;
 		if (out->delay_ms > RESTART_DELAY_MAX_MS)
 			out->delay_ms = RESTART_DELAY_MAX_MS;
-	} else {
+	}
+	bool remove = !out->restart && sv_json_bool(ctr_host(&r), "AutoRemove", false);
+	bool keep_mount = remove && shim_unmounts;
+	if (!out->restart && !keep_mount) {
 		sv_err_clear(&e2);
 		if (ctr_rootfs_unmount(e, id, &e2) < 0)
 			sv_warn("container %.12s: %s", id, e2->msg);
 	}
 	int rc = record_exit(e, &r, out, manual, err);
-	if (rc == 0 && !out->restart && sv_json_bool(ctr_host(&r), "AutoRemove", false)) {
-		rc = ctr_destroy_deferred(e, &r, &out->trash, err);
+	if (rc == 0 && remove) {
+		rc = ctr_destroy_deferred(e, &r, keep_mount, &out->trash, err);
 		out->removed = rc == 0;
 	}
 	ctr_row_release(&r);
@@ -389,7 +396,7 @@ int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool ma
 	struct ctr_row r;
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
-	return exited_row(e, &r, wait_status, manual, canceled, delay_ms, out, err);
+	return exited_row(e, &r, wait_status, manual, canceled, delay_ms, false, out, err);
 }
 
 int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
@@ -409,7 +416,7 @@ int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int 
 	}
 	struct sv_shim_exit x;
 	memset(&x, 0, sizeof x);
-	if (exited_row(e, &r, status, manual, canceled, 0, &x, err) < 0)
+	if (exited_row(e, &r, status, manual, canceled, 0, true, &x, err) < 0)
 		return -1;
 	*code = x.exit_code;
 	if (x.trash)

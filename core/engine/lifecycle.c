@@ -328,7 +328,7 @@ static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, in
 	if (shim_channel(e, r->id, &rd, &wr, &logfd, err) < 0)
 		return -1;
 	/* (a socket: a send to a child gone is EPIPE, never SIGPIPE) */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go) < 0)
 		return sv_err_set(err, errno, "socketpair");
 	reap_shims(e);
 	pid_t pid = fork();
@@ -343,10 +343,14 @@ static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, in
 	e->shim_children[e->n_shim_children++] = pid;
 	/* The child's first steps come first: the scheduler tends to queue a
 	 * new child behind its busy parent, on the same CPU. */
-	char ready;
-	while (read(gw, &ready, 1) < 0 && errno == EINTR)
+	char ready[32];
+	ssize_t n;
+	while ((n = read(gw, ready, sizeof ready - 1)) < 0 && errno == EINTR)
 		;
-	if (ctr_shim_claim(e, r, pid, err) < 0)
+	long long start = -1;
+	if (n > 2 && ready[0] == 'r')
+		ready[n] = '\0', start = strtoll(ready + 2, NULL, 10);
+	if (ctr_shim_claim(e, r, pid, start, err) < 0)
 		return -1; /* (recorded; the child goes at the socket's EOF) */
 	int cpid = 0;
 	long long started = 0;

@@ -253,7 +253,7 @@ int sv_shim_ctl_run_container(struct sv_shim_ctl *c, const char *id, sv_err **er
 	 * this process single-threaded again (network namespaces). */
 	pthread_t t;
 	bool threaded = pthread_create(&t, NULL, preload, NULL) == 0;
-	int rc = ctr_shim_claim(c->e, &r, getpid(), err);
+	int rc = ctr_shim_claim(c->e, &r, getpid(), ctr_pid_start(getpid()), err);
 	if (threaded)
 		pthread_join(t, NULL);
 	struct sv_shim_info info;
@@ -320,8 +320,10 @@ int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int g
 	info.defer_running = c->defer_running;
 	/* A tty: one process, which execs the monitor once the container
 	 * runs (the runtime makes the console). */
+	char ready[32];
+	int nready = snprintf(ready, sizeof ready, "r %lld", (long long)ctr_pid_start(getpid()));
 	if (info.tty) {
-		(void)!send(go, "r", 1, MSG_NOSIGNAL);
+		(void)!send(go, ready, (size_t)nready, MSG_NOSIGNAL);
 		sv_runtime_preload();
 		if (!wait_go(go))
 			_exit(0);
@@ -346,7 +348,7 @@ int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int g
 		helper(c, r, &info, go, rp[1]);
 	}
 	close(rp[1]);
-	(void)!send(go, "r", 1, MSG_NOSIGNAL);
+	(void)!send(go, ready, (size_t)nready, MSG_NOSIGNAL);
 	close(go);
 	/* The verdict is the helper's to send. */
 	close(c->sync_fd);

@@ -228,7 +228,7 @@ static void sweep_tmp(sv_store *s)
 		if (!sv_tmp_name_is_stale(de->d_name, prefix))
 			continue;
 		SV_AUTOERR sv_err *err = NULL;
-		if (sv_rm_rf_at(fd, de->d_name, &err) < 0)
+		if (sv_rm_rf_at_unmounting(fd, de->d_name, &err) < 0)
 			sv_warn("sweep %s/tmp/%s: %s", s->root, de->d_name, err->msg);
 		else
 			sv_debug("swept stale temporary %s", de->d_name);
@@ -411,7 +411,9 @@ int sv_store_trash_move(sv_store *s, const char *rel, char **trash, sv_err **err
 
 int sv_store_purge(sv_store *s, const char *trash, sv_err **err)
 {
-	return trash ? sv_rm_rf_at(s->rootfd, trash, err) : 0;
+	/* (a container removed at its exit may have left its rootfs mounted
+	 * in there for the purge to detach: see ctr_destroy_deferred) */
+	return trash ? sv_rm_rf_at_unmounting(s->rootfd, trash, err) : 0;
 }
 
 int sv_store_trash(sv_store *s, const char *rel, sv_err **err)

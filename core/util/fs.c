@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,28 +125,46 @@ int sv_mkdir_p(const char *path, mode_t mode, sv_err **err)
 	return 0;
 }
 
-static int rm_children(int dfd, sv_err **err);
+static int rm_children(int dfd, bool unmount, sv_err **err);
 
-static int rm_entry(int dirfd, const char *name, sv_err **err)
+/* Opens directory name in dirfd for removal, on dirfd's filesystem only:
+ * a mount point below is detached first (unmount) or refused (EBUSY).
+ * -2 when it is gone. */
+static int open_for_rm(int dirfd, const char *name, bool unmount, sv_err **err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -2 : sv_err_set(err, errno, "open %s", name);
+	struct stat up, st;
+	if (dirfd == AT_FDCWD || fstat(dirfd, &up) < 0 || fstat(fd, &st) < 0 || up.st_dev == st.st_dev)
+		return fd;
+	close(fd);
+	if (!unmount)
+		return sv_err_setx(err, EBUSY, "%s: a mount point (not removed)", name);
+	/* (a failure shows below: still another filesystem, EBUSY; someone
+	 * else may have detached it meanwhile) */
+	SV_AUTOFREE char *target = sv_xasprintf("/proc/self/fd/%d/%s", dirfd, name);
+	(void)umount2(target, MNT_DETACH);
+	return open_for_rm(dirfd, name, false, err);
+}
+
+static int rm_entry(int dirfd, const char *name, bool unmount, sv_err **err)
 {
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return sv_err_set(err, errno, "remove %s", name);
-	SV_AUTOCLOSE int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return sv_err_set(err, errno, "open %s", name);
-	}
-	if (rm_children(fd, err) < 0)
+	SV_AUTOCLOSE int fd = open_for_rm(dirfd, name, unmount, err);
+	if (fd < 0)
+		return fd == -2 ? 0 : -1;
+	if (rm_children(fd, unmount, err) < 0)
 		return sv_err_prefix(err, "%s", name);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return sv_err_set(err, errno, "rmdir %s", name);
 	return 0;
 }
 
-static int rm_children(int dfd, sv_err **err)
+static int rm_children(int dfd, bool unmount, sv_err **err)
 {
 	int fd2 = dup(dfd);
 	if (fd2 < 0)
@@ -161,16 +180,15 @@ static int rm_children(int dfd, sv_err **err)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (de->d_type == DT_DIR) {
-			SV_AUTOCLOSE int cfd = openat(dfd, de->d_name,
-						      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (cfd >= 0 && rm_children(cfd, err) < 0) {
+			SV_AUTOCLOSE int cfd = open_for_rm(dfd, de->d_name, unmount, err);
+			if (cfd == -1 || (cfd >= 0 && rm_children(cfd, unmount, err) < 0)) {
 				rc = sv_err_prefix(err, "%s", de->d_name);
 				break;
 			}
 			if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 				continue;
 		}
-		if (rm_entry(dfd, de->d_name, err) < 0) {
+		if (rm_entry(dfd, de->d_name, unmount, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -181,12 +199,22 @@ static int rm_children(int dfd, sv_err **err)
 
 int sv_rm_rf_at(int dirfd, const char *name, sv_err **err)
 {
-	return rm_entry(dirfd, name, err);
+	return rm_entry(dirfd, name, false, err);
 }
 
 int sv_rm_rf(const char *path, sv_err **err)
 {
-	return rm_entry(AT_FDCWD, path, err);
+	return rm_entry(AT_FDCWD, path, false, err);
+}
+
+int sv_rm_rf_unmounting(const char *path, sv_err **err)
+{
+	return rm_entry(AT_FDCWD, path, true, err);
+}
+
+int sv_rm_rf_at_unmounting(int dirfd, const char *name, sv_err **err)
+{
+	return rm_entry(dirfd, name, true, err);
 }
 
 struct du_state {

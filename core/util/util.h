@@ -219,6 +219,10 @@ SV_API int sv_mkdir_p(const char *path, mode_t mode, sv_err **err);
  * a missing name is fine. dirfd may be AT_FDCWD. */
 SV_API int sv_rm_rf_at(int dirfd, const char *name, sv_err **err);
 SV_API int sv_rm_rf(const char *path, sv_err **err);
+/* Those never cross into another filesystem (EBUSY); this one detaches
+ * the mounts it meets (MNT_DETACH) and removes what was under them. */
+SV_API int sv_rm_rf_unmounting(const char *path, sv_err **err);
+SV_API int sv_rm_rf_at_unmounting(int dirfd, const char *name, sv_err **err);
 /* Sum of st_blocks*512 and the count of inodes under dirfd (no symlinks
  * followed, hard links counted once per call). */
 SV_API int sv_du_at(int dirfd, int64_t *bytes, int64_t *inodes, sv_err **err);

@@ -76,6 +76,11 @@ is "$?" "6" "the code"
 is "$(calls)" "" "no servin-shim-ctl"
 is "$(sv inspect -f '{{.State.Status}} {{.State.ExitCode}}' early)" "exited 6" "recorded"
 sv rm early >/dev/null
+svc run --rm --network none busybox true
+root_mounts() { grep -c " $SERVIN_ROOT/" /proc/self/mounts; }
+no_root_mounts() { local i; for ((i = 0; i < 100; i++)); do [ "$(root_mounts)" = 0 ] && return 0; sleep 0.05; done; grep " $SERVIN_ROOT/" /proc/self/mounts; return 1; }
+ok "the rootfs run --rm left mounted in the trash is detached by the shim" no_root_mounts
+ok "and the trash purged" tmp_empty
 exit_is 127 "a command missing in the image: 127" svc run --rm --network none busybox nosuchcmd
 is "$(sv ps -aq | wc -l)" "0" "and --rm removed it"
 ok "the monitor that got nothing to watch is gone" no_shim "--root=$SERVIN_ROOT"

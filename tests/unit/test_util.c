@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -454,6 +455,33 @@ static void test_msg__data_and_fds_together(void **state)
 	sv_buf_release(&b);
 }
 
+/* Removal never crosses into a mounted filesystem, unless asked to detach
+ * what it meets (a --rm container's rootfs left mounted in the trash). */
+static void test_fs__rm_rf_and_mounts(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sv-rmrf-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[64], mnt[80], inner[96];
+	snprintf(sub, sizeof sub, "%s/a", dir);
+	snprintf(mnt, sizeof mnt, "%s/a/rootfs", dir);
+	snprintf(inner, sizeof inner, "%s/a/rootfs/keep", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	assert_int_equal(mount("tmpfs", mnt, "tmpfs", 0, "size=64k"), 0); /* (tests run as root) */
+	int fd = open(inner, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	sv_err *err = NULL;
+	assert_int_equal(sv_rm_rf(sub, &err), -1);
+	assert_int_equal(sv_err_code(&err), EBUSY);
+	sv_err_clear(&err);
+	assert_int_equal(access(inner, F_OK), 0); /* nothing removed in there */
+	assert_int_equal(sv_rm_rf_unmounting(dir, &err), 0);
+	assert_null(err);
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_json__bounded_and_typed),
 		cmocka_unit_test(test_log__sink_or_nothing),
 		cmocka_unit_test(test_msg__data_and_fds_together),
+		cmocka_unit_test(test_fs__rm_rf_and_mounts),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
