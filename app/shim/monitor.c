@@ -19,9 +19,10 @@
  *   [--ring PATH] [--cgroup CTRL:DIR]... -- CTL-ARGS...
  *
  * With --report, this process was exec'd before the container existed:
- * its child --helper starts it and writes "PID\n" and "cgroup CTRL:DIR"
- * lines to the report fd, then exits; the container, its child, comes to
- * us (a child subreaper), and we watch it from then on.
+ * its child --helper starts it, sends "PID\n" and "cgroup CTRL:DIR" lines
+ * with the attach socket and the pipes on the report socket, and exits;
+ * the container, its child, comes to us (a child subreaper) and we watch
+ * it from then on.
  */
 #include <errno.h>
 #include <fcntl.h>

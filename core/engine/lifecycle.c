@@ -315,7 +315,7 @@ static void start_claimed_failed(sv_engine *e, const char *id, const sv_err *why
 
 /* The fork of an attached run that records the start and the exit itself,
  * for a container with no network to wire: this process claims it for the
- * child (which waits on a pipe meanwhile), mounts the rootfs and writes
+ * child (which gets ready meanwhile), mounts the rootfs and writes
  * the bundle with the connection it has, and records the start, or its
  * failure, on the child's verdict. */
 static int start_claimed(sv_engine *e, struct ctr_row *r, const char *bindir, int attach_fd, unsigned streams,

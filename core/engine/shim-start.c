@@ -318,10 +318,10 @@ int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int g
 	struct sv_shim_info info;
 	ctr_shim_info_fill(c->e, r, &info);
 	info.defer_running = c->defer_running;
-	/* A tty: one process, which execs the monitor once the container
-	 * runs (the runtime makes the console). */
 	char ready[32];
 	int nready = snprintf(ready, sizeof ready, "r %lld", (long long)ctr_pid_start(getpid()));
+	/* A tty: one process, which execs the monitor once the container
+	 * runs (the runtime makes the console). */
 	if (info.tty) {
 		(void)!send(go, ready, (size_t)nready, MSG_NOSIGNAL);
 		sv_runtime_preload();
