@@ -9,7 +9,7 @@
  *
  *   servin-shim-ctl start --id ID --root R --runroot RR --sync FD [--client FD:STREAMS]
  *   servin-shim-ctl exited --id ID --root R --runroot RR --status S --manual M
- *                   --canceled C [--delay MS] [--listen FD] [--client FD]...
+ *                   --canceled C [--ooms N] [--delay MS] [--listen FD] [--client FD]...
  *   servin-shim-ctl exec --exec-id ID ... / exec-exited --exec-id ID ...
  *
  * Started by the engine with posix_spawn in a new session; "start" and
@@ -36,6 +36,7 @@
 struct ctl {
 	const char *cmd, *id;
 	int status, manual, canceled;
+	long long ooms; /* -1: unknown, read here */
 	struct sv_shim_ctl s;
 	char self_dir[PATH_MAX];
 };
@@ -78,6 +79,8 @@ static int parse(struct ctl *c, int argc, char **argv)
 			c->manual = atoi(v);
 		else if (IS("--canceled"))
 			c->canceled = atoi(v);
+		else if (IS("--ooms"))
+			c->ooms = atoll(v);
 		else if (IS("--delay"))
 			c->s.delay_ms = atoll(v);
 		else
@@ -173,7 +176,8 @@ static void checkpoint_if_due(struct ctl *c)
 static int cmd_exited(struct ctl *c, sv_err **err)
 {
 	struct sv_shim_exit x;
-	if (sv_engine_shim_exited(c->s.e, c->id, c->status, c->manual, c->canceled, c->s.delay_ms, &x, err) < 0) {
+	if (sv_engine_shim_exited(c->s.e, c->id, c->status, c->manual, c->canceled, c->s.delay_ms, c->ooms, &x,
+				  err) < 0) {
 		tell_clients(c, 255);
 		sv_engine_shim_exit_done(c->s.e, &x);
 		return -1;
@@ -217,7 +221,7 @@ static int open_engine(struct ctl *c, sv_err **err)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { .s = { .sync_fd = -1, .listen_fd = -1 } };
+	struct ctl c = { .ooms = -1, .s = { .sync_fd = -1, .listen_fd = -1 } };
 	SV_AUTOERR sv_err *err = NULL;
 	signal(SIGPIPE, SIG_IGN);
 	if (parse(&c, argc, argv) < 0) {

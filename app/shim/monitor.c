@@ -83,6 +83,7 @@ struct shim {
 	int64_t kill_at;	 /* monotonic ns; 0: none */
 	int64_t next_sample;
 	bool manual, canceled;
+	int64_t ooms;		 /* read at the exit; -1: unknown */
 	bool exited;
 	int status;
 	int64_t drain_until;
@@ -623,10 +624,13 @@ static bool hand_over_exit(struct shim *s)
 	if (f->out.len && sv_write_all(f->fd, f->out.data, f->out.len) < 0)
 		return false;
 	sv_buf_reset(&f->out);
-	char msg[48];
-	int n = snprintf(msg, sizeof msg, "%d %d %d", s->status, s->manual, s->canceled);
+	char msg[64];
+	int n = snprintf(msg, sizeof msg, "%d %d %d %lld", s->status, s->manual, s->canceled, (long long)s->ooms);
 	if (sv_frame_write(f->fd, SV_FRAME_EXITED, msg, (size_t)n, NULL) < 0)
 		return false;
+	/* The count is with the finisher: the cgroups can go meanwhile. */
+	if (s->has_ring)
+		shim_ring_remove_cgroups();
 	SV_AUTOBUF struct sv_buf b;
 	sv_buf_init(&b);
 	int type = -1;
@@ -684,6 +688,7 @@ static void exec_ctl(struct shim *s)
 	sv_strv_push_take(&argv, sv_xasprintf("--status=%d", s->status));
 	sv_strv_push_take(&argv, sv_xasprintf("--manual=%d", s->manual));
 	sv_strv_push_take(&argv, sv_xasprintf("--canceled=%d", s->canceled));
+	sv_strv_push_take(&argv, sv_xasprintf("--ooms=%lld", (long long)s->ooms));
 	if (s->listen_fd >= 0) {
 		fcntl(s->listen_fd, F_SETFD, 0);
 		sv_strv_push_take(&argv, sv_xasprintf("--listen=%d", s->listen_fd));
@@ -792,10 +797,12 @@ int main(int argc, char **argv)
 	sv_dns_free(s.dns);
 	/* Complete on disk before anyone hears of the exit. */
 	shim_log_close(&s.log);
+	s.ooms = s.has_ring ? shim_ring_oom_kills() : -1;
+	bool handed = hand_over_exit(&s);
 	if (s.has_ring)
 		shim_ring_close(&s.ring);
 	s.has_ring = false;
-	if (hand_over_exit(&s)) {
+	if (handed) {
 		checkpoint_if_due(&s);
 		return 0;
 	}

@@ -82,6 +82,19 @@ void shim_ring_sample(struct shim_ring *r)
 	(void)!pwrite(r->fd, &ring_count, sizeof ring_count, offsetof(struct ring_header, count));
 }
 
+int64_t shim_ring_oom_kills(void)
+{
+	return ring_cg ? (int64_t)cgroup_oom_kills(ring_cg) : -1;
+}
+
+void shim_ring_remove_cgroups(void)
+{
+	/* One try each: what is still busy is the runtime's delete to wait
+	 * for (servin-shim-ctl's or the finisher's). */
+	for (size_t i = 0; ring_cg && i < ring_cg->n; i++)
+		(void)rmdir(ring_cg->dirs[i].path);
+}
+
 void shim_ring_close(struct shim_ring *r)
 {
 	if (r->fd >= 0)

@@ -57,6 +57,11 @@ struct shim_ring {
 int shim_ring_open(struct shim_ring *r, const char *path, char **cgroups);
 void shim_ring_sample(struct shim_ring *r);
 void shim_ring_close(struct shim_ring *r);
+/* At the exit: the OOM kills in the container's cgroups (-1: no cgroups
+ * known), then the cgroups removed (the part of the runtime's delete that
+ * takes time, done here while the finisher records the exit). */
+int64_t shim_ring_oom_kills(void);
+void shim_ring_remove_cgroups(void);
 
 /* ---------------------------------------------------------------- init.c */
 

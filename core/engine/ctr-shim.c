@@ -352,14 +352,16 @@ fail:
  * the trash: the shim that purges the trash unmounts it first, after the
  * code went to the CLI (an unmount waits for RCU grace periods). */
 static int exited_row(sv_engine *e, struct ctr_row *row, int wait_status, bool manual, bool canceled,
-		      int64_t delay_ms, bool shim_unmounts, struct sv_shim_exit *out, sv_err **err)
+		      int64_t delay_ms, int64_t known_ooms, bool shim_unmounts, struct sv_shim_exit *out,
+		      sv_err **err)
 {
 	struct ctr_row r = *row;
 	const char *id = r.id;
 	SV_AUTOFREE char *sr = ctr_state_root(e);
 	SV_AUTOERR sv_err *e2 = NULL;
-	uint64_t ooms = 0;
-	(void)sv_runtime_oom_count(sr, id, &ooms, &e2);
+	uint64_t ooms = known_ooms > 0 ? (uint64_t)known_ooms : 0;
+	if (known_ooms < 0)
+		(void)sv_runtime_oom_count(sr, id, &ooms, &e2);
 	sv_err_clear(&e2);
 	ctr_net_stop(e, &r);
 	if (sv_runtime_delete(sr, id, SV_RUNTIME_DELETE_FORCE, &e2) < 0)
@@ -390,13 +392,13 @@ static int exited_row(sv_engine *e, struct ctr_row *row, int wait_status, bool m
 }
 
 int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
-			  int64_t delay_ms, struct sv_shim_exit *out, sv_err **err)
+			  int64_t delay_ms, int64_t ooms, struct sv_shim_exit *out, sv_err **err)
 {
 	memset(out, 0, sizeof *out);
 	struct ctr_row r;
 	if (ctr_load(e, id, &r, err) < 0)
 		return -1;
-	return exited_row(e, &r, wait_status, manual, canceled, delay_ms, false, out, err);
+	return exited_row(e, &r, wait_status, manual, canceled, delay_ms, ooms, false, out, err);
 }
 
 int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int *code, char **trash,
@@ -404,7 +406,8 @@ int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int 
 {
 	*trash = NULL;
 	int status, manual, canceled;
-	if (sscanf(exited, "%d %d %d", &status, &manual, &canceled) != 3)
+	long long ooms = -1;
+	if (sscanf(exited, "%d %d %d %lld", &status, &manual, &canceled, &ooms) < 3)
 		return sv_err_setx(err, EBADMSG, "container %.12s: bad exit report from its shim", id);
 	struct ctr_row r;
 	if (ctr_load(e, id, &r, err) < 0)
@@ -416,7 +419,7 @@ int sv_engine_shim_finish(sv_engine *e, const char *id, const char *exited, int 
 	}
 	struct sv_shim_exit x;
 	memset(&x, 0, sizeof x);
-	if (exited_row(e, &r, status, manual, canceled, 0, true, &x, err) < 0)
+	if (exited_row(e, &r, status, manual, canceled, 0, ooms, true, &x, err) < 0)
 		return -1;
 	*code = x.exit_code;
 	if (x.trash)

@@ -631,9 +631,11 @@ struct sv_shim_exit {
 /* Records the end of the container's process (wait status), removes its
  * runtime state, applies the restart policy (manual: stopped or signalled
  * by a user; canceled: a stop/kill that cancels restarts; delay_ms: the
- * previous delay, 0 for the first) and AutoRemove. */
+ * previous delay, 0 for the first) and AutoRemove. ooms: the OOM kills the
+ * shim read in the container's cgroups before it removed them; -1: read
+ * them here. */
 SV_API int sv_engine_shim_exited(sv_engine *e, const char *id, int wait_status, bool manual, bool canceled,
-				 int64_t delay_ms, struct sv_shim_exit *out, sv_err **err);
+				 int64_t delay_ms, int64_t ooms, struct sv_shim_exit *out, sv_err **err);
 /* The finisher's side of SV_FRAME_EXITED (payload: its text): records
  * the exit unless a restart is due (returns 1: declined, nothing done).
  * On 0, *code is the exit code and *trash (owned, may be NULL) the
