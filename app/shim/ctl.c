@@ -106,6 +106,16 @@ static void accept_pending(struct ctl *c)
 	}
 }
 
+/* Closes the attach socket: a client connecting after this is refused
+ * and reads the container's state from the store instead. */
+static void stop_listening(struct ctl *c)
+{
+	if (c->s.listen_fd < 0)
+		return;
+	close(c->s.listen_fd);
+	c->s.listen_fd = -1;
+}
+
 /* Sends the exit frame to every client and lets them go. */
 static void tell_clients(struct ctl *c, int code)
 {
@@ -183,11 +193,16 @@ static int cmd_exited(struct ctl *c, sv_err **err)
 		return -1;
 	}
 	tell_clients(c, x.exit_code);
-	sv_engine_shim_exit_done(c->s.e, &x);
 	if (!x.restart) {
+		/* The exit is on record: whoever connects from now on reads it
+		 * there (a connection queued meanwhile would get only the
+		 * catch-all 255 this process sends when it ends). */
+		stop_listening(c);
+		sv_engine_shim_exit_done(c->s.e, &x);
 		checkpoint_if_due(c);
 		return 0;
 	}
+	sv_engine_shim_exit_done(c->s.e, &x);
 	if (restart_wait(c, x.delay_ms)) {
 		if (sv_engine_shim_abandon(c->s.e, c->id, err) < 0)
 			return -1;

@@ -645,6 +645,9 @@ static bool hand_over_exit(struct shim *s)
 	for (size_t i = 0; i < s->nclients; i++)
 		close(s->clients[i].fd);
 	s->nclients = 0;
+	/* The exit is on record: later clients are refused and read it there
+	 * (not left queued while the trash is purged). */
+	unwatch_close(s, &s->listen_fd);
 	if (trash && trash[1] == '/') {
 		/* (the rootfs still mounted in it, when the CLI left it so) */
 		SV_AUTOERR sv_err *err = NULL;
