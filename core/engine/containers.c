@@ -571,7 +571,10 @@ int ctr_destroy_deferred(sv_engine *e, const struct ctr_row *r, bool keep_mount,
 	 * removed them before calling here). */
 	ctr_netvol_forget(e, r, sv_json_bool(ctr_host(r), "AutoRemove", false));
 	SV_AUTOFREE char *rel = sv_xasprintf("containers/%s", r->id);
-	if (sv_store_trash_move(e->store, rel, trash, err) < 0)
+	/* A trash the shim purges is named after it: the next command's
+	 * sweep leaves it alone while the shim is at it. */
+	pid_t purger = keep_mount && r->shim_pid > 0 ? r->shim_pid : getpid();
+	if (sv_store_trash_move_for(e->store, rel, purger, trash, err) < 0)
 		return sv_err_prefix(err, "remove container %.12s", r->id);
 	SV_AUTOFREE char *run = ctr_run_dir(e, r->id);
 	SV_AUTOERR sv_err *e2 = NULL;

@@ -397,7 +397,12 @@ char *sv_store_tmpdir(sv_store *s, const char *kind, sv_err **err)
 
 int sv_store_trash_move(sv_store *s, const char *rel, char **trash, sv_err **err)
 {
-	SV_AUTOFREE char *name = sv_tmp_name("trash-");
+	return sv_store_trash_move_for(s, rel, getpid(), trash, err);
+}
+
+int sv_store_trash_move_for(sv_store *s, const char *rel, pid_t purger, char **trash, sv_err **err)
+{
+	SV_AUTOFREE char *name = sv_tmp_name_for("trash-", purger);
 	char *dst = sv_path_join("tmp", name);
 	*trash = NULL;
 	if (renameat(s->rootfd, rel, s->rootfd, dst) < 0) {

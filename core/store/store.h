@@ -172,6 +172,9 @@ SV_API int sv_store_trash(sv_store *s, const char *rel, sv_err **err);
  * then sv_store_purge(*trash) once the waiter is answered. Should the
  * process die in between, the next store open sweeps it. */
 SV_API int sv_store_trash_move(sv_store *s, const char *rel, char **trash, sv_err **err);
+/* The same for a purge that process `purger` does (named after it: the
+ * sweep leaves the trash alone while that process lives). */
+SV_API int sv_store_trash_move_for(sv_store *s, const char *rel, pid_t purger, char **trash, sv_err **err);
 SV_API int sv_store_purge(sv_store *s, const char *trash, sv_err **err);
 
 /* ---------------------------------------------------------------- locks */

@@ -350,11 +350,16 @@ int sv_copy_fd(int in, int out, sv_err **err)
 	}
 }
 
-char *sv_tmp_name(const char *prefix)
+char *sv_tmp_name_for(const char *prefix, pid_t pid)
 {
 	char rnd[9];
 	sv_random_hex(rnd, 8);
-	return sv_xasprintf("%s%ld-%s", prefix, (long)getpid(), rnd);
+	return sv_xasprintf("%s%ld-%s", prefix, (long)pid, rnd);
+}
+
+char *sv_tmp_name(const char *prefix)
+{
+	return sv_tmp_name_for(prefix, getpid());
 }
 
 bool sv_tmp_name_is_stale(const char *name, const char *prefix)

@@ -234,6 +234,8 @@ SV_API int sv_copy_fd(int in, int out, sv_err **err);
 
 /* A temporary name unique to this process: "<prefix><pid>-<rand>". */
 SV_API char *sv_tmp_name(const char *prefix);
+/* The same for process pid (the one that will finish with it). */
+SV_API char *sv_tmp_name_for(const char *prefix, pid_t pid);
 /* True when the process that made a name of sv_tmp_name() is gone. */
 SV_API bool sv_tmp_name_is_stale(const char *name, const char *prefix);
 

@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -482,6 +483,25 @@ static void test_fs__rm_rf_and_mounts(void **state)
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
+/* A temporary name made for another process is stale only once that
+ * process is gone (the shim that purges a --rm container's trash). */
+static void test_fs__tmp_name_for_another_process(void **state)
+{
+	(void)state;
+	char *alive = sv_tmp_name_for("trash-", 1);
+	assert_true(sv_str_has_prefix(alive, "trash-1-"));
+	assert_false(sv_tmp_name_is_stale(alive, "trash-"));
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	assert_true(p > 0);
+	assert_int_equal(waitpid(p, NULL, 0), p);
+	char *gone = sv_tmp_name_for("trash-", p);
+	assert_true(sv_tmp_name_is_stale(gone, "trash-"));
+	free(alive);
+	free(gone);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_log__sink_or_nothing),
 		cmocka_unit_test(test_msg__data_and_fds_together),
 		cmocka_unit_test(test_fs__rm_rf_and_mounts),
+		cmocka_unit_test(test_fs__tmp_name_for_another_process),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
