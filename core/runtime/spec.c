@@ -54,7 +54,8 @@ static int get_int(const cJSON *obj, const char *key, int64_t min, int64_t max,
 	if (!cJSON_IsNumber(j))
 		return sv_err_setx(err, EINVAL, "%s: not a number", key);
 	double d = j->valuedouble;
-	if (d != (double)(int64_t)d || d < (double)min || d > (double)max)
+	/* (the range first: converting a double beyond int64 is undefined) */
+	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d)
 		return sv_err_setx(err, EINVAL, "%s: %.0f out of range", key, d);
 	out->set = true;
 	out->v = (int64_t)d;
@@ -68,9 +69,13 @@ static int get_u64(const cJSON *obj, const char *key, uint64_t *out, bool *set, 
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!j || cJSON_IsNull(j))
 		return 0;
-	if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble != (double)(uint64_t)j->valuedouble)
+	double d = cJSON_IsNumber(j) ? j->valuedouble : -1;
+	/* (2^64 and beyond, integers all, clamp before any conversion: one
+	 * of a double beyond uint64 is undefined) */
+	bool huge = d >= 18446744073709551616.0;
+	if (!(d >= 0) || (!huge && d != (double)(uint64_t)d))
 		return sv_err_setx(err, EINVAL, "%s: not a non-negative integer", key);
-	*out = j->valuedouble >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)j->valuedouble;
+	*out = huge ? UINT64_MAX : (uint64_t)d;
 	if (set)
 		*set = true;
 	return 0;
