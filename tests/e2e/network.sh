@@ -164,6 +164,9 @@ ok "containers reach a published port through the host (hairpin)" \
 	fetch "http://198.18.0.1:$rnd/hostname"
 sv rm -f pub >/dev/null
 is "$(port_elements)" "0" "removing the container removes its port rules"
+# (the host-wide count also sees veths of earlier containers, which the
+# kernel removes asynchronously with their netns: count once it is still)
+for _ in $(seq 10); do v1=$(veths); sleep 0.3; [ "$(veths)" = "$v1" ] && break; done
 base_veth=$(veths) base_ports=$(port_elements)
 sv run -d --name st -p 127.0.0.1::80 busybox httpd -f -p 80 -h /etc >/dev/null
 sp=$(sv port st 80/tcp | sed 's/.*://')
