@@ -139,6 +139,8 @@ int ctr_shim_run(sv_engine *e, const struct ctr_row *r, const int stdio[3], stru
  * shim-start.c. Returns only on failure (-1); the verdict is then the
  * caller's to send. */
 int ctr_shim_start_claimed(struct sv_shim_ctl *c, const struct ctr_row *r, int go, sv_err **err);
+/* The failure of a forked shim (or its helper): its verdict, and gone. */
+_Noreturn void ctr_shim_child_fail(struct sv_shim_ctl *c, const sv_err *err);
 
 /* ------------------------------------------------------------ ctr-check.c */
 

@@ -246,14 +246,6 @@ static void shim_child_setup(struct sv_shim_ctl *c, sv_engine *e, const char *bi
 		sv_shim_ctl_add_client(c, 4, streams);
 }
 
-/* The failure of a forked shim: its verdict, and gone. */
-static _Noreturn void shim_child_fail(struct sv_shim_ctl *c, const sv_err *err)
-{
-	sv_shim_ctl_fail(c, err);
-	sv_warn("%s", err ? err->msg : "start failed");
-	_exit(1);
-}
-
 /* The forked shim that claims the container itself. Never returns. */
 static void shim_child(sv_engine *e, const char *id, const char *bindir, int sync_w, int attach, unsigned streams,
 		       int logfd, bool defer_running)
@@ -270,7 +262,7 @@ static void shim_child(sv_engine *e, const char *id, const char *bindir, int syn
 		(void)sv_write_all(3, "+", 1);
 		(void)sv_shim_ctl_run_container(&c, id, &err);
 	}
-	shim_child_fail(&c, err);
+	ctr_shim_child_fail(&c, err);
 }
 
 /* The forked shim of a container the parent claims for it: it never
@@ -286,7 +278,7 @@ static void shim_child_claimed(sv_engine *e, const struct ctr_row *r, const char
 	c.no_store = true;
 	SV_AUTOERR sv_err *err = NULL;
 	(void)ctr_shim_start_claimed(&c, r, 5, &err);
-	shim_child_fail(&c, err);
+	ctr_shim_child_fail(&c, err);
 }
 
 /* The shims this process forked stay its children (one fork, not two: a

@@ -308,6 +308,11 @@ static _Noreturn void helper(struct sv_shim_ctl *c, const struct ctr_row *r, str
 	sv_shim_ctl_verdict(c, "ok %d %lld\n", info->pid, (long long)info->started_ns);
 	_exit(0);
 fail:
+	ctr_shim_child_fail(c, err);
+}
+
+void ctr_shim_child_fail(struct sv_shim_ctl *c, const sv_err *err)
+{
 	sv_shim_ctl_fail(c, err);
 	sv_warn("%s", err ? err->msg : "start failed");
 	_exit(1);
